@@ -1,0 +1,21 @@
+-- federation-publisher: federation_publisher_outbox
+-- CreateTable
+CREATE TABLE "federation_outbox" (
+    "id" BIGSERIAL NOT NULL,
+    "event_id" UUID NOT NULL,
+    "subject" TEXT NOT NULL,
+    "payload" JSONB NOT NULL,
+    "headers" JSONB NOT NULL DEFAULT '{}',
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "published_at" TIMESTAMPTZ(3),
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "last_error" TEXT,
+
+    CONSTRAINT "federation_outbox_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "federation_outbox_event_id_key" ON "federation_outbox"("event_id");
+
+-- CreateIndex
+CREATE INDEX "federation_outbox_published_at_id_idx" ON "federation_outbox"("published_at", "id");

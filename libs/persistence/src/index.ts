@@ -1,1 +1,5 @@
-export {};
+export { createPrismaClient } from './prisma-client';
+export { migrate, readMigrations, defaultMigrationsDir, MigrationError } from './migrations/migration-runner';
+export type { MigrationResult } from './migrations/migration-runner';
+export { Prisma, PrismaClient } from './generated/prisma/client';
+export * from './generated/prisma/models';

@@ -1,1 +1,3 @@
 export {};
+export * from './account-name';
+export * from './federation';

@@ -1,0 +1,87 @@
+// One lane per tenant: delta pulls and full reconciliations of a tenant never overlap (a full read's
+// "absent" set would otherwise race with a delta's upserts), and requests that arrive while a run is
+// in progress coalesce: a burst of webhooks becomes one extra delta pull after the current run.
+import type { SyncRunResult } from '../pull-delta/pull-delta.service';
+import type { SyncKind, SyncTrigger } from '../sync-state/sync-state.repository';
+
+export type SyncRunner = (tenant: string, kind: SyncKind, trigger: SyncTrigger) => Promise<SyncRunResult>;
+
+interface Pending {
+  trigger: SyncTrigger;
+  promise: Promise<SyncRunResult>;
+  resolve: (result: SyncRunResult) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Lane {
+  running: boolean;
+  pending: Map<SyncKind, Pending>;
+}
+
+export class SyncCoordinator {
+  private readonly lanes = new Map<string, Lane>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly run: SyncRunner) {}
+
+  /** Queues a run; joins an already queued (not yet started) run of the same kind. */
+  request(tenant: string, kind: SyncKind, trigger: SyncTrigger): Promise<SyncRunResult> {
+    const lane = this.laneOf(tenant);
+    const queued = lane.pending.get(kind);
+    if (queued) return queued.promise;
+    let resolve!: (result: SyncRunResult) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<SyncRunResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    lane.pending.set(kind, { trigger, promise, resolve, reject });
+    void this.drain(tenant, lane);
+    return promise;
+  }
+
+  isBusy(tenant: string): boolean {
+    const lane = this.lanes.get(tenant);
+    return !!lane && (lane.running || lane.pending.size > 0);
+  }
+
+  /** Resolves once no lane has work (used at shutdown). */
+  async whenIdle(): Promise<void> {
+    if (![...this.lanes.values()].some((lane) => lane.running || lane.pending.size > 0)) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private laneOf(tenant: string): Lane {
+    let lane = this.lanes.get(tenant);
+    if (!lane) {
+      lane = { running: false, pending: new Map() };
+      this.lanes.set(tenant, lane);
+    }
+    return lane;
+  }
+
+  private async drain(tenant: string, lane: Lane): Promise<void> {
+    if (lane.running) return;
+    lane.running = true;
+    try {
+      while (lane.pending.size > 0) {
+        // A full reconciliation first: it also covers whatever a delta would have found.
+        const kind: SyncKind = lane.pending.has('full') ? 'full' : 'delta';
+        const next = lane.pending.get(kind)!;
+        lane.pending.delete(kind);
+        try {
+          next.resolve(await this.run(tenant, kind, next.trigger));
+        } catch (error) {
+          next.reject(error);
+        }
+      }
+    } finally {
+      lane.running = false;
+      if (![...this.lanes.values()].some((other) => other.running || other.pending.size > 0)) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const waiter of waiters) waiter();
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from './normalize-name';
+export * from './neutral-names';

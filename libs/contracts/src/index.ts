@@ -1,1 +1,16 @@
-export {};
+export * from './common';
+export * from './subjects';
+export * from './cloud-event';
+export * from './catalog';
+export * from './validation';
+export * from './schema/decorators';
+export * from './schema/json-schema';
+export * from './schema/event-schemas';
+export * from './register/register-events';
+export * from './identity/person-identity';
+export * from './identity/identity-events';
+export * from './sensitive/sensitive-events';
+export * from './directory/directory-events';
+export * from './federation/federation-events';
+export * from './ops/ops-events';
+export * from './samples';

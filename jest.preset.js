@@ -27,6 +27,8 @@ function projectConfig(projectDir, overrides = {}) {
       ],
     },
     moduleNameMapper: {
+      // The generated Prisma client imports its sibling .ts files with .js extensions.
+      '^(\\.{1,2}/.*)\\.js$': '$1',
       '^@skolkonto/([a-z0-9-]+)$': path.join(root, 'libs/$1/src/index.ts'),
     },
     globalSetup: path.join(root, 'libs/testing/src/jest/global-setup.js'),

@@ -13,8 +13,8 @@ export interface TenantSyncSettings {
   /** A failed full read is retried this many times in all before the run fails. */
   fullReadAttempts: number;
   fullReadRetryDelayMs: number;
-  /** Daily full reconciliation at HH:MM UTC; empty = only on demand. */
-  fullReconcileAtUtc: string;
+  /** Daily full reconciliation at HH:MM local time; empty = only on demand. */
+  fullReconcileAt: string;
 }
 
 export const DEFAULT_SYNC_SETTINGS: Omit<TenantSyncSettings, 'tenant'> = {
@@ -24,7 +24,7 @@ export const DEFAULT_SYNC_SETTINGS: Omit<TenantSyncSettings, 'tenant'> = {
   minimumFullReadShare: 0.8,
   fullReadAttempts: 3,
   fullReadRetryDelayMs: 5_000,
-  fullReconcileAtUtc: '01:30',
+  fullReconcileAt: '01:30',
 };
 
 export class IngestSettings {

@@ -1,0 +1,98 @@
+import { DynamicModule, Inject, Module, OnModuleDestroy } from '@nestjs/common';
+import { HealthRegistry, PlatformModule, metricsRegistry, type TenantConfig } from '@skolkonto/platform';
+import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
+import { ApprovePlanController } from './approve-plan/approve-plan.controller';
+import type { IngestConfig } from './config';
+import { PullDeltaService } from './pull-delta/pull-delta.service';
+import { ReconcileRegisterController } from './reconcile-register/reconcile-register.controller';
+import { ReconcileRegisterService } from './reconcile-register/reconcile-register.service';
+import { ReceiveWebhookController } from './receive-webhook/receive-webhook.controller';
+import { WebhookSecrets } from './receive-webhook/webhook-secrets';
+import { RegisterSourceFactory } from './register-source/register-source';
+import { Ss12000RegisterSourceFactory } from './register-source/ss12000-register-source';
+import { ADMIN_TOKEN, AdminTokenGuard } from './schedule-sync/admin-token.guard';
+import { SyncSchedulerService } from './schedule-sync/sync-scheduler.service';
+import { IngestMetrics } from './sync-state/ingest-metrics';
+import { DEFAULT_SYNC_SETTINGS, IngestSettings } from './sync-state/ingest-settings';
+import { SyncStateRepository } from './sync-state/sync-state.repository';
+
+export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
+
+/** Builds the per-tenant sync settings from the tenants file (register.*) and this app's env. */
+export function toIngestSettings(config: IngestConfig, tenants: TenantConfig[]): IngestSettings {
+  return new IngestSettings(
+    tenants.map((tenant) => ({
+      ...DEFAULT_SYNC_SETTINGS,
+      tenant: tenant.id,
+      deltaIntervalMs: tenant.register.deltaIntervalSeconds * 1000,
+      fullReconcileAt: tenant.register.fullReconcileAt,
+      minimumFullReadShare: tenant.register.minFullReadShare,
+      overlapMs: config.INGEST_OVERLAP_SECONDS * 1000,
+      fullReadAttempts: config.INGEST_FULL_READ_ATTEMPTS,
+      fullReadRetryDelayMs: config.INGEST_FULL_READ_RETRY_SECONDS * 1000,
+    })),
+  );
+}
+
+class PrismaLifecycle implements OnModuleDestroy {
+  constructor(@Inject(PrismaClient) private readonly prisma: PrismaClient) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.prisma.$disconnect();
+  }
+}
+
+export interface IngestModuleOverrides {
+  /** Point ingest at another register source (tests use the simulator through the real client). */
+  sources?: RegisterSourceFactory;
+  env?: Record<string, string | undefined>;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: IngestConfig, tenants: TenantConfig[], overrides: IngestModuleOverrides = {}): DynamicModule {
+    const env = overrides.env ?? process.env;
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot(config, tenants)],
+      controllers: [ReceiveWebhookController, ReconcileRegisterController, ApprovePlanController],
+      providers: [
+        { provide: INGEST_CONFIG, useValue: config },
+        { provide: ADMIN_TOKEN, useValue: config.INGEST_ADMIN_TOKEN },
+        AdminTokenGuard,
+        { provide: PrismaClient, useFactory: () => createPrismaClient(config.DATABASE_URL) },
+        PrismaLifecycle,
+        { provide: IngestSettings, useFactory: () => toIngestSettings(config, tenants) },
+        { provide: IngestMetrics, useFactory: () => new IngestMetrics(metricsRegistry) },
+        { provide: WebhookSecrets, useFactory: () => new WebhookSecrets(tenants, env) },
+        {
+          provide: RegisterSourceFactory,
+          useFactory: () =>
+            overrides.sources ??
+            new Ss12000RegisterSourceFactory(tenants, env, { pageSize: config.INGEST_PAGE_SIZE, maxPages: config.INGEST_MAX_PAGES }),
+        },
+        { provide: SyncStateRepository, useFactory: (prisma: PrismaClient) => new SyncStateRepository(prisma), inject: [PrismaClient] },
+        {
+          provide: PullDeltaService,
+          useFactory: (r: SyncStateRepository, s: RegisterSourceFactory, st: IngestSettings, m: IngestMetrics) => new PullDeltaService(r, s, st, m),
+          inject: [SyncStateRepository, RegisterSourceFactory, IngestSettings, IngestMetrics],
+        },
+        {
+          provide: ReconcileRegisterService,
+          useFactory: (r: SyncStateRepository, s: RegisterSourceFactory, st: IngestSettings, m: IngestMetrics) => new ReconcileRegisterService(r, s, st, m),
+          inject: [SyncStateRepository, RegisterSourceFactory, IngestSettings, IngestMetrics],
+        },
+        {
+          provide: SyncSchedulerService,
+          useFactory: (st: IngestSettings, r: SyncStateRepository, p: PullDeltaService, rc: ReconcileRegisterService, health: HealthRegistry, prisma: PrismaClient) => {
+            health.register('postgresql', async () => {
+              await prisma.$queryRaw`SELECT 1`;
+            });
+            return new SyncSchedulerService(st, r, p, rc, config.INGEST_SCHEDULE_ENABLED);
+          },
+          inject: [IngestSettings, SyncStateRepository, PullDeltaService, ReconcileRegisterService, HealthRegistry, PrismaClient],
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
+import { ServiceConfig } from '@skolkonto/platform';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1');
+
+/**
+ * register-ingest's environment. Per-tenant register endpoints, auth, webhook secrets, delta interval,
+ * nightly reconciliation time and the full-read share come from config/tenants.yaml (`register.*`).
+ */
+export class IngestConfig extends ServiceConfig {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  override PORT: number = 3001;
+
+  /** Bearer token for the operator endpoints (reconcile now, list and approve held plans). */
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  INGEST_ADMIN_TOKEN!: string;
+
+  /** Delta pulls ask for meta.modified after watermark minus this many seconds. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600)
+  INGEST_OVERLAP_SECONDS: number = 5;
+
+  /** Attempts of a full read before the reconciliation fails (and deletes nothing). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10)
+  INGEST_FULL_READ_ATTEMPTS: number = 3;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600)
+  INGEST_FULL_READ_RETRY_SECONDS: number = 5;
+
+  /** Records per page asked of the register. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  INGEST_PAGE_SIZE: number = 1000;
+
+  /** A read stops with a clear error after this many pages (a register handing out tokens forever). */
+  @Transform(toInt) @IsInt() @Min(1)
+  INGEST_MAX_PAGES: number = 10_000;
+
+  /** Timers for delta pulls and the nightly reconciliation; off only in tests and benchmarks. */
+  @Transform(toBool) @IsBoolean()
+  INGEST_SCHEDULE_ENABLED: boolean = true;
+
+  /** Where registers reach this service; when set, a webhook subscription is created per tenant at boot. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  INGEST_PUBLIC_URL?: string;
+}

@@ -33,6 +33,7 @@ function projectConfig(projectDir, overrides = {}) {
     },
     globalSetup: path.join(root, 'libs/testing/src/jest/global-setup.js'),
     testTimeout: 60_000,
+    reporters: ['default', path.join(root, 'libs/testing/src/jest/summary-reporter.js')],
     ...overrides,
   };
 }

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Starts every app as its own process with prefixed logs, waits until each answers /health,
+// prints where to go, and stops them all cleanly on Ctrl-C (SIGINT/SIGTERM).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const root = resolve(import.meta.dirname, '..');
+
+export const APPS = [
+  { name: 'register-simulator', port: 3006, color: 90 },
+  { name: 'register-ingest', port: 3001, color: 36 },
+  { name: 'identity-normalizer', port: 3002, color: 35 },
+  { name: 'ad-provisioner', port: 3003, color: 33 },
+  { name: 'federation-publisher', port: 3004, color: 32 },
+  { name: 'ops-console', port: 3005, color: 34 },
+];
+
+function parseEnvFile(path) {
+  if (!existsSync(path)) return {};
+  const env = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+    if (match) env[match[1]] = match[2].replace(/^"(.*)"$/, '$1');
+  }
+  return env;
+}
+
+/** Demo secrets are generated once per checkout, never committed, and shared by the apps that need them. */
+function demoSecrets() {
+  const path = join(root, '.stack/demo.env');
+  if (!existsSync(path)) {
+    const secret = () => randomBytes(24).toString('base64url');
+    const lines = [];
+    for (const tenant of ['LIDKOPING', 'SKARA', 'GOTENE', 'ESSUNGA']) {
+      lines.push(`REGISTER_TOKEN_${tenant}=${secret()}`, `WEBHOOK_SECRET_${tenant}=${secret()}`, `FEDERATION_SECRET_${tenant}=${secret()}`);
+    }
+    lines.push(`SIMULATOR_ADMIN_TOKEN=${secret()}`, `PROVISIONER_API_TOKEN=${secret()}`, `INGEST_API_TOKEN=${secret()}`);
+    lines.push(`FEDERATION_IDP_TOKEN=${secret()}`, `CONSOLE_SESSION_SECRET=${secret()}`);
+    writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
+  }
+  return parseEnvFile(path);
+}
+
+const baseEnv = {
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/skolkonto',
+  NATS_URL: 'nats://127.0.0.1:4222',
+  TENANTS_FILE: join(root, 'config/tenants.yaml'),
+  ...parseEnvFile(join(root, '.stack/env')),
+  ...demoSecrets(),
+  ...parseEnvFile(join(root, '.env')),
+  ...process.env,
+};
+
+const children = new Map();
+let stopping = false;
+
+function start(app) {
+  const main = join(root, 'apps', app.name, 'dist/main.js');
+  if (!existsSync(main)) throw new Error(`${app.name} is not built (${main} missing): run npm run build`);
+  const prefix = `\x1b[${app.color}m${app.name.padEnd(21)}\x1b[0m|`;
+  const child = spawn(process.execPath, ['--enable-source-maps', main], {
+    cwd: root,
+    env: { ...baseEnv, PORT: String(app.port), ...(app.env ?? {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix} ${line}\n`));
+  }
+  child.on('exit', (code, signal) => {
+    children.delete(app.name);
+    if (!stopping) {
+      process.stdout.write(`${prefix} exited (${signal ?? code}); stopping everything\n`);
+      stopAll(1);
+    }
+  });
+  children.set(app.name, child);
+}
+
+async function waitHealthy(app, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (stopping) return false;
+    try {
+      const response = await fetch(`http://127.0.0.1:${app.port}/health`);
+      if (response.ok) return true;
+      last = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
+    } catch (error) {
+      last = error.cause?.code ?? error.message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${app.name} did not become healthy within ${timeoutMs / 1000}s (${last})`);
+}
+
+async function stopAll(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write('\nstopping all apps…\n');
+  for (const child of children.values()) child.kill('SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const child of children.values()) child.kill('SIGKILL');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+async function main() {
+  const only = process.argv.slice(2);
+  const apps = only.length ? APPS.filter((app) => only.includes(app.name)) : APPS;
+  for (const app of apps) start(app);
+  await Promise.all(apps.map((app) => waitHealthy(app)));
+  const console_ = apps.find((app) => app.name === 'ops-console');
+  process.stdout.write(`
+\x1b[1mskolkonto is running\x1b[0m — all ${apps.length} apps report healthy.
+${apps.map((app) => `  ${app.name.padEnd(21)} http://127.0.0.1:${app.port}  (/health, /metrics)`).join('\n')}
+${console_ ? `\n  Ops console: http://127.0.0.1:${console_.port}/  — log in as the admin printed above (created on first start).` : ''}
+  Make register changes:  npm run demo:change
+  Stop: Ctrl-C
+`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.message}\n`);
+  stopAll(1);
+});

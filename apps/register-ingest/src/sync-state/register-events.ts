@@ -1,39 +1,38 @@
-// Builds the events register-ingest publishes (CloudEvents 1.0 envelopes) as outbox rows. Each row is
-// written in the same transaction as the snapshot change it announces.
-import { randomUUID } from 'node:crypto';
-import { EntityType, RegisterRecord, toSubjectEntity } from '../register-source/register-source';
-
-export const EVENT_SOURCE = 'urn:skolkonto:register-ingest';
+// Builds the events register-ingest publishes (CloudEvents from the contracts catalog) as outbox rows.
+// Each row is written in the same transaction as the snapshot change it announces.
+import { buildEvent, type CloudEvent, EVENTS, type EventDefinition, isUuidLike } from './event-helpers';
+import { EntityType, RegisterRecord } from '../register-source/register-source';
 
 export type UpsertCause = 'delta' | 'reconcile' | 'webhook' | 'replay';
 export type DeletionDetectedBy = 'deletedEntities' | 'reconcile';
+
+const APP = 'register-ingest';
 
 export interface OutboxEvent {
   eventId: string;
   subject: string;
   /** The CloudEvents envelope, published as is. */
-  payload: Record<string, unknown>;
+  payload: CloudEvent<object>;
   headers: Record<string, string>;
 }
 
-function envelope(subject: string, type: string, tenant: string, entityId: string, data: object, now: Date): OutboxEvent {
-  const eventId = randomUUID();
-  return {
-    eventId,
-    subject,
-    payload: {
-      specversion: '1.0',
-      id: eventId,
-      source: EVENT_SOURCE,
-      type,
-      subject: entityId,
-      time: now.toISOString(),
-      datacontenttype: 'application/json',
-      tenant,
-      data,
-    },
-    headers: { 'Nats-Msg-Id': eventId },
-  };
+const UPSERTED: Record<EntityType, EventDefinition<any>> = {
+  Person: EVENTS.registerPersonUpserted,
+  Organisation: EVENTS.registerOrganisationUpserted,
+  Group: EVENTS.registerGroupUpserted,
+  Duty: EVENTS.registerDutyUpserted,
+};
+
+const DELETED: Record<EntityType, EventDefinition<any>> = {
+  Person: EVENTS.registerPersonDeleted,
+  Organisation: EVENTS.registerOrganisationDeleted,
+  Group: EVENTS.registerGroupDeleted,
+  Duty: EVENTS.registerDutyDeleted,
+};
+
+function toOutbox<T extends object>(definition: EventDefinition<T>, tenant: string, data: T, now: Date): OutboxEvent {
+  const event = buildEvent(definition, { tenant, data, source: APP, time: now });
+  return { eventId: event.id, subject: definition.subject(tenant), payload: event, headers: { 'Nats-Msg-Id': event.id } };
 }
 
 export function toUpsertedEvent(
@@ -44,52 +43,33 @@ export function toUpsertedEvent(
   cause: UpsertCause,
   now: Date,
 ): OutboxEvent {
-  const entity = toSubjectEntity(entityType);
-  return envelope(
-    `register.${tenant}.${entity}.upserted`,
-    `se.skolkonto.register.${entity}.upserted.v1`,
-    tenant,
-    record.id,
-    { tenant, observedAt: now.toISOString(), contentHash, cause, record },
-    now,
-  );
+  return toOutbox(UPSERTED[entityType], tenant, { tenant, observedAt: now.toISOString(), contentHash, cause, record }, now);
 }
 
-export function toDeletedEvent(
-  tenant: string,
-  entityType: EntityType,
-  registerId: string,
-  detectedBy: DeletionDetectedBy,
-  now: Date,
-): OutboxEvent {
-  const entity = toSubjectEntity(entityType);
-  return envelope(
-    `register.${tenant}.${entity}.deleted`,
-    `se.skolkonto.register.${entity}.deleted.v1`,
-    tenant,
-    registerId,
-    { tenant, observedAt: now.toISOString(), id: registerId, detectedBy },
-    now,
-  );
+export function toDeletedEvent(tenant: string, entityType: EntityType, registerId: string, detectedBy: DeletionDetectedBy, now: Date): OutboxEvent {
+  return toOutbox(DELETED[entityType], tenant, { tenant, observedAt: now.toISOString(), id: registerId, detectedBy }, now);
 }
 
-/** A record the register sent that could not be accepted. Carries the id and reason, never the record. */
+/**
+ * A record the register sent that could not be accepted: its id, a code and the reason, never the
+ * record itself. Undefined when the record had no usable id (it is then only counted and logged).
+ */
 export function toRecordRejectedEvent(
   tenant: string,
   entityType: EntityType,
   rejection: { registerId?: string; code: string; reason: string },
   now: Date,
-): OutboxEvent {
-  return envelope(
-    `ops.${tenant}.record.rejected`,
-    'se.skolkonto.ops.record.rejected.v1',
+): OutboxEvent | undefined {
+  if (!rejection.registerId || !isUuidLike(rejection.registerId)) return undefined;
+  return toOutbox(
+    EVENTS.opsRecordRejected,
     tenant,
-    rejection.registerId ?? 'unknown',
     {
       tenant,
-      app: 'register-ingest',
-      source: { system: 'ss12000', entity: entityType, ...(rejection.registerId ? { id: rejection.registerId } : {}) },
-      error: { code: rejection.code, message: rejection.reason },
+      sourceApp: APP,
+      record: { system: 'ss12000', entity: entityType, id: rejection.registerId },
+      code: rejection.code,
+      reasons: [rejection.reason],
       rejectedAt: now.toISOString(),
     },
     now,
@@ -101,26 +81,23 @@ export interface HeldPlanSummary {
   entityType: EntityType;
   previousCount: number;
   seenCount: number;
-  deletions: number;
   minimumShare: number;
   reason: string;
 }
 
-export function toPlanHeldEvent(tenant: string, plan: HeldPlanSummary, now: Date): OutboxEvent {
-  return envelope(
-    `ops.${tenant}.plan.held`,
-    'se.skolkonto.ops.plan.held.v1',
+/** ops.<tenant>.plan.held: one delete operation per entity a suspicious full read would remove. */
+export function toPlanHeldEvent(tenant: string, plan: HeldPlanSummary, registerIds: string[], now: Date): OutboxEvent {
+  const actualPercent = plan.previousCount === 0 ? 100 : Math.floor((plan.seenCount / plan.previousCount) * 100);
+  return toOutbox(
+    EVENTS.opsPlanHeld,
     tenant,
-    plan.planId,
     {
-      tenant,
-      app: 'register-ingest',
       planId: plan.planId,
-      action: `delete ${plan.deletions} ${plan.entityType} records`,
+      tenant,
+      sourceApp: APP,
       reason: plan.reason,
-      entityType: plan.entityType,
-      counts: { previous: plan.previousCount, seen: plan.seenCount, deletions: plan.deletions },
-      threshold: { kind: 'percent', limit: Math.round(plan.minimumShare * 100), actual: plan.previousCount === 0 ? 100 : Math.round((plan.seenCount / plan.previousCount) * 100) },
+      thresholds: [{ kind: 'percent', limit: Math.round(plan.minimumShare * 100), actual: actualPercent }],
+      operations: registerIds.map((id, index) => ({ index, action: 'delete' as const, target: `ss12000:${plan.entityType}:${id}` })),
       heldAt: now.toISOString(),
     },
     now,

@@ -161,7 +161,8 @@ export class SyncStateRepository {
         if (existing.get(rejection.registerId)?.rejectionHash === rejectionHash) continue;
         newRejections.set(rejection.registerId, rejectionHash);
       }
-      rejectionEvents.push(toRecordRejectedEvent(tenant, entityType, rejection, now));
+      const event = toRecordRejectedEvent(tenant, entityType, rejection, now);
+      if (event) rejectionEvents.push(event);
     }
 
     const seenIds = options.seenMarker ? [...ids] : [];
@@ -261,7 +262,7 @@ export class SyncStateRepository {
   async holdPlan(
     tenant: string,
     runId: string,
-    plan: Omit<HeldPlanSummary, 'planId' | 'deletions'>,
+    plan: Omit<HeldPlanSummary, 'planId'>,
     registerIds: string[],
   ): Promise<string> {
     const planId = randomUUID();
@@ -280,7 +281,7 @@ export class SyncStateRepository {
           createdAt: now,
         },
       });
-      await this.writeOutbox(tx, [toPlanHeldEvent(tenant, { ...plan, planId, deletions: registerIds.length }, now)]);
+      await this.writeOutbox(tx, [toPlanHeldEvent(tenant, { ...plan, planId }, registerIds, now)]);
     });
     return planId;
   }
@@ -326,7 +327,7 @@ export class SyncStateRepository {
       data: events.map((event) => ({
         eventId: event.eventId,
         subject: event.subject,
-        payload: event.payload as Prisma.InputJsonValue,
+        payload: event.payload as unknown as Prisma.InputJsonValue,
         headers: event.headers,
       })),
     });

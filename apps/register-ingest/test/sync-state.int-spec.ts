@@ -1,0 +1,107 @@
+// The snapshot/outbox bookkeeping against a real, freshly migrated PostgreSQL database.
+import { randomUUID } from 'node:crypto';
+import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
+import { createTestDatabase, TestDatabase } from '@skolkonto/testing';
+import { SyncStateRepository } from '../src/sync-state/sync-state.repository';
+
+const person = (id: string, givenName: string, modified = '2026-11-01T10:00:00.000Z') => ({
+  id,
+  meta: { created: '2026-01-01T00:00:00.000Z', modified },
+  givenName,
+  familyName: 'Öberg',
+});
+
+describe(SyncStateRepository.name, () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let repository: SyncStateRepository;
+  const tenant = 'skara';
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ prefix: 'ingest_state' });
+    prisma = createPrismaClient(db.url);
+    repository = new SyncStateRepository(prisma);
+  });
+
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await db.drop();
+  });
+
+  const outboxSubjects = async () => (await prisma.ingestOutbox.findMany({ orderBy: { id: 'asc' } })).map((row) => row.subject);
+
+  it('publishes a record once, and again only when its content changes', async () => {
+    const id = randomUUID();
+    await prisma.ingestOutbox.deleteMany();
+    const first = await repository.applyPage(tenant, 'Person', { records: [person(id, 'Åsa')], rejected: [] }, { cause: 'delta' });
+    const again = await repository.applyPage(tenant, 'Person', { records: [person(id, 'Åsa')], rejected: [] }, { cause: 'delta' });
+    const renamed = await repository.applyPage(tenant, 'Person', { records: [person(id, 'Åsa-Lena', '2026-11-02T10:00:00.000Z')], rejected: [] }, { cause: 'delta' });
+    expect([first.upserted, again.upserted, again.unchanged, renamed.upserted]).toEqual([1, 0, 1, 1]);
+    expect(renamed.maxModified?.toISOString()).toBe('2026-11-02T10:00:00.000Z');
+    expect(await outboxSubjects()).toEqual(['register.skara.person.upserted', 'register.skara.person.upserted']);
+    const last = await prisma.ingestOutbox.findFirstOrThrow({ orderBy: { id: 'desc' } });
+    expect((last.payload as { data: { record: { givenName: string } } }).data.record.givenName).toBe('Åsa-Lena');
+  });
+
+  it('reports the same bad record once, with its reason, while the valid ones flow', async () => {
+    await prisma.ingestOutbox.deleteMany();
+    const bad = randomUUID();
+    const page = {
+      records: [person(randomUUID(), 'Bo')],
+      rejected: [{ registerId: bad, code: 'MISSING_FIELD', reason: 'familyName is missing' }],
+    };
+    const first = await repository.applyPage(tenant, 'Person', page, { cause: 'delta' });
+    await repository.applyPage(tenant, 'Person', { records: [], rejected: page.rejected }, { cause: 'delta' });
+    expect(first.rejectionCodes).toEqual(['MISSING_FIELD']);
+    const rows = await prisma.ingestOutbox.findMany({ orderBy: { id: 'asc' } });
+    expect(rows.map((row) => row.subject)).toEqual(['register.skara.person.upserted', 'ops.skara.record.rejected']);
+    expect((rows[1]!.payload as { data: { reasons: string[]; record: { id: string } } }).data).toMatchObject({
+      reasons: ['familyName is missing'],
+      record: { id: bad },
+    });
+  });
+
+  it('deletes a live entity once and ignores unknown or repeated deletions', async () => {
+    const id = randomUUID();
+    await repository.applyPage(tenant, 'Group', { records: [{ id, displayName: '7B' }], rejected: [] }, { cause: 'delta' });
+    await prisma.ingestOutbox.deleteMany();
+    expect(await repository.deleteEntities(tenant, 'Group', [id, randomUUID()], 'deletedEntities')).toBe(1);
+    expect(await repository.deleteEntities(tenant, 'Group', [id], 'deletedEntities')).toBe(0);
+    expect(await outboxSubjects()).toEqual(['register.skara.group.deleted']);
+  });
+
+  it('finds the live entities a full read did not mark as seen', async () => {
+    const seen = randomUUID();
+    const gone = randomUUID();
+    await repository.applyPage('gotene', 'Duty', { records: [{ id: seen }, { id: gone }], rejected: [] }, { cause: 'reconcile' });
+    const marker = randomUUID();
+    await repository.applyPage('gotene', 'Duty', { records: [{ id: seen }], rejected: [] }, { cause: 'reconcile', seenMarker: marker });
+    expect(await repository.findAbsent('gotene', 'Duty', marker)).toEqual([gone]);
+  });
+
+  it('emits a held plan\'s deletions exactly once on approval and keeps entities that came back', async () => {
+    const gone = randomUUID();
+    const back = randomUUID();
+    await repository.applyPage('essunga', 'Person', { records: [person(gone, 'A'), person(back, 'B')], rejected: [] }, { cause: 'reconcile' });
+    const runId = await repository.startRun('essunga', 'full', 'manual');
+    const planId = await repository.holdPlan(
+      'essunga',
+      runId,
+      { entityType: 'Person', previousCount: 2, seenCount: 0, minimumShare: 0.8, reason: 'full read returned 0 of 2' },
+      [gone, back],
+    );
+    await repository.applyPage('essunga', 'Person', { records: [person(back, 'B2')], rejected: [] }, { cause: 'delta' });
+    await prisma.ingestOutbox.deleteMany();
+    expect(await repository.approvePlan('essunga', planId, 'op')).toEqual({ deleted: 1 });
+    await expect(repository.approvePlan('essunga', planId, 'op')).rejects.toMatchObject({ code: 'ALREADY_DECIDED' });
+    await expect(repository.approvePlan('essunga', randomUUID(), 'op')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const rows = await prisma.ingestOutbox.findMany();
+    expect(rows.map((row) => [row.subject, (row.payload as { subject: string }).subject])).toEqual([['register.essunga.person.deleted', gone]]);
+  });
+
+  it('only moves a watermark forward', async () => {
+    await repository.advanceWatermark('lidkoping', 'Person', new Date('2026-11-02T00:00:00Z'));
+    await repository.advanceWatermark('lidkoping', 'Person', new Date('2026-11-01T00:00:00Z'));
+    expect((await repository.readWatermarks('lidkoping')).get('Person')?.toISOString()).toBe('2026-11-02T00:00:00.000Z');
+  });
+});

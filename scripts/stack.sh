@@ -301,6 +301,7 @@ ad_provision_template() {
     || { tail -n 30 "$tmp/log/provision.log" >&2; die "ad: samba-tool domain provision failed (log: $tmp/log/provision.log)"; }
   touch "$tmp/.provisioned"
   mv "$tmp" "$AD_TEMPLATE"
+  write_smb_conf "$AD_TEMPLATE" # only so the template's own smb.conf names its own paths
 }
 
 # A CA and a server certificate for localhost/127.0.0.1, so clients verify instead of trusting blindly.
@@ -345,6 +346,12 @@ ad_up() {
   fi
   if ad_running && ad_probe; then log "ad: running (pid $(ad_pid)), LDAPS verified"; return; fi
   ad_running && { log "ad: running but LDAPS bind fails; restarting"; ad_down; }
+  # A directory this script did not start already answers with the credentials given in the env.
+  if [[ -n ${LDAP_BIND_PASSWORD:-} ]] && ad_probe; then log "ad: reusing the directory at $LDAP_URL, LDAPS verified"; return; fi
+  local port; port=$(url_port "$LDAP_URL" 636)
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "ad: port $port is taken by something this script did not start, and an LDAPS bind with our settings fails (set LDAP_CA_FILE/LDAP_BIND_DN/LDAP_BIND_PASSWORD to reuse it, or stop it)"
+  fi
 
   local had_samba=yes
   command -v samba >/dev/null || had_samba=no

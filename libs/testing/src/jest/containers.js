@@ -13,10 +13,10 @@ async function startContainers(root) {
   const adminPassword = process.env.SAMBA_ADMIN_PASSWORD || 'Skolkonto-Test-1';
 
   const [nats, postgres, ad] = await Promise.all([
-    new GenericContainer('nats:2.10-alpine')
+    new GenericContainer('nats:2.9-alpine')
       .withCommand(['-js', '-sd', '/data', '-m', '8222'])
       .withExposedPorts(4222, 8222)
-      .withWaitStrategy(Wait.forHttp('/healthz?js-enabled-only=true', 8222))
+      .withWaitStrategy(Wait.forHttp('/healthz', 8222))
       .withReuse()
       .start(),
     new GenericContainer('postgres:15')

@@ -3,3 +3,4 @@ export { migrate, readMigrations, defaultMigrationsDir, MigrationError } from '.
 export type { MigrationResult } from './migrations/migration-runner';
 export { Prisma, PrismaClient } from './generated/prisma/client';
 export * from './generated/prisma/models';
+export * from './outbox';

@@ -17,7 +17,7 @@ import { APP_NAMES, ErrorSummary, SourceReference, TENANT_ID_PATTERN, ThresholdB
 import { Describe, IsTimestamp, Nested } from '../schema/decorators';
 
 /** Tenant token used when a fact belongs to no tenant (e.g. an unparsable dead letter). */
-export const NO_TENANT = '_none';
+export const NO_TENANT = 'no-tenant';
 
 export const PLAN_ACTIONS = ['create', 'update', 'move', 'disable', 'enable', 'delete', 'revoke'] as const;
 export type PlanAction = (typeof PLAN_ACTIONS)[number];

@@ -1,0 +1,229 @@
+// NestJS custom transport on JetStream: every @EventPattern(subject, { durable }) method becomes a
+// durable pull consumer. Messages are validated against the contract, handled with a concurrency
+// limit and per-key ordering, acked after the handler resolved, nak'ed with exponential backoff on
+// retryable errors, and dead-lettered (then termed) on permanent errors or the last delivery.
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
+import {
+  findEventDefinition,
+  STREAMS,
+  validateCloudEvent,
+  type CloudEvent,
+} from '@skolkonto/contracts';
+import type { ConsumerMessages, JsMsg } from 'nats';
+import { lastValueFrom } from 'rxjs';
+import { connectMessaging, type MessagingConnection } from '../connection';
+import { classifyError, summarizeError } from '../errors';
+import {
+  backoffDelay,
+  namespacedStream,
+  namespacedSubject,
+  resolveMessagingOptions,
+  stripNamespace,
+  type MessagingOptions,
+  type ResolvedMessagingOptions,
+} from '../messaging-options';
+import { KeyedScheduler } from '../ordering/keyed-scheduler';
+import { provisionConsumer } from '../provisioning/provision-streams';
+import { EventPublisher } from '../publisher/event-publisher';
+import { deadLetter } from './dead-letter';
+import { JetStreamContext } from './jetstream.context';
+
+export interface JetStreamServerOptions extends MessagingOptions {
+  /** Use this connection instead of opening one (it is then not closed by the server). */
+  readonly connection?: MessagingConnection;
+}
+
+/** Extras of @EventPattern: `@EventPattern('identity.*.person.changed', { durable: 'ad-provisioner-provision-account' })`. */
+export interface EventPatternExtras {
+  readonly durable?: string;
+  /** Overrides the consumer concurrency for this handler. */
+  readonly concurrency?: number;
+}
+
+interface Binding {
+  readonly pattern: string;
+  readonly stream: string;
+  readonly durable: string;
+  readonly handler: MessageHandler;
+  readonly scheduler: KeyedScheduler;
+  messages?: ConsumerMessages;
+  loop?: Promise<void>;
+}
+
+const DURABLE = /^[A-Za-z0-9_-]+$/;
+
+export class JetStreamServer extends Server implements CustomTransportStrategy {
+  protected override readonly logger = new Logger(JetStreamServer.name);
+  private readonly options: ResolvedMessagingOptions;
+  private connection?: MessagingConnection;
+  private ownsConnection = false;
+  private publisher?: EventPublisher;
+  private readonly bindings: Binding[] = [];
+  private closing = false;
+  private readonly decoder = new TextDecoder();
+
+  constructor(private readonly serverOptions: JetStreamServerOptions) {
+    super();
+    this.options = serverOptions.connection?.options ?? resolveMessagingOptions(serverOptions);
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  /** Connects, provisions consumers and starts pulling. Resolves once every consumer is pulling. */
+  async start(): Promise<void> {
+    this.connection = this.serverOptions.connection ?? (await connectMessaging(this.options));
+    this.ownsConnection = !this.serverOptions.connection;
+    this.publisher = new EventPublisher(this.connection.js, this.options);
+    for (const [pattern, handler] of this.messageHandlers) {
+      if (!handler.isEventHandler) continue;
+      const binding = this.bind(pattern, handler);
+      await provisionConsumer(
+        this.connection.jsm,
+        { stream: binding.stream, durable: binding.durable, filterSubject: namespacedSubject(pattern, this.options.namespace) },
+        this.options,
+      );
+      const consumer = await this.connection.js.consumers.get(binding.stream, binding.durable);
+      binding.messages = await consumer.consume({
+        max_messages: Math.max(16, 2 * ((handler.extras as EventPatternExtras | undefined)?.concurrency ?? this.options.concurrency)),
+      });
+      binding.loop = this.pull(binding);
+      this.bindings.push(binding);
+      this.logger.log(`consuming ${pattern} as ${binding.durable} on ${binding.stream}`);
+    }
+  }
+
+  /** Stops pulling, waits for in-flight handlers (they ack or nak), then drains the connection. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const binding of this.bindings) binding.messages?.stop();
+    await Promise.all(this.bindings.map((b) => b.loop));
+    await Promise.all(this.bindings.map((b) => b.scheduler.drain()));
+    if (this.ownsConnection) await this.connection?.close();
+  }
+
+  on(): never {
+    throw new Error('JetStreamServer does not emit events');
+  }
+
+  unwrap<T>(): T {
+    if (!this.connection) throw new Error('JetStreamServer is not listening');
+    return this.connection.nc as T;
+  }
+
+  private bind(pattern: string, handler: MessageHandler): Binding {
+    const extras = (handler.extras ?? {}) as EventPatternExtras;
+    const domain = pattern.split('.')[0];
+    const stream = STREAMS.find((s) => s.subjects.some((subject) => subject === `${domain}.>`));
+    if (!stream) throw new Error(`no stream carries "${pattern}" (first token must be a domain of the catalog)`);
+    const durable = extras.durable ?? `${this.options.app}-${pattern.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+    if (!DURABLE.test(durable)) throw new Error(`invalid durable name "${durable}"`);
+    return {
+      pattern,
+      stream: namespacedStream(stream.name, this.options.namespace),
+      durable,
+      handler,
+      scheduler: new KeyedScheduler(extras.concurrency ?? this.options.concurrency),
+    };
+  }
+
+  private async pull(binding: Binding): Promise<void> {
+    for await (const message of binding.messages!) {
+      if (this.closing) {
+        message.nak();
+        continue;
+      }
+      const parsed = this.parse(message);
+      await binding.scheduler.waitForCapacity();
+      void binding.scheduler.run(parsed.key, () => this.process(binding, message, parsed));
+    }
+  }
+
+  private parse(message: JsMsg): { event?: CloudEvent; key: string; error?: { code: string; message: string } } {
+    let value: unknown;
+    try {
+      value = JSON.parse(this.decoder.decode(message.data));
+    } catch {
+      return { key: `seq:${message.seq}`, error: { code: 'PAYLOAD_NOT_JSON', message: 'message body is not JSON' } };
+    }
+    const event = value as CloudEvent;
+    const reasons = validateCloudEvent(value);
+    if (reasons.length) {
+      const unknownVersion = reasons.some((r) => r.startsWith('unknown event version'));
+      const code = unknownVersion ? 'UNKNOWN_VERSION' : reasons[0]?.startsWith('unknown event type') ? 'UNKNOWN_TYPE' : 'SCHEMA_INVALID';
+      return { event: typeof value === 'object' && value ? event : undefined, key: `seq:${message.seq}`, error: { code, message: reasons.join('; ') } };
+    }
+    const definition = findEventDefinition(event.type);
+    const orderingKey = definition?.ordering ? (event.data as Record<string, unknown>)[definition.ordering.key] : undefined;
+    return { event, key: `${event.tenant}:${String(orderingKey ?? event.subject)}` };
+  }
+
+  private async process(
+    binding: Binding,
+    message: JsMsg,
+    parsed: { event?: CloudEvent; error?: { code: string; message: string } },
+  ): Promise<void> {
+    const attempts = message.info.redeliveryCount;
+    const log = { subject: message.subject, seq: message.seq, durable: binding.durable, attempts, eventId: parsed.event?.id };
+    if (parsed.error) {
+      this.logger.warn({ ...log, code: parsed.error.code, msg: 'rejecting invalid message' });
+      await this.giveUp(binding, message, 'permanent', parsed.error, parsed.event);
+      return;
+    }
+    const event = parsed.event!;
+    const context = new JetStreamContext([message, event, stripNamespace(message.subject, this.options.namespace)]);
+    const keepAlive = setInterval(() => message.working(), Math.max(1000, Math.floor(this.options.ackWaitMs / 2)));
+    try {
+      const result = await binding.handler(event, context);
+      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      clearInterval(keepAlive);
+      message.ack();
+    } catch (error) {
+      clearInterval(keepAlive);
+      const disposition = classifyError(error);
+      const summary = summarizeError(error);
+      if (disposition === 'permanent') {
+        this.logger.warn({ ...log, code: summary.code, msg: 'permanent error, dead-lettering' });
+        await this.giveUp(binding, message, 'permanent', summary, event);
+      } else if (attempts >= this.options.maxDeliver) {
+        this.logger.warn({ ...log, code: summary.code, msg: 'last delivery failed, dead-lettering' });
+        await this.giveUp(binding, message, 'exhausted', summary, event);
+      } else {
+        const delay = backoffDelay(attempts, this.options.backoffBaseMs, this.options.backoffMaxMs);
+        this.logger.log({ ...log, code: summary.code, delayMs: delay, msg: 'handler failed, retrying later' });
+        message.nak(delay);
+      }
+    }
+  }
+
+  private async giveUp(
+    binding: Binding,
+    message: JsMsg,
+    kind: 'permanent' | 'exhausted',
+    error: { code: string; message: string },
+    event?: Partial<CloudEvent>,
+  ): Promise<void> {
+    try {
+      await deadLetter(this.connection!.js, this.publisher!, this.options, {
+        message,
+        consumer: binding.durable,
+        kind,
+        error,
+        attempts: message.info.redeliveryCount,
+        event: event ? { id: event.id, type: event.type, tenant: event.tenant } : undefined,
+      });
+      message.term();
+    } catch (failure) {
+      // Never lose it: leave it for redelivery and try again then.
+      this.logger.error({ seq: message.seq, durable: binding.durable, msg: `dead-lettering failed: ${summarizeError(failure).message}` });
+      message.nak(this.options.backoffBaseMs);
+    }
+  }
+}
+

@@ -1,0 +1,144 @@
+// The relay's side of the outbox in PostgreSQL. One relay at a time publishes a table (transaction
+// advisory lock), so rows go out in id order even with several replicas; a crash between publish
+// and commit re-publishes the row, which JetStream de-duplicates by event id.
+import { Client, Pool } from 'pg';
+import type { CloudEvent } from '@skolkonto/contracts';
+import { assertOutboxTable, outboxChannel, type OutboxTable } from './outbox-tables';
+
+export interface OutboxRecord {
+  readonly id: string;
+  readonly eventId: string;
+  readonly subject: string;
+  readonly event: CloudEvent;
+  readonly headers: Record<string, string>;
+  readonly attempts: number;
+}
+
+export interface RelayBatchResult {
+  /** Rows published and marked in this batch. */
+  readonly published: number;
+  /** False when another relay holds the table. */
+  readonly locked: boolean;
+  /** The row that failed (the batch stops there to keep order). */
+  readonly failed?: { readonly id: string; readonly error: string };
+}
+
+/** Implements the OutboxStore interface of @skolkonto/messaging. */
+export class SqlOutboxStore {
+  private readonly pool: Pool;
+  private listener?: Client;
+  private wake?: () => void;
+  private readonly lockKey: number;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly table: OutboxTable,
+  ) {
+    assertOutboxTable(table);
+    this.pool = new Pool({ connectionString: databaseUrl, max: 2 });
+    this.lockKey = hashKey(`skolkonto-outbox:${table}`);
+  }
+
+  async relayBatch(limit: number, publish: (record: OutboxRecord) => Promise<void>): Promise<RelayBatchResult> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const lock = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [this.lockKey]);
+      if (!lock.rows[0]?.locked) {
+        await client.query('ROLLBACK');
+        return { published: 0, locked: false };
+      }
+      const rows = await client.query<{ id: string; event_id: string; subject: string; payload: CloudEvent; headers: Record<string, string>; attempts: number }>(
+        `SELECT id::text AS id, event_id::text AS event_id, subject, payload, headers, attempts
+           FROM "${this.table}" WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`,
+        [limit],
+      );
+      const published: string[] = [];
+      let failed: { id: string; error: string } | undefined;
+      for (const row of rows.rows) {
+        try {
+          await publish({ id: row.id, eventId: row.event_id, subject: row.subject, event: row.payload, headers: row.headers ?? {}, attempts: row.attempts });
+          published.push(row.id);
+        } catch (error) {
+          failed = { id: row.id, error: error instanceof Error ? error.message : String(error) };
+          break;
+        }
+      }
+      if (published.length) {
+        await client.query(`UPDATE "${this.table}" SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])`, [published]);
+      }
+      if (failed) {
+        await client.query(`UPDATE "${this.table}" SET attempts = attempts + 1, last_error = $2 WHERE id = $1::bigint`, [failed.id, failed.error.slice(0, 2000)]);
+      }
+      await client.query('COMMIT');
+      return { published: published.length, locked: true, ...(failed ? { failed } : {}) };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Resolves on a NOTIFY from enqueueEvent or after `timeoutMs`, whichever is first. */
+  async waitForRows(timeoutMs: number): Promise<void> {
+    await this.ensureListener().catch(() => undefined); // without LISTEN the poll still works
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      this.wake = done;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    this.wake = undefined;
+  }
+
+  /** Unpublished rows (for health checks and metrics). */
+  async backlog(): Promise<number> {
+    const result = await this.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${this.table}" WHERE published_at IS NULL`);
+    return Number(result.rows[0]?.n ?? 0);
+  }
+
+  /** Wakes a pending waitForRows (used on shutdown). */
+  interrupt(): void {
+    this.wake?.();
+  }
+
+  async close(): Promise<void> {
+    this.interrupt();
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  private async ensureListener(): Promise<void> {
+    if (this.listener) return;
+    const client = new Client({ connectionString: this.databaseUrl });
+    this.listener = client;
+    client.on('notification', () => this.wake?.());
+    client.on('error', () => {
+      // Reconnect on the next wait.
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => undefined);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${outboxChannel(this.table)}"`);
+    } catch (error) {
+      if (this.listener === client) this.listener = undefined;
+      throw error;
+    }
+  }
+}
+
+function hashKey(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+

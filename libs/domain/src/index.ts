@@ -7,3 +7,4 @@ export * from './email';
 export * from './protection';
 export * from './roles';
 export * from './lifecycle';
+export * from './account-name';

@@ -1,6 +1,8 @@
 import { DynamicModule, Inject, Module, OnModuleDestroy } from '@nestjs/common';
 import { HealthRegistry, PlatformModule, metricsRegistry, type TenantConfig } from '@skolkonto/platform';
 import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
+import { messagingOptionsFromEnv } from '@skolkonto/messaging';
+import { OutboxPublishing } from './publish-outbox/outbox-publishing';
 import { ApprovePlanController } from './approve-plan/approve-plan.controller';
 import type { IngestConfig } from './config';
 import { PullDeltaService } from './pull-delta/pull-delta.service';
@@ -70,6 +72,20 @@ export class AppModule {
           useFactory: () =>
             overrides.sources ??
             new Ss12000RegisterSourceFactory(tenants, env, { pageSize: config.INGEST_PAGE_SIZE, maxPages: config.INGEST_MAX_PAGES }),
+        },
+        {
+          provide: OutboxPublishing,
+          useFactory: async (health: HealthRegistry) => {
+            const publishing = await OutboxPublishing.connect(
+              { ...messagingOptionsFromEnv('register-ingest', env), servers: config.NATS_URL.split(','), namespace: config.NATS_NAMESPACE },
+              config.DATABASE_URL,
+            );
+            health.register('nats', async () => {
+              if (!publishing.isConnected()) throw new Error('NATS connection closed');
+            });
+            return publishing;
+          },
+          inject: [HealthRegistry],
         },
         { provide: SyncStateRepository, useFactory: (prisma: PrismaClient) => new SyncStateRepository(prisma), inject: [PrismaClient] },
         {

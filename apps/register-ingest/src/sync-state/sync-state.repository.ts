@@ -17,6 +17,10 @@ import {
 
 type Tx = Prisma.TransactionClient;
 
+/** The table the outbox relay publishes and the channel it LISTENs on (libs/persistence outbox). */
+export const OUTBOX_TABLE = 'ingest_outbox';
+export const OUTBOX_CHANNEL = `${OUTBOX_TABLE}_rows`;
+
 export type SyncKind = 'delta' | 'full';
 export type SyncTrigger = 'schedule' | 'webhook' | 'manual' | 'startup' | 'bench';
 export type SyncOutcome = 'running' | 'succeeded' | 'failed' | 'held';
@@ -331,5 +335,7 @@ export class SyncStateRepository {
         headers: event.headers,
       })),
     });
+    // Delivered at commit: wakes the outbox relay at once instead of at its next poll.
+    await tx.$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`;
   }
 }

@@ -36,8 +36,6 @@ if [[ $AD_MANAGED == yes ]]; then
   LDAP_BIND_DN=${LDAP_BIND_DN:-CN=Administrator,CN=Users,$LDAP_BASE_DN}
 fi
 
-SUDO=
-[[ $EUID -eq 0 ]] || SUDO=sudo
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -61,14 +59,14 @@ apt_install() {
   # this script starts exactly what it needs, with its own configuration.
   local policy=/usr/sbin/policy-rc.d created_policy=no
   if [[ ! -e $policy ]]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null && $SUDO chmod 755 $policy && created_policy=yes
+    printf '#!/bin/sh\nexit 101\n' | tee $policy >/dev/null && chmod 755 $policy && created_policy=yes
   fi
   if [[ $APT_UPDATED == no ]]; then
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && APT_UPDATED=yes
+    env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && APT_UPDATED=yes
   fi
   local rc=0
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
-  [[ $created_policy == no ]] || $SUDO rm -f $policy
+  env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
+  [[ $created_policy == no ]] || rm -f $policy
   ((rc == 0)) || die "apt-get install ${missing[*]} failed (exit $rc)"
 }
 
@@ -202,14 +200,14 @@ pg_up() {
     if [[ -z $cluster ]]; then
       local version; version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
       log "postgres: creating cluster $version/skolkonto on port $port"
-      $SUDO pg_createcluster "$version" skolkonto --port="$port" >&2
+      pg_createcluster "$version" skolkonto --port="$port" >&2
       cluster="$version skolkonto"; fresh=yes
     fi
     # shellcheck disable=SC2086
     set -- $cluster
     [[ $fresh == no ]] || pg_trust_loopback "$1" "$2"
     log "postgres: starting cluster $1/$2"
-    $SUDO pg_ctlcluster --skip-systemctl-redirect "$1" "$2" start 9>&- </dev/null >/dev/null
+    pg_ctlcluster --skip-systemctl-redirect "$1" "$2" start 9>&- </dev/null >/dev/null
     echo "$1 $2" >"$STACK_DIR/postgres.started"
     local i
     for ((i = 0; i < 100; i++)); do probe_pg "$DATABASE_ADMIN_URL" && break; sleep 0.1; done
@@ -230,7 +228,7 @@ pg_trust_loopback() {
   [[ -f $hba ]] || return 0
   grep -q 'skolkonto stack' "$hba" && return 0
   log "postgres: allowing password-less loopback connections in $hba"
-  $SUDO sed -i '1i host all all 127.0.0.1/32 trust # skolkonto stack\nhost all all ::1/128 trust # skolkonto stack' "$hba"
+  sed -i '1i host all all 127.0.0.1/32 trust # skolkonto stack\nhost all all ::1/128 trust # skolkonto stack' "$hba"
 }
 
 pg_down() {
@@ -238,7 +236,7 @@ pg_down() {
   # shellcheck disable=SC2046
   set -- $(cat "$STACK_DIR/postgres.started")
   log "postgres: stopping cluster $1/$2 (started by this script)"
-  $SUDO pg_ctlcluster --skip-systemctl-redirect "$1" "$2" stop || true
+  pg_ctlcluster --skip-systemctl-redirect "$1" "$2" stop || true
   rm -f "$STACK_DIR/postgres.started"
 }
 
@@ -380,12 +378,12 @@ ad_up() {
 # On a systemd machine the samba package starts smbd/nmbd; our DC needs neither.
 stop_distribution_samba() {
   if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
-    $SUDO systemctl disable --now smbd nmbd samba-ad-dc >/dev/null 2>&1 || true
+    systemctl disable --now smbd nmbd samba-ad-dc >/dev/null 2>&1 || true
   fi
   local f pid
   for f in /run/samba/smbd.pid /run/samba/nmbd.pid; do
     pid=$(pid_from "$f")
-    if is_alive "$pid"; then log "ad: stopping $(basename "$f" .pid) started by the package install"; $SUDO kill "$pid" || true; fi
+    if is_alive "$pid"; then log "ad: stopping $(basename "$f" .pid) started by the package install"; kill "$pid" || true; fi
   done
 }
 
@@ -423,6 +421,8 @@ AD_REALM=$AD_REALM
 EOF
   )
   mv "$tmp" "$ENV_FILE"
+  # Run through sudo: the invoking user's tests must be able to read their settings.
+  [[ -z ${SUDO_USER:-} ]] || chown "$SUDO_USER" "$ENV_FILE" "$STACK_DIR"
 }
 
 print_env() {
@@ -449,6 +449,10 @@ cmd_down() {
 
 cmd_status() {
   local failed=0
+  # Without root the password file is unreadable; the settings file is the invoking user's.
+  if [[ -z ${LDAP_BIND_PASSWORD:-} && ! -r $AD_DIR/admin-password && -r $ENV_FILE ]]; then
+    LDAP_BIND_PASSWORD=$(sed -n 's/^LDAP_BIND_PASSWORD=//p' "$ENV_FILE")
+  fi
   if probe_nats "$NATS_URL"; then echo "nats      up    $NATS_URL (JetStream)"; else echo "nats      DOWN  $NATS_URL"; failed=1; fi
   if probe_pg "$DATABASE_ADMIN_URL"; then echo "postgres  up    ${DATABASE_ADMIN_URL}"; else echo "postgres  DOWN  $DATABASE_ADMIN_URL"; failed=1; fi
   if [[ -n ${LDAP_CA_FILE:-} && -n ${LDAP_BIND_DN:-} ]] && { [[ -n ${LDAP_BIND_PASSWORD:-} ]] || [[ -r $AD_DIR/admin-password ]]; } && ad_probe; then
@@ -463,6 +467,11 @@ main() {
   local cmd=${1:-}
   case $cmd in
     up | down | reset-ad)
+      if [[ $EUID -ne 0 ]]; then
+        # Samba's AD DC runs as root, and packages install as root.
+        command -v sudo >/dev/null || die "run as root (or install sudo): the Samba AD DC needs root"
+        exec sudo --preserve-env bash "$0" "$@"
+      fi
       mkdir -p "$STACK_DIR"
       exec 9>"$STACK_DIR/stack.lock"
       flock 9 # one 'up' at a time: parallel test runs call this concurrently

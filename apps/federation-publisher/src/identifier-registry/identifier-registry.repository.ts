@@ -1,0 +1,74 @@
+import { generateEppnLocalPart, generateUniqueIdLocalPart } from '@skolkonto/domain';
+import type { Prisma, PrismaClient } from '@skolkonto/persistence';
+
+/** A person's lifelong federation identifiers, as stored (lower-case). */
+export interface AssignedIdentifiers {
+  identityId: string;
+  tenant: string;
+  eduPersonPrincipalName: string;
+  eduPersonUniqueId: string;
+  subjectId: string;
+}
+
+export interface IdentifierGenerators {
+  eppnLocalPart: () => string;
+  uniqueIdLocalPart: () => string;
+}
+
+export const RANDOM_IDENTIFIERS: IdentifierGenerators = {
+  eppnLocalPart: () => generateEppnLocalPart(),
+  uniqueIdLocalPart: () => generateUniqueIdLocalPart(),
+};
+
+export class IdentifierCollisionError extends Error {
+  constructor(attempts: number) {
+    super(`no collision-free identifiers after ${attempts} attempts; the generator is broken`);
+    this.name = 'IdentifierCollisionError';
+  }
+}
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+/**
+ * The identifier registry (ePPN, eduPersonUniqueId, subject-id). `assign` returns the identity's
+ * identifiers, drawing fresh random ones the first time only. The table is append-only (a trigger
+ * refuses UPDATE and DELETE) and every value has a unique index, so a value given out once can never
+ * reach anyone else, and a returning person gets the row they already have.
+ */
+export class IdentifierRegistryRepository {
+  constructor(
+    private readonly generators: IdentifierGenerators = RANDOM_IDENTIFIERS,
+    private readonly maxAttempts = 20,
+  ) {}
+
+  async find(db: Db, identityId: string): Promise<AssignedIdentifiers | undefined> {
+    const row = await db.federationIdentifier.findUnique({
+      where: { identityId },
+      select: { identityId: true, tenant: true, eduPersonPrincipalName: true, eduPersonUniqueId: true, subjectId: true },
+    });
+    return row ?? undefined;
+  }
+
+  async assign(db: Db, identityId: string, tenant: string, scope: string): Promise<AssignedIdentifiers> {
+    const existing = await this.find(db, identityId);
+    if (existing) return existing;
+    const at = scope.toLowerCase();
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
+      const eppn = `${this.generators.eppnLocalPart()}@${at}`.toLowerCase();
+      const uniqueId = `${this.generators.uniqueIdLocalPart()}@${at}`.toLowerCase();
+      const subjectId = `${this.generators.uniqueIdLocalPart()}@${at}`.toLowerCase();
+      // ON CONFLICT DO NOTHING covers every unique index: a colliding value (or a concurrent first
+      // assignment for the same identity) inserts nothing instead of aborting the transaction.
+      const inserted = await db.$queryRaw<AssignedIdentifiers[]>`
+        INSERT INTO federation_identifier (identity_id, tenant, edu_person_principal_name, edu_person_unique_id, subject_id)
+        VALUES (${identityId}::uuid, ${tenant}, ${eppn}, ${uniqueId}, ${subjectId})
+        ON CONFLICT DO NOTHING
+        RETURNING identity_id::text AS "identityId", tenant, edu_person_principal_name AS "eduPersonPrincipalName",
+                  edu_person_unique_id AS "eduPersonUniqueId", subject_id AS "subjectId"`;
+      if (inserted[0]) return inserted[0];
+      const raced = await this.find(db, identityId);
+      if (raced) return raced;
+    }
+    throw new IdentifierCollisionError(this.maxAttempts);
+  }
+}

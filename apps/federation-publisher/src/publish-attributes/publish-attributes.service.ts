@@ -1,0 +1,171 @@
+import { Logger } from '@nestjs/common';
+import { computeAttributeSet, type FederationAttributeValues, type FederationRole } from '@skolkonto/domain';
+import { Prisma, type PrismaClient } from '@skolkonto/persistence';
+import { attributesFailed, attributesPublished, attributesRevoked, type OutboxEvent } from '../federation-events';
+import type { IdentifierRegistryRepository } from '../identifier-registry/identifier-registry.repository';
+import type { ReleaseSettings } from '../release-settings/release-settings';
+import type { IdentitySnapshot } from './identity-snapshot';
+
+export type PublishOutcome = 'published' | 'unchanged' | 'revoked' | 'pending' | 'stale';
+
+export class UnknownTenantError extends Error {
+  constructor(tenant: string) {
+    super(`tenant ${tenant} has no federation settings in the release policies file`);
+    this.name = 'UnknownTenantError';
+  }
+}
+
+interface PersonRow {
+  identity_version: number;
+  attributes: FederationAttributeValues | null;
+  revoked_at: Date | null;
+}
+
+/**
+ * identity.* → federation.*: keeps each person's Skolfederation attribute set in step with the
+ * metadirectory. Assigns lifelong identifiers on first sight, validates every value, and writes the
+ * resulting published / revoked / failed events to the outbox in the same transaction as the state.
+ */
+export class PublishAttributesService {
+  private readonly logger = new Logger(PublishAttributesService.name);
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly registry: IdentifierRegistryRepository,
+    private readonly settings: ReleaseSettings,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async applyIdentity(identity: IdentitySnapshot): Promise<PublishOutcome> {
+    const tenant = this.settings.tenants.get(identity.tenant);
+    if (!tenant) throw new UnknownTenantError(identity.tenant);
+    const outcome = await this.prisma.$transaction(async (tx) => {
+      const row = await this.lockPerson(tx, identity.identityId, identity.tenant);
+      // Per-identity ordering: a version we have already applied (or passed) changes nothing.
+      if (identity.version <= row.identity_version) return 'stale' as const;
+      const time = this.now();
+      const base = {
+        identityVersion: identity.version,
+        status: identity.status,
+        protectedIdentity: identity.names.protected,
+        source: JSON.parse(JSON.stringify(identity)) as Prisma.InputJsonValue,
+      };
+
+      if (identity.status === 'deactivated' || identity.status === 'suspended') {
+        const ids = await this.registry.find(tx, identity.identityId);
+        const wasReleased = row.attributes !== null;
+        await tx.federationPerson.update({
+          where: { identityId: identity.identityId },
+          data: { ...base, attributes: Prisma.DbNull, violations: [], revokedAt: wasReleased ? time : row.revoked_at },
+        });
+        if (wasReleased && ids) {
+          await this.enqueue(tx, [
+            attributesRevoked(
+              {
+                tenant: identity.tenant,
+                identityId: identity.identityId,
+                identityVersion: identity.version,
+                eduPersonPrincipalName: ids.eduPersonPrincipalName,
+                reason: identity.status === 'suspended' ? 'suspended' : 'deactivated',
+              },
+              time,
+            ),
+          ]);
+          return 'revoked' as const;
+        }
+        return 'unchanged' as const;
+      }
+
+      const ids = await this.registry.assign(tx, identity.identityId, identity.tenant, tenant.scope);
+      if (identity.status === 'pending') {
+        await tx.federationPerson.update({ where: { identityId: identity.identityId }, data: base });
+        return 'pending' as const;
+      }
+
+      const computed = computeAttributeSet({
+        scope: tenant.scope,
+        identifiers: { eduPersonPrincipalName: ids.eduPersonPrincipalName, eduPersonUniqueId: ids.eduPersonUniqueId, subjectId: ids.subjectId },
+        roles: toRoles(identity),
+        schoolUnitCodes: [...new Set(identity.schoolUnits.map((unit) => unit.schoolUnitCode))],
+        givenName: identity.names.givenName,
+        familyName: identity.names.familyName,
+        displayName: identity.names.displayName,
+        mail: identity.mail,
+        groups: [...new Set(identity.groups.map((group) => group.displayName))],
+        groupAttribute: tenant.groupAttribute,
+      });
+      const changed = row.attributes === null || JSON.stringify(row.attributes) !== JSON.stringify(computed.attributes);
+      await tx.federationPerson.update({
+        where: { identityId: identity.identityId },
+        data: {
+          ...base,
+          attributes: computed.attributes as Prisma.InputJsonValue,
+          violations: computed.violations as unknown as Prisma.InputJsonValue,
+          ...(changed ? { publishedAt: time, revokedAt: null } : {}),
+        },
+      });
+      const events: OutboxEvent[] = [];
+      if (computed.violations.length > 0) {
+        events.push(
+          attributesFailed(
+            {
+              tenant: identity.tenant,
+              identityId: identity.identityId,
+              identityVersion: identity.version,
+              violations: computed.violations,
+              protectedIdentity: identity.names.protected,
+            },
+            time,
+          ),
+        );
+      }
+      if (changed) {
+        events.push(
+          attributesPublished(
+            {
+              tenant: identity.tenant,
+              identityId: identity.identityId,
+              identityVersion: identity.version,
+              protectedIdentity: identity.names.protected,
+              attributes: computed.attributes,
+            },
+            time,
+          ),
+        );
+      }
+      await this.enqueue(tx, events);
+      if (computed.violations.length > 0) {
+        this.logger.warn(
+          { identityId: identity.identityId, tenant: identity.tenant, attributes: computed.violations.map((v) => v.attribute) },
+          'attribute values failed their rules and were not published',
+        );
+      }
+      return changed ? ('published' as const) : ('unchanged' as const);
+    });
+    return outcome;
+  }
+
+  /** Creates the person's row on first sight and locks it for this transaction. */
+  private async lockPerson(tx: Prisma.TransactionClient, identityId: string, tenant: string): Promise<PersonRow> {
+    await tx.$executeRaw`INSERT INTO federation_person (identity_id, tenant) VALUES (${identityId}::uuid, ${tenant}) ON CONFLICT DO NOTHING`;
+    const rows = await tx.$queryRaw<PersonRow[]>`
+      SELECT identity_version, attributes, revoked_at FROM federation_person WHERE identity_id = ${identityId}::uuid FOR UPDATE`;
+    return rows[0]!;
+  }
+
+  private async enqueue(tx: Prisma.TransactionClient, events: OutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await tx.federationOutbox.createMany({
+      data: events.map((event) => ({ eventId: event.eventId, subject: event.subject, payload: event.payload as Prisma.InputJsonValue })),
+    });
+  }
+}
+
+/** Roles for affiliation derivation: an active enrolment makes a pupil, each duty a staff role. */
+export function toRoles(identity: IdentitySnapshot): FederationRole[] {
+  const roles: FederationRole[] = [];
+  const pupil = identity.enrolments.length > 0 || identity.schoolUnits.some((unit) => unit.roles.includes('student'));
+  if (pupil) roles.push({ kind: 'student' });
+  for (const duty of identity.duties) roles.push({ kind: 'staff', dutyRole: duty.dutyRole });
+  return roles;
+}

@@ -94,7 +94,7 @@ export class PublishAttributesService {
         groups: [...new Set(identity.groups.map((group) => group.displayName))],
         groupAttribute: tenant.groupAttribute,
       });
-      const changed = row.attributes === null || JSON.stringify(row.attributes) !== JSON.stringify(computed.attributes);
+      const changed = row.attributes === null || canonical(row.attributes) !== canonical(computed.attributes);
       await tx.federationPerson.update({
         where: { identityId: identity.identityId },
         data: {
@@ -168,4 +168,9 @@ export function toRoles(identity: IdentitySnapshot): FederationRole[] {
   if (pupil) roles.push({ kind: 'student' });
   for (const duty of identity.duties) roles.push({ kind: 'staff', dutyRole: duty.dutyRole });
   return roles;
+}
+
+/** JSONB does not keep key order: compare attribute sets by sorted keys. */
+function canonical(values: FederationAttributeValues): string {
+  return JSON.stringify(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { createPrismaClient, type PrismaClient } from '@skolkonto/persistence';
+import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
+import { IdentifierRegistryRepository } from '../src/identifier-registry/identifier-registry.repository';
+import { PublishAttributesService } from '../src/publish-attributes/publish-attributes.service';
+import { QueryAttributesService, QueryError } from '../src/query-attributes/query-attributes.service';
+import { RecordAccountService } from '../src/record-account/record-account.service';
+import { RecordCivicNumberService } from '../src/record-account/record-civic-number.service';
+import { anIdentity, LIBRARY, LMS, NIN_SP, testSettings } from './fixtures';
+
+describe(PublishAttributesService.name, () => {
+  let database: TestDatabase;
+  let prisma: PrismaClient;
+  let publish: PublishAttributesService;
+  let accounts: RecordAccountService;
+  let civicNumbers: RecordCivicNumberService;
+  let queries: QueryAttributesService;
+  const settings = testSettings();
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ prefix: 'fedpub_publish' });
+    prisma = createPrismaClient(database.url, { poolSize: 4 });
+    publish = new PublishAttributesService(prisma, new IdentifierRegistryRepository(), settings);
+    accounts = new RecordAccountService(prisma);
+    civicNumbers = new RecordCivicNumberService(prisma);
+    queries = new QueryAttributesService(prisma, settings);
+  });
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await database.drop();
+  });
+
+  const outboxFor = async (identityId: string) =>
+    (await prisma.federationOutbox.findMany({ orderBy: { id: 'asc' } })).filter(
+      (row) => (row.payload as { subject: string }).subject === identityId,
+    );
+
+  it('publishes the validated set without the civic number and revokes it on deactivation', async () => {
+    const identity = anIdentity();
+    await civicNumbers.applyCivicNumber({ identityId: identity.identityId, tenant: 'skara', version: 1, civicNo: '201203041234' });
+    expect(await publish.applyIdentity(identity)).toBe('published');
+
+    const [published] = await outboxFor(identity.identityId);
+    expect(published!.subject).toBe('federation.skara.attributes.published');
+    const event = published!.payload as { type: string; tenant: string; data: { attributes: Record<string, unknown>; protected: boolean } };
+    expect(event.type).toBe('se.skolkonto.federation.attributes.published.v1');
+    expect(event.data.protected).toBe(false);
+    expect(event.data.attributes).toEqual({
+      eduPersonPrincipalName: expect.stringMatching(/^[a-z][a-z0-9]{7}@skara\.se$/),
+      eduPersonUniqueId: expect.stringMatching(/@skara\.se$/),
+      eduPersonScopedAffiliation: ['student@skara.se', 'member@skara.se'],
+      sisSchoolUnitCode: ['12345678'],
+      schacHomeOrganization: 'skara.se',
+      givenName: 'Åsa',
+      sn: 'Ek',
+      displayName: 'Åsa Ek',
+      mail: 'asa.ek@elev.skara.se',
+    });
+    expect(JSON.stringify(published!.payload)).not.toContain('201203041234');
+
+    expect(await publish.applyIdentity({ ...identity, version: 2 })).toBe('unchanged');
+    expect(await publish.applyIdentity({ ...identity, version: 1, status: 'deactivated' })).toBe('stale');
+    expect(await publish.applyIdentity({ ...identity, version: 3, status: 'deactivated' })).toBe('revoked');
+    const events = await outboxFor(identity.identityId);
+    expect(events.map((row) => row.subject)).toEqual(['federation.skara.attributes.published', 'federation.skara.attributes.revoked']);
+    expect((events[1]!.payload as { data: unknown }).data).toMatchObject({
+      eduPersonPrincipalName: event.data.attributes.eduPersonPrincipalName,
+      reason: 'deactivated',
+      identityVersion: 3,
+    });
+
+    // A returning person gets the same ePPN back.
+    expect(await publish.applyIdentity({ ...identity, version: 4, status: 'active' })).toBe('published');
+    const again = (await outboxFor(identity.identityId))[2]!.payload as { data: { attributes: Record<string, unknown> } };
+    expect(again.data.attributes.eduPersonPrincipalName).toBe(event.data.attributes.eduPersonPrincipalName);
+  });
+
+  it('rejects an invalid school unit code with its reason and publishes the rest', async () => {
+    const identity = anIdentity({
+      schoolUnits: [
+        { schoolUnitCode: '12345678', roles: ['student'] },
+        { schoolUnitCode: '1234-567', roles: ['student'] },
+      ],
+    });
+    expect(await publish.applyIdentity(identity)).toBe('published');
+    const [failed, published] = await outboxFor(identity.identityId);
+    expect(failed!.subject).toBe('federation.skara.attributes.failed');
+    expect((failed!.payload as { data: { violations: unknown } }).data.violations).toEqual([
+      { attribute: 'sisSchoolUnitCode', reason: 'sisSchoolUnitCode must be exactly 8 digits', value: '1234-567' },
+    ]);
+    expect((published!.payload as { data: { attributes: { sisSchoolUnitCode: string[] } } }).data.attributes.sisSchoolUnitCode).toEqual([
+      '12345678',
+    ]);
+  });
+
+  it('names a bad civic number without its value and does not keep it', async () => {
+    const identityId = randomUUID();
+    expect(await civicNumbers.applyCivicNumber({ identityId, tenant: 'skara', version: 1, civicNo: '2012030412' })).toBe('rejected');
+    const [failed] = await outboxFor(identityId);
+    expect((failed!.payload as { data: { violations: unknown } }).data.violations).toEqual([
+      { attribute: 'norEduPersonNIN', reason: 'norEduPersonNIN must be exactly 12 digits' },
+    ]);
+    expect(JSON.stringify(failed!.payload)).not.toContain('2012030412');
+    expect(await prisma.federationSensitive.findUnique({ where: { identityId } })).toMatchObject({ civicNo: null });
+  });
+
+  it('publishes a protected identity without names or mail', async () => {
+    const identity = anIdentity({ names: { givenName: 'Skyddad', familyName: 'Identitet', displayName: 'Skyddad identitet', protected: true } });
+    await publish.applyIdentity(identity);
+    const [published] = await outboxFor(identity.identityId);
+    const data = (published!.payload as { data: { attributes: Record<string, unknown>; protected: boolean } }).data;
+    expect(data.protected).toBe(true);
+    expect(Object.keys(data.attributes).sort()).toEqual(
+      ['eduPersonPrincipalName', 'eduPersonScopedAffiliation', 'eduPersonUniqueId', 'schacHomeOrganization', 'sisSchoolUnitCode'].sort(),
+    );
+  });
+
+  describe('querying', () => {
+    const guid = randomUUID();
+    const identity = anIdentity();
+    let eppn: string;
+
+    beforeAll(async () => {
+      await publish.applyIdentity(identity);
+      await accounts.applyAccount(
+        { identityId: identity.identityId, tenant: 'skara', identityVersion: 1, accountId: guid, sAMAccountName: 'AsaEk01', userPrincipalName: 'AsaEk01@skola.skara.se' },
+        'present',
+      );
+      await civicNumbers.applyCivicNumber({ identityId: identity.identityId, tenant: 'skara', version: 1, civicNo: '201203041234' });
+      eppn = (await prisma.federationIdentifier.findUniqueOrThrow({ where: { identityId: identity.identityId } })).eduPersonPrincipalName;
+    });
+
+    it('resolves the person by sAMAccountName, UPN, ePPN and objectGUID, case-insensitively', async () => {
+      for (const principal of ['asaek01', 'ASAEK01@skola.skara.se', eppn.toUpperCase(), guid.toUpperCase()]) {
+        const answer = await queries.query({ principal, sp: LMS, tenants: ['skara'] });
+        expect(answer.identityId).toBe(identity.identityId);
+      }
+    });
+
+    it("releases exactly the SP's policy", async () => {
+      const lms = await queries.query({ principal: 'asaek01', sp: LMS, tenants: ['skara'] });
+      expect(Object.keys(lms.released).sort()).toEqual(
+        ['eduPersonPrincipalName', 'eduPersonScopedAffiliation', 'givenName', 'sn', 'displayName', 'mail', 'sisSchoolUnitCode', 'isMemberOf'].sort(),
+      );
+      const library = await queries.query({ principal: 'asaek01', sp: LIBRARY, tenants: ['skara'] });
+      expect(Object.keys(library.released).sort()).toEqual(['eduPersonScopedAffiliation', 'pairwise-id']);
+      expect(library.released['pairwise-id']![0]).toMatch(/^[a-z2-7]{52}@skara\.se$/);
+      const exam = await queries.query({ principal: 'asaek01', sp: NIN_SP, tenants: ['skara'] });
+      expect(exam.released).toEqual({ eduPersonPrincipalName: [eppn], norEduPersonNIN: ['201203041234'], givenName: ['Åsa'] });
+    });
+
+    it('refuses an unknown SP and does not find a person outside the client tenants', async () => {
+      await expect(queries.query({ principal: 'asaek01', sp: 'https://unknown.example.org', tenants: ['skara'] })).rejects.toMatchObject({
+        code: 'UNKNOWN_SP',
+      });
+      await expect(queries.query({ principal: 'asaek01', sp: LMS, tenants: ['gotene'] })).rejects.toMatchObject({ code: 'UNKNOWN_PRINCIPAL' });
+      await expect(queries.query({ principal: 'nobody', sp: LMS, tenants: ['skara'] })).rejects.toBeInstanceOf(QueryError);
+    });
+
+    it('stops answering after revocation', async () => {
+      await publish.applyIdentity({ ...identity, version: 2, status: 'deactivated' });
+      await expect(queries.query({ principal: 'asaek01', sp: LMS, tenants: ['skara'] })).rejects.toMatchObject({ code: 'UNKNOWN_PRINCIPAL' });
+    });
+  });
+});

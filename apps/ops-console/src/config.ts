@@ -1,0 +1,31 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { ServiceConfig } from '@skolkonto/platform';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/** ops-console's environment, validated before Nest starts (libs/platform names every bad key). */
+export class ConsoleConfig extends ServiceConfig {
+  override PORT: number = 3005;
+
+  /** Secure cookies need HTTPS; turn off only for local http (tests, development). */
+  @Transform(({ value }) => (typeof value === 'string' ? value !== 'false' : value))
+  @IsBoolean()
+  COOKIE_SECURE: boolean = true;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  SESSION_TTL_HOURS: number = 12;
+
+  /** Key of the HMAC under which civic numbers are kept for admin search (never the number itself). */
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  PII_HASH_KEY!: string;
+
+  /** Where the built web UI lives; defaults to apps/ops-console/web/dist. */
+  @IsOptional()
+  @IsString()
+  WEB_DIR?: string;
+}

@@ -1,0 +1,52 @@
+export interface ThroughputPoint {
+  minute: string;
+  counts: Record<string, number>;
+}
+
+const STAGES = ['register', 'identity', 'directory', 'federation', 'ops', 'deadletter'];
+
+/** Stacked bars per minute, one colour per stage (colours in styles.css). */
+export function ThroughputChart({ points }: { points: ThroughputPoint[] }) {
+  const width = 600;
+  const height = 140;
+  const max = Math.max(1, ...points.map((p) => Object.values(p.counts).reduce((a, b) => a + b, 0)));
+  const barWidth = points.length ? width / points.length : width;
+  return (
+    <figure class="chart" data-testid="throughput-chart">
+      <svg viewBox={`0 0 ${width} ${height + 16}`} role="img" aria-label="events per minute, last hour">
+        {points.map((p, i) => {
+          let y = height;
+          return (
+            <g>
+              {STAGES.map((stage) => {
+                const n = p.counts[stage] ?? 0;
+                if (!n) return null;
+                const h = (n / max) * height;
+                y -= h;
+                return (
+                  <rect class={`stage-${stage}`} x={i * barWidth + 1} y={y} width={Math.max(1, barWidth - 2)} height={h}>
+                    <title>{`${p.minute.slice(11, 16)} ${stage}: ${n}`}</title>
+                  </rect>
+                );
+              })}
+            </g>
+          );
+        })}
+        <text x="0" y={height + 14} class="axis">
+          −60 min
+        </text>
+        <text x={width - 30} y={height + 14} class="axis">
+          now
+        </text>
+        <text x="0" y="10" class="axis">
+          {max}/min
+        </text>
+      </svg>
+      <figcaption>
+        {STAGES.map((s) => (
+          <span class={`legend stage-${s}`}>{s}</span>
+        ))}
+      </figcaption>
+    </figure>
+  );
+}

@@ -3,7 +3,11 @@ import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, MinLength } from 'clas
 import { ServiceConfig } from '@skolkonto/platform';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-const toBool = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1');
+// Implicit conversion would turn the string "false" into true: read the raw value instead.
+const toBool = ({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+  const raw = obj[key];
+  return raw === undefined || raw === '' ? undefined : raw === true || raw === 'true' || raw === '1';
+};
 
 /**
  * register-ingest's environment. Per-tenant register endpoints, auth, webhook secrets, delta interval,

@@ -3,6 +3,7 @@ import { HealthRegistry, PlatformModule, metricsRegistry, type TenantConfig } fr
 import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
 import { messagingOptionsFromEnv } from '@skolkonto/messaging';
 import { OutboxPublishing } from './publish-outbox/outbox-publishing';
+import { WebhookSubscriptionsService } from './subscribe-webhooks/webhook-subscriptions.service';
 import { ApprovePlanController } from './approve-plan/approve-plan.controller';
 import type { IngestConfig } from './config';
 import { PullDeltaService } from './pull-delta/pull-delta.service';
@@ -71,7 +72,13 @@ export class AppModule {
           provide: RegisterSourceFactory,
           useFactory: () =>
             overrides.sources ??
-            new Ss12000RegisterSourceFactory(tenants, env, { pageSize: config.INGEST_PAGE_SIZE, maxPages: config.INGEST_MAX_PAGES }),
+            new Ss12000RegisterSourceFactory(tenants, env, {
+              pageSize: config.INGEST_PAGE_SIZE,
+              maxPages: config.INGEST_MAX_PAGES,
+              retries: config.INGEST_REGISTER_RETRIES,
+              backoffBaseMs: config.INGEST_REGISTER_BACKOFF_MS,
+              timeoutMs: config.INGEST_REGISTER_TIMEOUT_MS,
+            }),
         },
         {
           provide: OutboxPublishing,
@@ -86,6 +93,20 @@ export class AppModule {
             return publishing;
           },
           inject: [HealthRegistry],
+        },
+        {
+          provide: WebhookSubscriptionsService,
+          useFactory: (sources: RegisterSourceFactory, secrets: WebhookSecrets) =>
+            new WebhookSubscriptionsService(
+              config.INGEST_PUBLIC_URL,
+              tenants.map((tenant) => tenant.id),
+              (tenant) => {
+                if (!(sources instanceof Ss12000RegisterSourceFactory)) throw new Error('webhook subscriptions need the SS 12000 source');
+                return sources.clientFor(tenant);
+              },
+              secrets,
+            ),
+          inject: [RegisterSourceFactory, WebhookSecrets],
         },
         { provide: SyncStateRepository, useFactory: (prisma: PrismaClient) => new SyncStateRepository(prisma), inject: [PrismaClient] },
         {

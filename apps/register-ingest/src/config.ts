@@ -40,6 +40,18 @@ export class IngestConfig extends ServiceConfig {
   @Transform(toInt) @IsInt() @Min(1)
   INGEST_MAX_PAGES: number = 10_000;
 
+  /** Retries of one register request (429/5xx/timeouts, with backoff honouring Retry-After). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(20)
+  INGEST_REGISTER_RETRIES: number = 4;
+
+  /** First backoff delay of a register request retry, doubled per retry. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  INGEST_REGISTER_BACKOFF_MS: number = 250;
+
+  /** Per-request timeout towards the register. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  INGEST_REGISTER_TIMEOUT_MS: number = 30_000;
+
   /** Timers for delta pulls and the nightly reconciliation; off only in tests and benchmarks. */
   @Transform(toBool) @IsBoolean()
   INGEST_SCHEDULE_ENABLED: boolean = true;

@@ -14,3 +14,4 @@ export * from './directory/directory-events';
 export * from './federation/federation-events';
 export * from './ops/ops-events';
 export * from './samples';
+export * from './asyncapi';

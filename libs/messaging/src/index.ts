@@ -17,3 +17,4 @@ export type { VersionDecision, VersionStore } from './ordering/version-gate';
 export { OutboxRelay } from './outbox/outbox-relay';
 export type { OutboxRecord, OutboxRelayOptions, OutboxStore } from './outbox/outbox-relay';
 export * from './testing/test-messaging';
+export { validateEventAgainstContract } from './validation/contract-validator';

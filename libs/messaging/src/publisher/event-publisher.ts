@@ -2,12 +2,12 @@
 // Nats-Msg-Id (a re-publish inside the duplicate window is absorbed) and waits for the stream's ack.
 import {
   buildEvent,
-  validateCloudEvent,
   type CloudEvent,
   type EventDefinition,
 } from '@skolkonto/contracts';
 import { headers as natsHeaders, type JetStreamClient, type MsgHdrs } from 'nats';
 import { PermanentError } from '../errors';
+import { validateEventAgainstContract } from '../validation/contract-validator';
 import { namespacedSubject, type ResolvedMessagingOptions } from '../messaging-options';
 
 export interface PublishResult {
@@ -64,7 +64,7 @@ export class EventPublisher {
    * without namespace). Invalid events are refused with a PermanentError naming every reason.
    */
   async publishEvent(event: CloudEvent, subject: string, extraHeaders: Record<string, string> = {}): Promise<PublishResult> {
-    const reasons = validateCloudEvent(event);
+    const reasons = validateEventAgainstContract(event);
     if (reasons.length) throw new PermanentError('SCHEMA_INVALID', `refusing to publish ${event.type}: ${reasons.join('; ')}`);
     const ack = await this.js.publish(namespacedSubject(subject, this.options.namespace), this.encoder.encode(JSON.stringify(event)), {
       msgID: event.id,

@@ -7,7 +7,6 @@ import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/mi
 import {
   findEventDefinition,
   STREAMS,
-  validateCloudEvent,
   type CloudEvent,
 } from '@skolkonto/contracts';
 import type { ConsumerMessages, JsMsg } from 'nats';
@@ -26,6 +25,7 @@ import {
 import { KeyedScheduler } from '../ordering/keyed-scheduler';
 import { provisionConsumer } from '../provisioning/provision-streams';
 import { EventPublisher } from '../publisher/event-publisher';
+import { validateEventAgainstContract } from '../validation/contract-validator';
 import { deadLetter } from './dead-letter';
 import { JetStreamContext } from './jetstream.context';
 
@@ -153,7 +153,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       return { key: `seq:${message.seq}`, error: { code: 'PAYLOAD_NOT_JSON', message: 'message body is not JSON' } };
     }
     const event = value as CloudEvent;
-    const reasons = validateCloudEvent(value);
+    const reasons = validateEventAgainstContract(value);
     if (reasons.length) {
       const unknownVersion = reasons.some((r) => r.startsWith('unknown event version'));
       const code = unknownVersion ? 'UNKNOWN_VERSION' : reasons[0]?.startsWith('unknown event type') ? 'UNKNOWN_TYPE' : 'SCHEMA_INVALID';

@@ -1,0 +1,472 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { EVENTS, buildEvent, type CloudEvent, type PersonChangedV1, type PersonDeactivatedV1, type PersonReactivatedV1 } from '@skolkonto/contracts';
+import { lifecycleEventKind, todayOf, type Clock, type LifecycleCause, type LifecycleTransition } from '@skolkonto/domain';
+import type { PrismaClient } from '@skolkonto/persistence';
+import { buildIdentity, changedFields, stableJson, type BuiltIdentity, type IdentityBody, type StoredMembership, type StoredOrganisation } from './build-identity';
+import { NormalizerError } from './normalizer.errors';
+import { NormalizerRepository, keyOf, toLifecycleStatus, type EntityKey, type IdentityWrite, type LinkedIdentity, type RegisterVersionRow, type Tx } from './normalizer.repository';
+import type { RegisterEvent } from './register-event';
+import { parseDuty, parseGroup, parseOrganisation, parsePerson, type DutyRow, type GroupRow, type OrganisationRow, type PersonRow } from './register-record';
+import type { TenantPolicy } from './tenant-policy';
+
+/**
+ * The metadirectory's core: applies register events to the projection and rebuilds every identity
+ * they touch, in one transaction per batch. An identity whose canonical body differs from the last
+ * published one gets version + 1, a history row and an identity.* event in the outbox — all
+ * committed together. No NATS or HTTP types here; the handler decodes and calls applyBatch.
+ */
+export interface BatchResult {
+  applied: number;
+  skipped: number;
+  rejected: Array<{ eventId: string; reason: string }>;
+  published: number;
+}
+
+const SOURCE = 'identity-normalizer';
+const DEACTIVATION_REASON: Partial<Record<LifecycleCause, 'grace-expired' | 'deceased' | 'emigrated' | 'register-deleted'>> = {
+  RETENTION_PERIOD_ENDED: 'grace-expired',
+  GRACE_PERIOD_ENDED: 'grace-expired',
+  PERSON_DECEASED: 'deceased',
+  PERSON_EMIGRATED: 'emigrated',
+  DELETED_IN_REGISTER: 'register-deleted',
+};
+
+type Parsed =
+  | { entity: 'person'; row: PersonRow }
+  | { entity: 'organisation'; row: OrganisationRow }
+  | { entity: 'group'; row: GroupRow }
+  | { entity: 'duty'; row: DutyRow }
+  | { entity: RegisterEvent['entity']; row: null };
+
+interface Accepted {
+  event: RegisterEvent;
+  key: EntityKey;
+  parsed: Parsed;
+}
+
+export class NormalizeIdentityService {
+  private readonly repository = new NormalizerRepository();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly clock: Clock,
+    private readonly policies: ReadonlyMap<string, TenantPolicy>,
+  ) {}
+
+  /** Applies one register event; throws NormalizerError INVALID_RECORD for a record that cannot be used. */
+  async apply(event: RegisterEvent): Promise<BatchResult> {
+    const result = await this.applyBatch([event]);
+    if (result.rejected.length > 0) throw new NormalizerError('INVALID_RECORD', result.rejected[0]!.reason);
+    return result;
+  }
+
+  /** Applies register events in order; bad records are reported in `rejected`, the rest still apply. */
+  async applyBatch(events: readonly RegisterEvent[]): Promise<BatchResult> {
+    return this.withRetry(() => this.prisma.$transaction((tx) => this.applyInTransaction(tx, events), { timeout: 120_000, maxWait: 30_000 }));
+  }
+
+  /** Rebuilds identities that dates alone may have changed (role start/end, grace, retention). */
+  async sweep(limit = 500, tenants?: string[]): Promise<{ evaluated: number; published: number }> {
+    const today = todayOf(this.clock);
+    let evaluated = 0;
+    let published = 0;
+    for (;;) {
+      const result = await this.withRetry(() =>
+        this.prisma.$transaction(
+          async (tx) => {
+            const keys = await this.repository.dueForEvaluation(tx, today, limit, tenants);
+            const count = keys.length ? await this.rebuild(tx, keys, new Map(), 'lifecycle-sweep') : 0;
+            return { keys: keys.length, count };
+          },
+          { timeout: 120_000, maxWait: 30_000 },
+        ),
+      );
+      evaluated += result.keys;
+      published += result.count;
+      if (result.keys < limit) return { evaluated, published };
+    }
+  }
+
+  private async applyInTransaction(tx: Tx, events: readonly RegisterEvent[]): Promise<BatchResult> {
+    const rejected: BatchResult['rejected'] = [];
+    const candidates: Accepted[] = [];
+    for (const event of events) {
+      if (!this.policies.has(event.tenant)) {
+        rejected.push({ eventId: event.eventId, reason: `unknown tenant ${event.tenant}` });
+        continue;
+      }
+      try {
+        candidates.push({ event, key: { t: event.tenant, r: event.registerId ?? '', id: entityIdOf(event) }, parsed: parse(event) });
+      } catch (error) {
+        if (!(error instanceof NormalizerError)) throw error;
+        rejected.push({ eventId: event.eventId, reason: error.message });
+      }
+    }
+
+    const entityKey = (a: Accepted) => `${a.event.entity}|${keyOf(a.key)}`;
+    await this.repository.lock(tx, candidates.map((a) => `e|${entityKey(a)}`));
+    const fresh = await this.markProcessed(tx, candidates.map((a) => a.event.eventId));
+    const versions = new Map(
+      (await this.repository.loadVersions(tx, candidates.map((a) => ({ t: a.key.t, r: a.key.r, entity: a.event.entity, id: a.key.id })))).map((v) => [
+        `${v.entity}|${v.t}|${v.r}|${v.id}`,
+        v,
+      ]),
+    );
+
+    // Decide per event, in order: redelivered, duplicate or older records change nothing.
+    const latest = new Map<string, Accepted>();
+    let skipped = 0;
+    for (const a of candidates) {
+      const k = entityKey(a);
+      const stored = versions.get(k);
+      const modified = a.parsed.row?.modified ?? null;
+      const hash = a.event.verb === 'upserted' ? (a.event.contentHash ?? hashRecord(a.event.record)) : null;
+      const duplicate =
+        !fresh.has(a.event.eventId) ||
+        (a.event.verb === 'upserted' && stored && !stored.deleted && stored.contentHash === hash) ||
+        (a.event.verb === 'deleted' && stored?.deleted) ||
+        (a.event.verb === 'upserted' && stored?.modified && modified && modified < stored.modified);
+      if (duplicate) {
+        skipped++;
+        continue;
+      }
+      versions.set(k, { t: a.key.t, r: a.key.r, entity: a.event.entity, id: a.key.id, contentHash: hash ?? stored?.contentHash ?? null, modified: modified ?? stored?.modified ?? null, deleted: a.event.verb === 'deleted', eventId: a.event.eventId });
+      latest.set(k, a);
+    }
+    const applied = [...latest.values()];
+    if (applied.length === 0) return { applied: 0, skipped, rejected, published: 0 };
+
+    const of = <E extends RegisterEvent['entity']>(entity: E, verb: RegisterEvent['verb']) => applied.filter((a) => a.event.entity === entity && a.event.verb === verb);
+    const keysOf = (list: Accepted[]) => list.map((a) => a.key);
+
+    // Who is affected: the persons the records name now, and the ones they named before.
+    const affected = new Map<string, { key: EntityKey; cause: string }>();
+    const touch = (key: EntityKey, cause: string) => affected.set(keyOf(key), { key, cause });
+    for (const a of applied) if (a.event.entity === 'person') touch(a.key, a.event.eventId);
+    const groups = applied.filter((a) => a.event.entity === 'group');
+    const duties = applied.filter((a) => a.event.entity === 'duty');
+    const orgs = applied.filter((a) => a.event.entity === 'organisation');
+    const cause = new Map(applied.map((a) => [keyOf(a.key), a.event.eventId]));
+    const [groupMembers, dutyPersons, orgPersons] = await Promise.all([
+      this.repository.personsInGroups(tx, keysOf(groups)),
+      this.repository.personsOfDuties(tx, keysOf(duties)),
+      this.repository.personsAtOrganisations(tx, keysOf(orgs)),
+    ]);
+    for (const p of groupMembers) touch(p, firstCause(groups, cause));
+    for (const p of dutyPersons) touch(p, firstCause(duties, cause));
+    for (const p of orgPersons) touch(p, firstCause(orgs, cause));
+    for (const a of groups) if (a.parsed.row) for (const m of (a.parsed.row as GroupRow).memberships) touch({ t: a.key.t, r: a.key.r, id: m.personId }, a.event.eventId);
+    for (const a of duties) if (a.parsed.row && (a.parsed.row as DutyRow).personId) touch({ t: a.key.t, r: a.key.r, id: (a.parsed.row as DutyRow).personId! }, a.event.eventId);
+
+    await this.repository.upsertPersons(tx, of('person', 'upserted').map((a) => ({ t: a.key.t, r: a.key.r, person: a.parsed.row as PersonRow })));
+    await this.repository.markDeleted(tx, 'normalizer_person', keysOf(of('person', 'deleted')));
+    await this.repository.upsertOrganisations(tx, of('organisation', 'upserted').map((a) => ({ t: a.key.t, r: a.key.r, org: a.parsed.row as OrganisationRow })));
+    await this.repository.markDeleted(tx, 'normalizer_organisation', keysOf(of('organisation', 'deleted')));
+    await this.repository.upsertGroups(tx, of('group', 'upserted').map((a) => ({ t: a.key.t, r: a.key.r, group: a.parsed.row as GroupRow })));
+    await this.repository.markDeleted(tx, 'normalizer_group', keysOf(of('group', 'deleted')));
+    await this.repository.upsertDuties(tx, of('duty', 'upserted').map((a) => ({ t: a.key.t, r: a.key.r, duty: a.parsed.row as DutyRow })));
+    const deletedDuties = of('duty', 'deleted');
+    await this.repository.markDeleted(tx, 'normalizer_duty', keysOf(deletedDuties));
+    if (deletedDuties.length) {
+      await this.repository.replaceAssignments(tx, deletedDuties.map((a) => ({ t: a.key.t, r: a.key.r, duty: { id: a.key.id, personId: null, assignments: [], startDate: null, endDate: null } })));
+    }
+    await this.repository.saveVersions(tx, [...latest.keys()].map((k) => versions.get(k)!));
+
+    const causes = new Map([...affected.values()].map((v) => [keyOf(v.key), v.cause]));
+    const published = await this.rebuild(tx, [...affected.values()].map((v) => v.key), causes, 'register-event');
+    return { applied: applied.length, skipped, rejected, published };
+  }
+
+  /** Records event ids; answers the ones not seen before. */
+  private async markProcessed(tx: Tx, eventIds: string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rows = await tx.$queryRawUnsafe<Array<{ event_id: string }>>(
+      `INSERT INTO normalizer_processed_event (event_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING event_id`,
+      eventIds,
+    );
+    return new Set(rows.map((r) => r.event_id));
+  }
+
+  /**
+   * Rebuilds the identities of these persons and publishes those that changed. Returns the number
+   * of identity events written to the outbox.
+   */
+  private async rebuild(tx: Tx, keys: EntityKey[], causes: ReadonlyMap<string, string>, causeKind: string): Promise<number> {
+    if (keys.length === 0) return 0;
+    await this.repository.lock(tx, keys.map((k) => `p|${keyOf(k)}`));
+    const facts = await this.repository.loadFacts(tx, keys);
+    const today = todayOf(this.clock);
+    const now = this.clock.now().toISOString();
+
+    const byPerson = <T extends { t: string; r: string; personId: string }>(rows: T[]) => {
+      const map = new Map<string, T[]>();
+      for (const row of rows) {
+        const k = `${row.t}|${row.r}|${row.personId}`;
+        const list = map.get(k);
+        if (list) list.push(row);
+        else map.set(k, [row]);
+      }
+      return map;
+    };
+    const enrolments = byPerson(facts.enrolments);
+    const duties = byPerson(facts.duties);
+    const memberships = byPerson(facts.memberships);
+    const links = new Map(facts.links.map((l) => [`${l.t}|${l.r}|${l.personId}`, l]));
+    const orgsByTenant = new Map<string, Map<string, StoredOrganisation>>();
+    for (const o of facts.organisations) {
+      const k = `${o.t}|${o.r}`;
+      if (!orgsByTenant.has(k)) orgsByTenant.set(k, new Map());
+      if (!o.deleted) orgsByTenant.get(k)!.set(o.id, o);
+    }
+
+    interface Work {
+      key: EntityKey;
+      row: LinkedIdentity | null;
+      id: string;
+      built: BuiltIdentity;
+      predecessorId: string | null;
+    }
+    const work: Work[] = [];
+    for (const person of facts.persons) {
+      const key = { t: person.t, r: person.registerId, id: person.id };
+      const k = keyOf(key);
+      const policy = this.policies.get(person.t);
+      if (!policy) continue;
+      const row = links.get(k) ?? null;
+      const id = row?.id ?? randomUUID();
+      const built = buildIdentity(
+        {
+          identityId: id,
+          tenant: person.t,
+          person,
+          enrolments: enrolments.get(k) ?? [],
+          duties: duties.get(k) ?? [],
+          memberships: (memberships.get(k) ?? []).map(
+            (m): StoredMembership => ({
+              groupId: m.groupId,
+              role: m.role,
+              startDate: m.startDate,
+              endDate: m.endDate,
+              securityMarking: m.securityMarking,
+              group: { displayName: m.displayName, groupType: m.groupType, organisationId: m.organisationId, startDate: m.groupStart, endDate: m.groupEnd, deleted: m.groupDeleted },
+            }),
+          ),
+          organisations: orgsByTenant.get(`${person.t}|${person.registerId}`) ?? new Map(),
+          current: row ? toLifecycleStatus(row) : null,
+          movedToOtherTenant: !!row?.movedToTenant,
+          neutralNames: policy.neutralNames,
+        },
+        today,
+        policy.lifecycle,
+      );
+      work.push({ key, row, id, built, predecessorId: row?.predecessorId ?? null });
+    }
+
+    // Correlation by civic number: a new identity whose number is active in another tenant
+    // continues it (the person moved); the same number twice in one tenant goes to review.
+    const numbers = [...new Set(work.flatMap((w) => (w.built.civicNumber ? [w.built.civicNumber] : [])))];
+    const holders = await this.repository.identitiesByCivicNumber(tx, numbers);
+    const inBatch = new Map(work.map((w) => [w.id, w]));
+    const moves: Array<{ old: LinkedIdentity; newId: string; tenant: string }> = [];
+    const outbox: Array<{ eventId: string; subject: string; payload: unknown; headers: Record<string, string> }> = [];
+    for (const w of work) {
+      const number = w.built.civicNumber;
+      if (!number) continue;
+      const others = holders.filter((h) => h.civicNumber === number && h.id !== w.id && !inBatch.has(h.id));
+      const batchOthers = work.filter((o) => o !== w && o.built.civicNumber === number);
+      if (!w.row) {
+        for (const old of others) {
+          if (old.tenant !== w.key.t && old.state !== 'deactivated' && !old.movedToTenant) {
+            moves.push({ old, newId: w.id, tenant: w.key.t });
+            w.predecessorId ??= old.id;
+          }
+        }
+      }
+      const conflicting = [
+        ...others.filter((o) => o.tenant === w.key.t && o.state !== 'deactivated').map((o) => o.id),
+        ...batchOthers.filter((o) => o.key.t === w.key.t && o.built.lifecycle.status.state !== 'deactivated').map((o) => o.id),
+      ];
+      if (conflicting.length > 0 && w.built.lifecycle.status.state !== 'deactivated') {
+        const ids = [...new Set([w.id, ...conflicting])].sort();
+        const reviewId = randomUUID();
+        const opened = await this.repository.openReview(tx, {
+          tenant: w.key.t,
+          kind: 'civic-number-conflict',
+          key: ids.join(','),
+          identityIds: ids,
+          details: { reviewId },
+          causeEventId: causes.get(keyOf(w.key)) ?? null,
+        });
+        if (opened) {
+          const event = buildEvent(EVENTS.opsReviewRequested, {
+            tenant: w.key.t,
+            source: SOURCE,
+            data: {
+              reviewId,
+              tenant: w.key.t,
+              sourceApp: SOURCE,
+              kind: 'civic-number-conflict',
+              record: { system: 'ss12000', entity: 'Person', id: w.key.id, ...(w.key.r ? { registerId: w.key.r } : {}) },
+              candidates: ids.map((identityId) => ({ identityId, matchedOn: ['same civic number'] })),
+              reason: 'The same civic number is held by more than one active person in this tenant; not merged automatically.',
+              requestedAt: now,
+            },
+          });
+          outbox.push(toOutboxRow(event, EVENTS.opsReviewRequested.subject(w.key.t)));
+        }
+      }
+    }
+
+    // Compare with what was last published; write only what changed.
+    const identityWrites: IdentityWrite[] = [];
+    const history: Parameters<NormalizerRepository['insertHistory']>[1] = [];
+    const newLinks: Array<{ t: string; r: string; personId: string; identityId: string }> = [];
+    let publishedCount = 0;
+    for (const w of work) {
+      const { built, row } = w;
+      const status = built.lifecycle.status;
+      const before = row?.published ?? null;
+      const bodyChanged = !before || stableJson(before) !== stableJson(built.body);
+      const version = (row?.version ?? 0) + (bodyChanged ? 1 : 0);
+      const stateChanged = !row || row.state !== status.state;
+      const write: IdentityWrite = {
+        id: w.id,
+        tenant: w.key.t,
+        version,
+        state: status.state,
+        stateCause: status.cause,
+        stateSince: status.since,
+        suspendOn: status.suspendOn ?? null,
+        deactivateOn: status.deactivateOn ?? null,
+        civicNumber: built.civicNumber,
+        civicNumberProblem: built.civicNumberProblem,
+        birthDate: built.birthDate,
+        protected: built.protected,
+        predecessorId: w.predecessorId,
+        movedToTenant: row?.movedToTenant ?? null,
+        successorId: row?.successorId ?? null,
+        nextEvaluationOn: built.nextEvaluationOn,
+        published: built.body,
+        createdAt: row ? new Date(row.createdAt).toISOString() : now,
+        updatedAt: now,
+        statusChangedAt: stateChanged ? now : new Date(row!.statusChangedAt).toISOString(),
+      };
+      if (!row) newLinks.push({ t: w.key.t, r: w.key.r, personId: w.key.id, identityId: w.id });
+      if (!bodyChanged && row && sameStoredState(row, write)) continue;
+      identityWrites.push(write);
+      if (!bodyChanged) continue;
+
+      const kind = row ? lifecycleEventKind(row.state as never, status.state) : status.state === 'deactivated' ? 'deactivated' : 'changed';
+      const data = {
+        ...built.body,
+        version,
+        createdAt: write.createdAt,
+        updatedAt: write.updatedAt,
+        statusChangedAt: write.statusChangedAt,
+      };
+      const lastCause = built.lifecycle.transitions.at(-1)?.cause ?? status.cause;
+      const event =
+        kind === 'deactivated'
+          ? buildEvent(EVENTS.identityPersonDeactivated, { tenant: w.key.t, source: SOURCE, data: { ...data, reason: DEACTIVATION_REASON[lastCause] ?? 'grace-expired' } as unknown as PersonDeactivatedV1 })
+          : kind === 'reactivated'
+            ? buildEvent(EVENTS.identityPersonReactivated, { tenant: w.key.t, source: SOURCE, data: { ...data, reason: 're-enrolled' } as unknown as PersonReactivatedV1 })
+            : buildEvent(EVENTS.identityPersonChanged, { tenant: w.key.t, source: SOURCE, data: { ...data, changedFields: changedFields(before, built.body) } as unknown as PersonChangedV1 });
+      outbox.push(toOutboxRow(event, `identity.${w.key.t}.person.${kind}`));
+      history.push({
+        identityId: w.id,
+        version,
+        kind,
+        before,
+        after: built.body,
+        transitions: built.lifecycle.transitions as LifecycleTransition[],
+        causeEventId: causes.get(keyOf(w.key)) ?? null,
+        cause: built.lifecycle.transitions.length ? `${causeKind}:${lastCause}` : causeKind,
+      });
+      publishedCount++;
+    }
+
+    await this.repository.saveIdentities(tx, identityWrites);
+    await this.repository.insertLinks(tx, newLinks);
+    await this.repository.insertHistory(tx, history);
+
+    // The identities the moved persons leave behind start leaving through the normal lifecycle.
+    if (moves.length > 0) {
+      await tx.$executeRawUnsafe(
+        `UPDATE normalizer_identity i SET moved_to_tenant = x.tenant, successor_id = x."newId"
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, tenant text, "newId" uuid) WHERE i.id = x.id`,
+        JSON.stringify(moves.map((m) => ({ id: m.old.id, tenant: m.tenant, newId: m.newId }))),
+      );
+      const moveCauses = new Map(moves.map((m) => [keyOf({ t: m.old.t, r: m.old.r, id: m.old.personId }), causes.get(keyOf(work.find((w) => w.id === m.newId)!.key)) ?? 'moved']));
+      publishedCount += await this.rebuild(tx, moves.map((m) => ({ t: m.old.t, r: m.old.r, id: m.old.personId })), moveCauses, causeKind);
+    }
+    await this.repository.insertOutbox(tx, outbox);
+    return publishedCount;
+  }
+
+  private async withRetry<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (attempt >= attempts || !isConflict(error)) throw isConflict(error) ? new NormalizerError('CONFLICT', 'concurrent update', { cause: error }) : error;
+        await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+      }
+    }
+  }
+}
+
+function sameStoredState(row: LinkedIdentity, write: IdentityWrite): boolean {
+  const r = row as unknown as Record<string, unknown>;
+  return (
+    row.state === write.state &&
+    row.stateCause === write.stateCause &&
+    row.stateSince === write.stateSince &&
+    (row.suspendOn ?? null) === write.suspendOn &&
+    (row.deactivateOn ?? null) === write.deactivateOn &&
+    (row.civicNumber ?? null) === write.civicNumber &&
+    (r.civicNumberProblem ?? null) === write.civicNumberProblem &&
+    (r.birthDate ?? null) === write.birthDate &&
+    r.protected === write.protected &&
+    (row.predecessorId ?? null) === write.predecessorId &&
+    (r.nextEvaluationOn ?? null) === write.nextEvaluationOn
+  );
+}
+
+function toOutboxRow(event: CloudEvent, subject: string) {
+  return { eventId: event.id, subject, payload: event, headers: { 'Nats-Msg-Id': event.id } };
+}
+
+function isConflict(error: unknown): boolean {
+  const text = String((error as { message?: string })?.message ?? '') + String((error as { code?: string })?.code ?? '');
+  return /40P01|40001|deadlock|could not serialize|P2034/.test(text);
+}
+
+function entityIdOf(event: RegisterEvent): string {
+  const id = event.verb === 'deleted' ? event.id : (event.record?.id as string | undefined);
+  if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new NormalizerError('INVALID_RECORD', `${event.entity} event has no uuid id`);
+  return id.toLowerCase();
+}
+
+function parse(event: RegisterEvent): Parsed {
+  entityIdOf(event);
+  if (event.verb === 'deleted') return { entity: event.entity, row: null };
+  const record = event.record ?? {};
+  switch (event.entity) {
+    case 'person':
+      return { entity: 'person', row: parsePerson(record) };
+    case 'organisation':
+      return { entity: 'organisation', row: parseOrganisation(record) };
+    case 'group':
+      return { entity: 'group', row: parseGroup(record) };
+    case 'duty':
+      return { entity: 'duty', row: parseDuty(record) };
+  }
+}
+
+function hashRecord(record: unknown): string {
+  return createHash('sha256').update(stableJson(record)).digest('hex');
+}
+
+function firstCause(list: Accepted[], causes: ReadonlyMap<string, string>): string {
+  return causes.get(keyOf(list[0]!.key)) ?? list[0]!.event.eventId;
+}

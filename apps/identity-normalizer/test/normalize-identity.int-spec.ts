@@ -1,0 +1,295 @@
+import fc from 'fast-check';
+import { validateCloudEvent } from '@skolkonto/contracts';
+import { ManualClock, maskCivicNumber } from '@skolkonto/domain';
+import { createPrismaClient, type PrismaClient } from '@skolkonto/persistence';
+import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
+import { NormalizeIdentityService } from '../src/normalize-identity/normalize-identity.service';
+import type { RegisterEvent } from '../src/normalize-identity/register-event';
+import { toTenantPolicies } from '../src/normalize-identity/tenant-policy';
+import { aDuty, aGroup, aPerson, aSchoolUnit, anEnrolment, civicNumber, deleted, upserted } from './register-events.builder';
+
+interface OutboxEvent {
+  subject: string;
+  payload: { id: string; type: string; subject: string; data: Record<string, any> };
+}
+
+describe(NormalizeIdentityService.name, () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let clock: ManualClock;
+  let service: NormalizeIdentityService;
+  let tenantSeq = 0;
+  const tenantIds = Array.from({ length: 120 }, (_, i) => `t${i}`);
+  const policies = toTenantPolicies(tenantIds.map((id) => ({ id, lifecycle: { graceDays: 30, retentionDays: 60, pupilSummerGraceUntil: '08-31' } })));
+  /** Every test works in its own tenant, so tests never see each other's identities. */
+  const newTenant = () => tenantIds[tenantSeq++]!;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = createPrismaClient(db.url);
+  });
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await db?.drop();
+  });
+  beforeEach(() => {
+    clock = new ManualClock('2026-09-01');
+    service = new NormalizeIdentityService(prisma, clock, policies);
+  });
+
+  async function outbox(tenant: string): Promise<OutboxEvent[]> {
+    const rows = await prisma.normalizerOutbox.findMany({ orderBy: { id: 'asc' } });
+    return (rows as unknown as OutboxEvent[]).filter((r) => r.subject.split('.')[1] === tenant);
+  }
+  const identityEvents = async (tenant: string) => (await outbox(tenant)).filter((e) => e.subject.startsWith('identity.'));
+
+  async function pupil(tenant: string, over: Record<string, unknown> = {}) {
+    const unit = aSchoolUnit();
+    const person = aPerson({ enrolments: [anEnrolment(unit.id as string)], ...over });
+    await service.applyBatch([upserted(tenant, 'organisation', unit), upserted(tenant, 'person', person)]);
+    return { unit, person };
+  }
+
+  it('publishes a new pupil as one valid identity.person.changed with normalised names and roles', async () => {
+    const tenant = newTenant();
+    const unit = aSchoolUnit();
+    const person = aPerson({ givenName: '  A\u030ASA\u200B ', familyName: 'VON ESSEN', enrolments: [anEnrolment(unit.id as string)] });
+    await service.applyBatch([upserted(tenant, 'organisation', unit), upserted(tenant, 'person', person)]);
+
+    const events = await identityEvents(tenant);
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(event!.subject).toBe(`identity.${tenant}.person.changed`);
+    expect(validateCloudEvent(event!.payload)).toEqual([]);
+    expect(event!.payload.data).toMatchObject({
+      tenant,
+      version: 1,
+      status: 'active',
+      names: { givenName: 'Åsa', familyName: 'von Essen', displayName: 'Åsa von Essen', protected: false },
+      affiliations: ['student', 'member'],
+      schoolUnits: [{ organisationId: unit.id, schoolUnitCode: '12345678', displayName: 'Vallhamra skola', municipalityCode: '1495', roles: ['student'] }],
+      sourceRefs: [{ system: 'ss12000', entity: 'Person', id: person.id }],
+    });
+    expect(JSON.stringify(event!.payload)).not.toContain((person.civicNo as { value: string }).value);
+  });
+
+  it('changes nothing when the same register events are applied again', async () => {
+    const tenant = newTenant();
+    const unit = aSchoolUnit();
+    const person = aPerson({ enrolments: [anEnrolment(unit.id as string)] });
+    const events = [upserted(tenant, 'organisation', unit), upserted(tenant, 'person', person), upserted(tenant, 'group', aGroup(unit.id as string, [person.id as string]))];
+    await service.applyBatch(events);
+    const before = await identityEvents(tenant);
+    const history = await prisma.normalizerIdentityHistory.count();
+
+    const again = await service.applyBatch(events);
+    for (const e of events) await service.applyBatch([e]);
+    // The same records under new event ids (a re-read by ingest) change nothing either.
+    await service.applyBatch(events.map((e) => ({ ...e, eventId: crypto.randomUUID() })));
+
+    expect(again).toMatchObject({ applied: 0, skipped: 3, published: 0 });
+    expect(await identityEvents(tenant)).toEqual(before);
+    expect(await prisma.normalizerIdentityHistory.count()).toBe(history);
+  });
+
+  it('re-derives the class and groups when a group changes, with changedFields and history', async () => {
+    const tenant = newTenant();
+    const { unit, person } = await pupil(tenant);
+    const klass = aGroup(unit.id as string, [person.id as string]);
+    const maths = aGroup(unit.id as string, [person.id as string], { displayName: 'Ma 7', groupType: 'Undervisning' });
+    const batch = [upserted(tenant, 'group', klass), upserted(tenant, 'group', maths)];
+    await service.applyBatch(batch);
+
+    const events = await identityEvents(tenant);
+    expect(events).toHaveLength(2);
+    expect(events[1]!.payload.data).toMatchObject({
+      version: 2,
+      class: { groupId: klass.id, displayName: '7A', schoolUnitCode: '12345678' },
+      changedFields: ['class', 'groups'],
+    });
+    expect(events[1]!.payload.data.groups.map((g: any) => g.displayName).sort()).toEqual(['7A', 'Ma 7']);
+    const history = await prisma.normalizerIdentityHistory.findMany({ where: { identityId: events[0]!.payload.subject }, orderBy: { version: 'asc' } });
+    expect(history.map((h) => h.version)).toEqual([1, 2]);
+    expect(history[1]!.before).toEqual(events[0]!.payload.data && history[0]!.after);
+    expect(batch.map((e) => e.eventId)).toContain(history[1]!.causeEventId);
+  });
+
+  it('publishes neutral names for a person protected only through a group membership reference', async () => {
+    const tenant = newTenant();
+    const { unit, person } = await pupil(tenant, { givenName: 'Hemlig', familyName: 'Person' });
+    await service.applyBatch([
+      upserted(tenant, 'group', aGroup(unit.id as string, [{ person: { id: person.id, securityMarking: 'Skyddad folkbokföring' }, startDate: '2026-08-15' }])),
+    ]);
+    const last = (await identityEvents(tenant)).at(-1)!;
+    expect(last.payload.data.names).toEqual({ givenName: 'Skyddad', familyName: 'Identitet', displayName: 'Skyddad Identitet', protected: true });
+    expect(JSON.stringify(last.payload)).not.toContain('Hemlig');
+  });
+
+  it('derives faculty from a teaching duty and both roles for a pupil with a duty', async () => {
+    const tenant = newTenant();
+    const { unit, person } = await pupil(tenant);
+    await service.applyBatch([upserted(tenant, 'duty', aDuty(unit.id as string, person.id as string, { dutyRole: 'Lärare', dutyPercent: 20 })), upserted(tenant, 'duty', aDuty(unit.id as string, null))]);
+    const last = (await identityEvents(tenant)).at(-1)!;
+    expect(last.payload.data.affiliations).toEqual(['student', 'faculty', 'employee', 'member']);
+    expect(last.payload.data.schoolUnits[0].roles).toEqual(['student', 'staff']);
+    expect(last.payload.data.duties).toEqual([expect.objectContaining({ dutyRole: 'Lärare', dutyPercent: 20, schoolUnitCode: '12345678' })]);
+  });
+
+  it('keeps a June leaver until 31 August, then suspends and deactivates on the sweep', async () => {
+    const tenant = newTenant();
+    clock.set('2026-06-01');
+    const { unit, person } = await pupil(tenant, { enrolments: [], meta: { modified: '2026-05-01T00:00:00Z' } });
+    await service.applyBatch([upserted(tenant, 'person', { ...person, meta: { modified: '2026-06-01T00:00:00Z' }, enrolments: [anEnrolment(unit.id as string, { startDate: '2025-08-15', endDate: '2026-06-12' })] })]);
+    expect((await identityEvents(tenant)).at(-1)!.payload.data.status).toBe('active');
+
+    clock.set('2026-06-13');
+    await service.sweep();
+    const leaving = (await identityEvents(tenant)).at(-1)!;
+    expect(leaving.payload.data).toMatchObject({ status: 'leaving', graceEndsAt: '2026-09-01T00:00:00.000Z', affiliations: [] });
+
+    clock.set('2026-08-31');
+    await service.sweep();
+    expect((await identityEvents(tenant)).at(-1)!.payload.data.status).toBe('leaving');
+
+    clock.set('2026-09-01');
+    await service.sweep();
+    expect((await identityEvents(tenant)).at(-1)!.payload.data.status).toBe('suspended');
+
+    clock.set('2026-10-31');
+    await service.sweep();
+    const last = (await identityEvents(tenant)).at(-1)!;
+    expect(last.subject).toBe(`identity.${tenant}.person.deactivated`);
+    expect(last.payload.data).toMatchObject({ status: 'deactivated', reason: 'grace-expired' });
+    const history = await prisma.normalizerIdentityHistory.findMany({ where: { identityId: last.payload.subject }, orderBy: { version: 'asc' } });
+    expect(history.map((h) => h.cause)).toEqual([
+      'register-event:REGISTERED',
+      'register-event:ROLE_STARTED',
+      'lifecycle-sweep:ROLE_ENDED',
+      'lifecycle-sweep:GRACE_PERIOD_ENDED',
+      'lifecycle-sweep:RETENTION_PERIOD_ENDED',
+    ]);
+  });
+
+  it('reactivates the same identity when a deactivated pupil returns', async () => {
+    const tenant = newTenant();
+    const { unit, person } = await pupil(tenant);
+    await service.applyBatch([upserted(tenant, 'person', { ...person, personStatus: 'Utvandrad', meta: { modified: '2026-09-02T00:00:00Z' } })]);
+    const gone = (await identityEvents(tenant)).at(-1)!;
+    expect(gone.payload.data).toMatchObject({ status: 'deactivated', reason: 'emigrated' });
+
+    await service.applyBatch([upserted(tenant, 'person', { ...person, personStatus: 'Aktiv', meta: { modified: '2026-09-03T00:00:00Z' }, enrolments: [anEnrolment(unit.id as string)] })]);
+    const back = (await identityEvents(tenant)).at(-1)!;
+    expect(back.subject).toBe(`identity.${tenant}.person.reactivated`);
+    expect(back.payload.data).toMatchObject({ status: 'active', identityId: gone.payload.data.identityId, version: 3 });
+  });
+
+  it.each([
+    ['Avliden', 'deceased'],
+    ['deleted', 'register-deleted'],
+  ])('deactivates at once on %s', async (what, reason) => {
+    const tenant = newTenant();
+    const { person } = await pupil(tenant);
+    await service.applyBatch([
+      what === 'deleted' ? deleted(tenant, 'person', person.id as string) : upserted(tenant, 'person', { ...person, personStatus: what, meta: { modified: '2026-09-02T00:00:00Z' } }),
+    ]);
+    const last = (await identityEvents(tenant)).at(-1)!;
+    expect(last.subject).toBe(`identity.${tenant}.person.deactivated`);
+    expect(last.payload.data).toMatchObject({ status: 'deactivated', reason });
+    expect(validateCloudEvent(last.payload)).toEqual([]);
+  });
+
+  it('links a person who moves to another tenant and starts the old identity leaving', async () => {
+    const from = newTenant();
+    const to = newTenant();
+    const number = civicNumber('2011-05-06', 222);
+    const { person } = await pupil(from, { civicNo: { value: number } });
+    await pupil(to, { civicNo: { value: number } });
+
+    const oldId = (await identityEvents(from))[0]!.payload.subject;
+    const newIdentity = (await identityEvents(to))[0]!.payload.data;
+    expect(newIdentity.identityId).not.toBe(oldId);
+    const stored = await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: newIdentity.identityId } });
+    expect(stored.predecessorId).toBe(oldId);
+    const old = (await identityEvents(from)).at(-1)!.payload.data;
+    expect(old).toMatchObject({ identityId: oldId, status: 'leaving' });
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: oldId } })).toMatchObject({ stateCause: 'MOVED_TO_OTHER_TENANT', movedToTenant: to, successorId: newIdentity.identityId });
+    expect(person.id).toBeDefined();
+  });
+
+  it('sends two active persons with one civic number in a tenant to review and never merges them', async () => {
+    const tenant = newTenant();
+    const number = civicNumber('2010-01-02', 333);
+    await pupil(tenant, { civicNo: { value: number } });
+    await pupil(tenant, { civicNo: { value: number } });
+    await pupil(tenant, { civicNo: { value: number }, meta: { modified: '2026-08-02T00:00:00Z' } });
+
+    const identities = new Set((await identityEvents(tenant)).map((e) => e.payload.data.identityId));
+    expect(identities.size).toBe(3);
+    const reviews = (await outbox(tenant)).filter((e) => e.subject === `ops.${tenant}.review.requested`);
+    expect(reviews.length).toBeGreaterThanOrEqual(1);
+    expect(validateCloudEvent(reviews[0]!.payload)).toEqual([]);
+    expect(reviews[0]!.payload.data).toMatchObject({ kind: 'civic-number-conflict', candidates: expect.arrayContaining([expect.objectContaining({ matchedOn: ['same civic number'] })]) });
+    expect(JSON.stringify(reviews.map((r) => r.payload))).not.toContain(number);
+    expect(await prisma.normalizerReviewItem.count({ where: { tenant } })).toBe(reviews.length);
+  });
+
+  it('flags a bad civic number without stopping the person', async () => {
+    const tenant = newTenant();
+    const valid = civicNumber('2012-03-04', 123);
+    const wrongCheckDigit = valid.slice(0, 11) + String((Number(valid[11]) + 1) % 10);
+    await pupil(tenant, { civicNo: { value: wrongCheckDigit } });
+    const event = (await identityEvents(tenant))[0]!;
+    expect(event.payload.data.status).toBe('active');
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: event.payload.subject } })).toMatchObject({ civicNumber: null, civicNumberProblem: 'CHECK_DIGIT' });
+    expect(maskCivicNumber(wrongCheckDigit)).toBe('20120304-****');
+  });
+
+  it('rejects a broken record with a reason and still applies the rest of the batch', async () => {
+    const tenant = newTenant();
+    const unit = aSchoolUnit();
+    const bad = upserted(tenant, 'group', { id: crypto.randomUUID(), displayName: 'no type' });
+    const result = await service.applyBatch([bad, upserted(tenant, 'organisation', unit), upserted(tenant, 'person', aPerson({ enrolments: [anEnrolment(unit.id as string)] }))]);
+    expect(result.rejected).toEqual([{ eventId: bad.eventId, reason: expect.stringContaining('groupType') }]);
+    expect(await identityEvents(tenant)).toHaveLength(1);
+    await expect(service.apply(bad)).rejects.toMatchObject({ code: 'INVALID_RECORD' });
+  });
+
+  it('converges to the same identities whatever order independent register events arrive in', async () => {
+    // One school: two units, two classes, a teacher with an assignment, pupils with and without marks.
+    const unitA = aSchoolUnit({ id: '00000000-0000-4000-8000-00000000000a', schoolUnitCode: '11111111' });
+    const unitB = aSchoolUnit({ id: '00000000-0000-4000-8000-00000000000b', schoolUnitCode: '22222222', displayName: 'Ardala' });
+    const p1 = aPerson({ id: '00000000-0000-4000-8000-000000000001', enrolments: [anEnrolment(unitA.id as string)] });
+    const p2 = aPerson({ id: '00000000-0000-4000-8000-000000000002', givenName: 'ERIK', civicNo: { value: civicNumber('2012-07-08', 456) }, enrolments: [anEnrolment(unitB.id as string, { startDate: '2026-08-15', endDate: '2026-08-20' })] });
+    const p3 = aPerson({ id: '00000000-0000-4000-8000-000000000003', givenName: 'Lärar', familyName: 'Lärarsson', civicNo: { value: civicNumber('1980-01-01', 789) } });
+    const k1 = aGroup(unitA.id as string, [p1.id as string], { id: '00000000-0000-4000-8000-0000000000c1' });
+    const k2 = aGroup(unitB.id as string, [p2.id as string, { person: { id: p1.id, securityMarking: 'Sekretessmarkering' }, startDate: '2026-08-15' }], { id: '00000000-0000-4000-8000-0000000000c2', displayName: 'Ma', groupType: 'Undervisning' });
+    const d1 = aDuty(unitA.id as string, p3.id as string, { id: '00000000-0000-4000-8000-0000000000d1', assignmentRole: [{ group: { id: k1.id }, assignmentRoleType: 'Mentor' }] });
+    const records: Array<[RegisterEvent['entity'], Record<string, unknown>]> = [
+      ['organisation', unitA], ['organisation', unitB], ['person', p1], ['person', p2], ['person', p3], ['group', k1], ['group', k2], ['duty', d1],
+    ];
+
+    const finalState = async (tenant: string) => {
+      const rows = await prisma.normalizerIdentity.findMany({ where: { tenant } });
+      return rows
+        .map((r) => ({ ...(r.published as Record<string, unknown>), identityId: undefined, tenant: undefined, state: r.state, protected: r.protected }))
+        .sort((a: any, b: any) => a.sourceRefs[0].id.localeCompare(b.sourceRefs[0].id));
+    };
+
+    const reference = newTenant();
+    for (const [entity, record] of records) await service.applyBatch([upserted(reference, entity, record)]);
+    const expected = await finalState(reference);
+    expect(expected).toHaveLength(3);
+    expect(expected[0]).toMatchObject({ names: { protected: true }, class: { groupId: k1.id } });
+    expect(expected[2]).toMatchObject({ affiliations: ['faculty', 'employee', 'member'], groups: [expect.objectContaining({ groupId: k1.id, role: 'mentor' })] });
+
+    await fc.assert(
+      fc.asyncProperty(fc.shuffledSubarray(records, { minLength: records.length, maxLength: records.length }), fc.integer({ min: 1, max: 4 }), async (order, batchSize) => {
+        const tenant = newTenant();
+        const events = order.map(([entity, record]) => upserted(tenant, entity, record));
+        for (let i = 0; i < events.length; i += batchSize) await service.applyBatch(events.slice(i, i + batchSize));
+        expect(await finalState(tenant)).toEqual(expected);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});

@@ -46,6 +46,15 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS run by Node directly (Jest configs, global setup, reporters).
+    files: ['**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests and the testing library may reach real services directly.
     files: ['libs/testing/**/*.ts', '**/test/**/*.ts', '**/*.spec.ts', 'tests/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [APPS_NEVER, NO_DEEP] }], '@typescript-eslint/no-explicit-any': 'off' },

@@ -18,10 +18,14 @@ describe('NATS JetStream', () => {
     const stream = js.streamName('EVENTS');
     await js.addStream({ name: stream, subjects: [js.subject('events', '>')] });
     for (const n of [1, 2, 3]) {
-      const ack = await js.client.publish(js.subject('events', 'created'), codec.encode({ n }), { msgID: `msg-${n}` });
+      const ack = await js.client.publish(js.subject('events', 'created'), codec.encode({ n }), {
+        msgID: `msg-${n}`,
+      });
       expect(ack.duplicate).toBe(false);
     }
-    const again = await js.client.publish(js.subject('events', 'created'), codec.encode({ n: 1 }), { msgID: 'msg-1' });
+    const again = await js.client.publish(js.subject('events', 'created'), codec.encode({ n: 1 }), {
+      msgID: 'msg-1',
+    });
     expect(again.duplicate).toBe(true);
 
     await js.manager.consumers.add(stream, {

@@ -38,7 +38,11 @@ export async function createTestOu(label = 'test'): Promise<TestOu> {
   const dn = `OU=${name},${ldap.baseDn}`;
   const client = await ldapConnect();
   try {
-    await client.add(dn, { objectClass: ['top', 'organizationalUnit'], ou: name, description: 'skolkonto test OU' });
+    await client.add(dn, {
+      objectClass: ['top', 'organizationalUnit'],
+      ou: name,
+      description: 'skolkonto test OU',
+    });
   } finally {
     await client.unbind();
   }
@@ -51,7 +55,12 @@ export async function deleteSubtree(dn: string): Promise<void> {
   try {
     let entries: string[];
     try {
-      const result = await client.search(dn, { scope: 'sub', filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 500 } });
+      const result = await client.search(dn, {
+        scope: 'sub',
+        filter: '(objectClass=*)',
+        attributes: ['1.1'],
+        paged: { pageSize: 500 },
+      });
       entries = result.searchEntries.map((entry) => entry.dn);
     } catch (error) {
       if (isNoSuchObject(error)) return;

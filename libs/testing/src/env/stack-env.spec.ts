@@ -13,11 +13,17 @@ function envFile(text: string): string {
 describe(loadStackEnv.name, () => {
   it('sets the keys of the file that the environment does not set, and keeps those it does', () => {
     const env: NodeJS.ProcessEnv = { NATS_URL: 'nats://elsewhere:4222', LDAP_URL: '' };
-    const path = envFile('# comment\nNATS_URL=nats://127.0.0.1:4222\nLDAP_URL=ldaps://127.0.0.1:636\n\nAD_REALM=SKOLA.TEST\n');
+    const path = envFile(
+      '# comment\nNATS_URL=nats://127.0.0.1:4222\nLDAP_URL=ldaps://127.0.0.1:636\n\nAD_REALM=SKOLA.TEST\n',
+    );
 
     const loaded = loadStackEnv({ path, env });
 
-    expect(env).toEqual({ NATS_URL: 'nats://elsewhere:4222', LDAP_URL: 'ldaps://127.0.0.1:636', AD_REALM: 'SKOLA.TEST' });
+    expect(env).toEqual({
+      NATS_URL: 'nats://elsewhere:4222',
+      LDAP_URL: 'ldaps://127.0.0.1:636',
+      AD_REALM: 'SKOLA.TEST',
+    });
     expect(loaded).toEqual(['LDAP_URL', 'AD_REALM']);
   });
 

@@ -9,7 +9,9 @@ const AD_CA_PATH = '/var/lib/samba-ad/tls/ca.pem';
 
 async function startContainers(root) {
   const { GenericContainer, Wait } = require('testcontainers');
-  process.stderr.write('[test stack] Docker engine found, no stack settings: starting containers (testcontainers)\n');
+  process.stderr.write(
+    '[test stack] Docker engine found, no stack settings: starting containers (testcontainers)\n',
+  );
   const adminPassword = process.env.SAMBA_ADMIN_PASSWORD || 'Skolkonto-Test-1';
 
   const [nats, postgres, ad] = await Promise.all([
@@ -39,7 +41,8 @@ async function startContainers(root) {
   ]);
 
   const ca = await ad.exec(['cat', AD_CA_PATH]);
-  if (ca.exitCode !== 0) throw new Error(`reading ${AD_CA_PATH} from the samba-ad container failed: ${ca.output}`);
+  if (ca.exitCode !== 0)
+    throw new Error(`reading ${AD_CA_PATH} from the samba-ad container failed: ${ca.output}`);
   const caFile = path.join(root, '.stack/containers/ca.pem');
   fs.mkdirSync(path.dirname(caFile), { recursive: true });
   fs.writeFileSync(caFile, ca.stdout || ca.output);

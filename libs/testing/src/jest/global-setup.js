@@ -32,7 +32,10 @@ module.exports = async function globalSetup() {
   const fromFile = loadEnvFile();
   const mode = process.env.SKOLKONTO_TEST_STACK;
 
-  if (mode === 'containers' || (!mode && userKeys.length === 0 && fromFile.length === 0 && (await dockerAnswers()))) {
+  if (
+    mode === 'containers' ||
+    (!mode && userKeys.length === 0 && fromFile.length === 0 && (await dockerAnswers()))
+  ) {
     const { startContainers } = require('./containers');
     Object.assign(process.env, await startContainers(root));
   }
@@ -101,7 +104,9 @@ function ensurePrismaClient() {
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], timeout: 10 * 60_000 },
   );
   if (result.error || result.status !== 0 || !fs.existsSync(client)) {
-    throw new Error(`Generating the Prisma client failed (${result.error ? result.error.message : `exit ${result.status}`}).`);
+    throw new Error(
+      `Generating the Prisma client failed (${result.error ? result.error.message : `exit ${result.status}`}).`,
+    );
   }
 }
 
@@ -111,7 +116,9 @@ async function unreachable() {
   if (missing.length > 0) return [`settings missing: ${missing.join(', ')}`];
   const checks = await Promise.all([
     checkNats(process.env.NATS_URL).then((ok) => ok || `NATS with JetStream at ${process.env.NATS_URL}`),
-    checkTcp(process.env.DATABASE_ADMIN_URL, 5432).then((ok) => ok || `PostgreSQL at ${process.env.DATABASE_ADMIN_URL}`),
+    checkTcp(process.env.DATABASE_ADMIN_URL, 5432).then(
+      (ok) => ok || `PostgreSQL at ${process.env.DATABASE_ADMIN_URL}`,
+    ),
     checkLdaps(process.env.LDAP_URL, process.env.LDAP_CA_FILE).then(
       (ok) => ok || `LDAPS at ${process.env.LDAP_URL} verified with ${process.env.LDAP_CA_FILE}`,
     ),

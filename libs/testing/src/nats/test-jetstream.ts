@@ -1,6 +1,14 @@
 // NATS for integration tests: a connection to the real server and a per-test namespace, so
 // parallel test runs use disjoint subjects and streams and remove their streams afterwards.
-import { connect, ConnectionOptions, JetStreamClient, JetStreamManager, NatsConnection, StreamConfig, StreamInfo } from 'nats';
+import {
+  connect,
+  ConnectionOptions,
+  JetStreamClient,
+  JetStreamManager,
+  NatsConnection,
+  StreamConfig,
+  StreamInfo,
+} from 'nats';
 import { testEnv } from '../env/test-env';
 import { uniqueName } from '../unique-name';
 

@@ -10,7 +10,7 @@ const AD_CA_PATH = '/var/lib/samba-ad/tls/ca.pem';
 async function startContainers(root) {
   const { GenericContainer, Wait } = require('testcontainers');
   process.stderr.write(
-    '[test stack] Docker engine found, no stack settings: starting containers (testcontainers)\n',
+    '[test stack] starting NATS, PostgreSQL and Samba AD containers with testcontainers\n',
   );
   const adminPassword = process.env.SAMBA_ADMIN_PASSWORD || 'Skolkonto-Test-1';
 

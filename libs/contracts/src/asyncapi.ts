@@ -3,6 +3,7 @@
 import { EVENT_CATALOG, EVENTS, STREAMS, type EventDefinition } from './catalog';
 import { SAMPLE_EVENT_DATA } from './samples';
 import { envelopeJsonSchema } from './schema/event-schemas';
+import type { ClassConstructor } from './schema/decorators';
 import { collectSchemaClasses, toJsonSchema, type JsonSchema } from './schema/json-schema';
 
 export interface AsyncApiOptions {
@@ -18,7 +19,7 @@ function channelId(definition: EventDefinition): string {
 export function buildAsyncApiDocument(options: AsyncApiOptions = {}): Record<string, unknown> {
   const refFor = (name: string) => `#/components/schemas/${name}`;
   const schemas: Record<string, JsonSchema> = { CloudEventEnvelope: envelopeJsonSchema() };
-  const owners = new Map<string, Function>();
+  const owners = new Map<string, ClassConstructor>();
   for (const definition of EVENT_CATALOG) {
     for (const cls of collectSchemaClasses(definition.dataClass)) {
       const owner = owners.get(cls.name);

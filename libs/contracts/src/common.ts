@@ -1,5 +1,5 @@
 // Value classes shared by several events. Identifiers are the register's uuids unless named otherwise.
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Min } from 'class-validator';
 import { Describe } from './schema/decorators';
 
 /** Tenant (huvudman) ids are subject tokens: lower-case, no dots or wildcards. */

@@ -6,13 +6,17 @@ import { IsArray, IsDefined, ValidateBy, ValidateNested, type ValidationOptions 
 
 type ClassRef = new () => object;
 
+/** Any class, as class-validator's metadata API takes it. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type ClassConstructor = Function;
+
 interface NestedInfo {
   readonly type: () => ClassRef;
   readonly each: boolean;
 }
 
-const nestedByClass = new Map<Function, Map<string, NestedInfo>>();
-const descriptionsByClass = new Map<Function, Map<string | undefined, string>>();
+const nestedByClass = new Map<ClassConstructor, Map<string, NestedInfo>>();
+const descriptionsByClass = new Map<ClassConstructor, Map<string | undefined, string>>();
 
 /** A nested object (or array of them, `each: true`) validated by its own class. */
 export function Nested(type: () => ClassRef, options: { each?: boolean } = {}): PropertyDecorator {
@@ -33,7 +37,7 @@ export function Nested(type: () => ClassRef, options: { each?: boolean } = {}): 
 /** Documentation carried into the JSON Schema and AsyncAPI (`description`). */
 export function Describe(text: string): ClassDecorator & PropertyDecorator {
   return ((target: object, propertyKey?: string | symbol) => {
-    const ctor = (propertyKey === undefined ? target : (target as { constructor: Function }).constructor) as Function;
+    const ctor = (propertyKey === undefined ? target : (target as { constructor: ClassConstructor }).constructor) as ClassConstructor;
     const byProperty = descriptionsByClass.get(ctor) ?? new Map<string | undefined, string>();
     byProperty.set(propertyKey === undefined ? undefined : String(propertyKey), text);
     descriptionsByClass.set(ctor, byProperty);
@@ -41,16 +45,16 @@ export function Describe(text: string): ClassDecorator & PropertyDecorator {
 }
 
 /** Looks up the nested class of a property, walking the prototype chain (inherited properties). */
-export function findNested(ctor: Function, property: string): NestedInfo | undefined {
-  for (let c: Function | null = ctor; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+export function findNested(ctor: ClassConstructor, property: string): NestedInfo | undefined {
+  for (let c: ClassConstructor | null = ctor; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
     const info = nestedByClass.get(c)?.get(property);
     if (info) return info;
   }
   return undefined;
 }
 
-export function findDescription(ctor: Function, property?: string): string | undefined {
-  for (let c: Function | null = ctor; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+export function findDescription(ctor: ClassConstructor, property?: string): string | undefined {
+  for (let c: ClassConstructor | null = ctor; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
     const text = descriptionsByClass.get(c)?.get(property);
     if (text) return text;
     if (property === undefined) return undefined; // class descriptions are not inherited

@@ -2,7 +2,7 @@
 // subset that AsyncAPI 3.0 and ajv both read). The class stays the single source of truth: the
 // schema, the AsyncAPI document and the subscriber example all derive from it.
 import { getMetadataStorage } from 'class-validator';
-import { findDescription, findNested } from './decorators';
+import { findDescription, findNested, type ClassConstructor } from './decorators';
 
 export type JsonSchema = { [key: string]: unknown };
 type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
@@ -13,9 +13,9 @@ export interface SchemaOptions {
 }
 
 /** Every class reachable from `root` (itself first) by nesting. */
-export function collectSchemaClasses(root: Function): Function[] {
-  const seen = new Set<Function>();
-  const visit = (ctor: Function) => {
+export function collectSchemaClasses(root: ClassConstructor): ClassConstructor[] {
+  const seen = new Set<ClassConstructor>();
+  const visit = (ctor: ClassConstructor) => {
     if (seen.has(ctor)) return;
     seen.add(ctor);
     for (const property of Object.keys(groupByProperty(ctor))) {
@@ -28,7 +28,7 @@ export function collectSchemaClasses(root: Function): Function[] {
 }
 
 /** The JSON Schema of one class; nested classes are referenced through `options.refFor`. */
-export function toJsonSchema(ctor: Function, options: SchemaOptions): JsonSchema {
+export function toJsonSchema(ctor: ClassConstructor, options: SchemaOptions): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [property, rules] of Object.entries(groupByProperty(ctor))) {
@@ -49,7 +49,7 @@ export function toJsonSchema(ctor: Function, options: SchemaOptions): JsonSchema
 }
 
 /** A self-contained schema: the root class plus every nested class under `$defs`. */
-export function toStandaloneJsonSchema(ctor: Function, id?: string): JsonSchema {
+export function toStandaloneJsonSchema(ctor: ClassConstructor, id?: string): JsonSchema {
   const refFor = (name: string) => `#/$defs/${name}`;
   const defs: Record<string, JsonSchema> = {};
   for (const cls of collectSchemaClasses(ctor).slice(1)) defs[cls.name] = toJsonSchema(cls, { refFor });
@@ -62,13 +62,13 @@ export function toStandaloneJsonSchema(ctor: Function, id?: string): JsonSchema 
   };
 }
 
-function groupByProperty(ctor: Function): Record<string, ValidationMetadata[]> {
+function groupByProperty(ctor: ClassConstructor): Record<string, ValidationMetadata[]> {
   const storage = getMetadataStorage();
   const metadata = storage.getTargetValidationMetadatas(ctor, '', true, false);
   return storage.groupByPropertyName(metadata);
 }
 
-function propertySchema(ctor: Function, property: string, rules: ValidationMetadata[], options: SchemaOptions): JsonSchema {
+function propertySchema(ctor: ClassConstructor, property: string, rules: ValidationMetadata[], options: SchemaOptions): JsonSchema {
   const nested = findNested(ctor, property);
   const own: JsonSchema = {};
   const items: JsonSchema = {};

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Pool } from 'pg';
 import { createPrismaClient, type PrismaClient } from '@skolkonto/persistence';
 import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
 import { IdentifierRegistryRepository } from '../src/identifier-registry/identifier-registry.repository';
@@ -21,6 +22,7 @@ describe('attribute API (HTTPS)', () => {
   let database: TestDatabase;
   let prisma: PrismaClient;
   let app: INestApplication;
+  let pool: Pool;
   let base: string;
   let tls: ReturnType<typeof selfSignedCertificate>;
   const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -77,12 +79,14 @@ entra:
       );
     }
     eppn = (await prisma.federationIdentifier.findUniqueOrThrow({ where: { identityId: pupil.identityId } })).eduPersonPrincipalName;
-    app = await NestFactory.create(AttributeApiModule.register({ prisma, settings }), { logger: false, httpsOptions: { cert: tls.cert, key: tls.key } });
+    pool = new Pool({ connectionString: database.url, max: 4 });
+    app = await NestFactory.create(AttributeApiModule.register({ pool, settings }), { logger: false, httpsOptions: { cert: tls.cert, key: tls.key } });
     await app.listen(0, '127.0.0.1');
     base = `https://127.0.0.1:${app.getHttpServer().address().port}`;
   });
   afterAll(async () => {
     await app?.close();
+    await pool?.end();
     await prisma?.$disconnect();
     await database?.drop();
     tls?.cleanup();

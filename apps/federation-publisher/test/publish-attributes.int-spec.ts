@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
 import { createPrismaClient, type PrismaClient } from '@skolkonto/persistence';
 import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
 import { IdentifierRegistryRepository } from '../src/identifier-registry/identifier-registry.repository';
@@ -15,6 +16,7 @@ describe(PublishAttributesService.name, () => {
   let accounts: RecordAccountService;
   let civicNumbers: RecordCivicNumberService;
   let queries: QueryAttributesService;
+  let pool: Pool;
   const settings = testSettings();
 
   beforeAll(async () => {
@@ -23,9 +25,11 @@ describe(PublishAttributesService.name, () => {
     publish = new PublishAttributesService(prisma, new IdentifierRegistryRepository(), settings);
     accounts = new RecordAccountService(prisma);
     civicNumbers = new RecordCivicNumberService(prisma);
-    queries = new QueryAttributesService(prisma, settings);
+    pool = new Pool({ connectionString: database.url, max: 2 });
+    queries = new QueryAttributesService(pool, settings);
   });
   afterAll(async () => {
+    await pool.end();
     await prisma.$disconnect();
     await database.drop();
   });

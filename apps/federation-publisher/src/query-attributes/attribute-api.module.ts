@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { PrismaClient } from '@skolkonto/persistence';
+import type { Pool } from 'pg';
 import { EntraClaimsController } from '../entra-claims/entra-claims.controller';
 import { EntraTokenVerifier } from '../entra-claims/entra-token.verifier';
 import type { ReleaseSettings } from '../release-settings/release-settings';
@@ -11,13 +11,13 @@ import { RELEASE_SETTINGS } from './tokens';
 /** The HTTPS attribute API: Shibboleth-shaped GET and the Entra custom claims provider POST. */
 @Module({})
 export class AttributeApiModule {
-  static register(options: { prisma: PrismaClient; settings: ReleaseSettings }): DynamicModule {
+  static register(options: { pool: Pool; settings: ReleaseSettings }): DynamicModule {
     return {
       module: AttributeApiModule,
       controllers: [AttributesController, EntraClaimsController],
       providers: [
         { provide: RELEASE_SETTINGS, useValue: options.settings },
-        { provide: QueryAttributesService, useFactory: () => new QueryAttributesService(options.prisma, options.settings) },
+        { provide: QueryAttributesService, useFactory: () => new QueryAttributesService(options.pool, options.settings) },
         { provide: EntraTokenVerifier, useFactory: () => new EntraTokenVerifier(options.settings.entra) },
         IdpClientGuard,
       ],

@@ -62,6 +62,7 @@ export function anIdentity(overrides: Partial<IdentitySnapshot> = {}): IdentityS
     enrolments: [{ schoolUnitCode: '12345678' }],
     duties: [],
     mail: 'asa.ek@elev.skara.se',
+    sourceRefs: [{ system: 'ss12000', entity: 'Person', id: randomUUID() }],
     ...overrides,
   };
 }

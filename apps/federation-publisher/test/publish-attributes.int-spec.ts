@@ -34,9 +34,11 @@ describe(PublishAttributesService.name, () => {
     await database.drop();
   });
 
-  const outboxFor = async (identityId: string) =>
-    (await prisma.federationOutbox.findMany({ orderBy: { id: 'asc' } })).filter(
-      (row) => (row.payload as { subject: string }).subject === identityId,
+  // Events about an identity: its federation events (CloudEvents subject = identityId) and rejections
+  // of its register record (subject = the record id).
+  const outboxFor = async (identityId: string, recordId?: string) =>
+    (await prisma.federationOutbox.findMany({ orderBy: { id: 'asc' } })).filter((row) =>
+      [identityId, recordId].includes((row.payload as { subject: string }).subject),
     );
 
   it('publishes the validated set without the civic number and revokes it on deactivation', async () => {
@@ -87,25 +89,39 @@ describe(PublishAttributesService.name, () => {
       ],
     });
     expect(await publish.applyIdentity(identity)).toBe('published');
-    const [failed, published] = await outboxFor(identity.identityId);
-    expect(failed!.subject).toBe('federation.skara.attributes.failed');
-    expect((failed!.payload as { data: { violations: unknown } }).data.violations).toEqual([
-      { attribute: 'sisSchoolUnitCode', reason: 'sisSchoolUnitCode must be exactly 8 digits', value: '1234-567' },
-    ]);
+    const [failed, published] = await outboxFor(identity.identityId, identity.sourceRefs![0]!.id);
+    expect(failed!.subject).toBe('ops.skara.record.rejected');
+    expect((failed!.payload as { data: unknown }).data).toMatchObject({
+      sourceApp: 'federation-publisher',
+      code: 'INVALID_ATTRIBUTE_VALUE',
+      record: identity.sourceRefs![0],
+      reasons: ['sisSchoolUnitCode: sisSchoolUnitCode must be exactly 8 digits (got "1234-567")'],
+    });
     expect((published!.payload as { data: { attributes: { sisSchoolUnitCode: string[] } } }).data.attributes.sisSchoolUnitCode).toEqual([
       '12345678',
     ]);
   });
 
   it('names a bad civic number without its value and does not keep it', async () => {
-    const identityId = randomUUID();
+    const identity = anIdentity();
+    await publish.applyIdentity(identity);
+    const { identityId } = identity;
     expect(await civicNumbers.applyCivicNumber({ identityId, tenant: 'skara', version: 1, civicNo: '2012030412' })).toBe('rejected');
-    const [failed] = await outboxFor(identityId);
-    expect((failed!.payload as { data: { violations: unknown } }).data.violations).toEqual([
-      { attribute: 'norEduPersonNIN', reason: 'norEduPersonNIN must be exactly 12 digits' },
-    ]);
+    const failed = (await outboxFor(identityId, identity.sourceRefs![0]!.id)).find((row) => row.subject === 'ops.skara.record.rejected');
+    expect((failed!.payload as { data: { reasons: unknown } }).data.reasons).toEqual(['norEduPersonNIN: norEduPersonNIN must be exactly 12 digits']);
     expect(JSON.stringify(failed!.payload)).not.toContain('2012030412');
     expect(await prisma.federationSensitive.findUnique({ where: { identityId } })).toMatchObject({ civicNo: null });
+  });
+
+  it('publishes no set when the ePPN itself is invalid, only the rejection', async () => {
+    const gotene = anIdentity({ tenant: 'gotene' });
+    // A scope change in configuration after assignment would leave the stored ePPN at the old scope.
+    await prisma.$executeRaw`INSERT INTO federation_identifier (identity_id, tenant, edu_person_principal_name, edu_person_unique_id, subject_id)
+      VALUES (${gotene.identityId}::uuid, 'gotene', 'abcdef12@old-scope.se', 'u1234567890@old-scope.se', 's1234567890@old-scope.se')`;
+    expect(await publish.applyIdentity(gotene)).toBe('rejected');
+    const rows = await outboxFor(gotene.identityId, gotene.sourceRefs![0]!.id);
+    expect(rows.map((row) => row.subject)).toEqual(['ops.gotene.record.rejected']);
+    expect((rows[0]!.payload as { data: { reasons: string[] } }).data.reasons[0]).toMatch(/^eduPersonPrincipalName: .*scope/);
   });
 
   it('publishes a protected identity without names or mail', async () => {

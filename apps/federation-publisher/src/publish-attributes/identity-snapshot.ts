@@ -1,3 +1,5 @@
+import type { SourceReference } from '@skolkonto/contracts';
+
 /**
  * The part of an identity event (identity.<tenant>.person.*, PersonIdentityV1 in libs/contracts)
  * the publisher computes attributes from. Structural, so the contract class fits as is.
@@ -14,6 +16,8 @@ export interface IdentitySnapshot {
   groups: Array<{ displayName: string }>;
   enrolments: Array<{ schoolUnitCode: string }>;
   duties: Array<{ dutyRole: string; schoolUnitCode?: string }>;
+  /** The register records behind the identity; a rejection names the first. */
+  sourceRefs?: SourceReference[];
   /** Not in PersonIdentityV1 yet; used when present. */
   mail?: string;
 }

@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { computeAttributeSet, type FederationAttributeValues, type FederationRole } from '@skolkonto/domain';
 import { Prisma, type PrismaClient } from '@skolkonto/persistence';
-import { attributesFailed, attributesPublished, attributesRevoked, type OutboxEvent } from '../federation-events';
+import type { OutboxEntry } from '@skolkonto/persistence';
+import { attributesPublished, attributesRejected, attributesRevoked, enqueue } from '../federation-events';
 import type { IdentifierRegistryRepository } from '../identifier-registry/identifier-registry.repository';
 import type { ReleaseSettings } from '../release-settings/release-settings';
 import type { IdentitySnapshot } from './identity-snapshot';
 
-export type PublishOutcome = 'published' | 'unchanged' | 'revoked' | 'pending' | 'stale';
+export type PublishOutcome = 'published' | 'unchanged' | 'rejected' | 'revoked' | 'pending' | 'stale';
 
 export class UnknownTenantError extends Error {
   constructor(tenant: string) {
@@ -59,7 +60,7 @@ export class PublishAttributesService {
           data: { ...base, attributes: Prisma.DbNull, violations: [], revokedAt: wasReleased ? time : row.revoked_at },
         });
         if (wasReleased && ids) {
-          await this.enqueue(tx, [
+          await enqueue(tx, [
             attributesRevoked(
               {
                 tenant: identity.tenant,
@@ -104,22 +105,18 @@ export class PublishAttributesService {
           ...(changed ? { publishedAt: time, revokedAt: null } : {}),
         },
       });
-      const events: OutboxEvent[] = [];
-      if (computed.violations.length > 0) {
+      const events: OutboxEntry[] = [];
+      const record = identity.sourceRefs?.[0];
+      if (computed.violations.length > 0 && record) {
         events.push(
-          attributesFailed(
-            {
-              tenant: identity.tenant,
-              identityId: identity.identityId,
-              identityVersion: identity.version,
-              violations: computed.violations,
-              protectedIdentity: identity.names.protected,
-            },
+          attributesRejected(
+            { tenant: identity.tenant, record, violations: computed.violations, protectedIdentity: identity.names.protected },
             time,
           ),
         );
       }
-      if (changed) {
+      // Without a valid ePPN there is nothing an IdP could key on: only the rejection goes out.
+      if (changed && computed.attributes.eduPersonPrincipalName) {
         events.push(
           attributesPublished(
             {
@@ -133,13 +130,14 @@ export class PublishAttributesService {
           ),
         );
       }
-      await this.enqueue(tx, events);
+      await enqueue(tx, events);
       if (computed.violations.length > 0) {
         this.logger.warn(
           { identityId: identity.identityId, tenant: identity.tenant, attributes: computed.violations.map((v) => v.attribute) },
           'attribute values failed their rules and were not published',
         );
       }
+      if (!computed.attributes.eduPersonPrincipalName) return 'rejected' as const;
       return changed ? ('published' as const) : ('unchanged' as const);
     });
     return outcome;
@@ -151,13 +149,6 @@ export class PublishAttributesService {
     const rows = await tx.$queryRaw<PersonRow[]>`
       SELECT identity_version, attributes, revoked_at FROM federation_person WHERE identity_id = ${identityId}::uuid FOR UPDATE`;
     return rows[0]!;
-  }
-
-  private async enqueue(tx: Prisma.TransactionClient, events: OutboxEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await tx.federationOutbox.createMany({
-      data: events.map((event) => ({ eventId: event.eventId, subject: event.subject, payload: event.payload as Prisma.InputJsonValue })),
-    });
   }
 }
 

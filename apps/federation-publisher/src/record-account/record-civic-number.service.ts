@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { validateNin } from '@skolkonto/domain';
 import type { Prisma, PrismaClient } from '@skolkonto/persistence';
-import { attributesFailed } from '../federation-events';
+import type { SourceReference } from '@skolkonto/contracts';
+import { attributesRejected, enqueue } from '../federation-events';
 
 export interface CivicNumberSnapshot {
   identityId: string;
@@ -34,17 +35,16 @@ export class RecordCivicNumberService {
         WHERE federation_sensitive.version < EXCLUDED.version`;
       if (count === 0) return 'stale' as const;
       if (!reason) return 'recorded' as const;
-      const event = attributesFailed(
-        {
-          tenant: input.tenant,
-          identityId: input.identityId,
-          identityVersion: input.version,
-          violations: [{ attribute: 'norEduPersonNIN', reason }],
-          protectedIdentity: true,
-        },
-        this.now(),
-      );
-      await tx.federationOutbox.create({ data: { eventId: event.eventId, subject: event.subject, payload: event.payload as Prisma.InputJsonValue } });
+      const [person] = await tx.$queryRaw<Array<{ record: SourceReference | null }>>`
+        SELECT source->'sourceRefs'->0 AS record FROM federation_person WHERE identity_id = ${input.identityId}::uuid`;
+      if (person?.record) {
+        await enqueue(tx, [
+          attributesRejected(
+            { tenant: input.tenant, record: person.record, violations: [{ attribute: 'norEduPersonNIN', reason }], protectedIdentity: true },
+            this.now(),
+          ),
+        ]);
+      }
       this.logger.warn({ identityId: input.identityId, tenant: input.tenant, attribute: 'norEduPersonNIN' }, reason);
       return 'rejected' as const;
     });

@@ -25,6 +25,8 @@ export interface MessagingOptions {
   readonly backoffMaxMs?: number;
   /** Handlers running at once per consumer. Default 8. */
   readonly concurrency?: number;
+  /** Unacked messages the server lets one consumer hold (pulled, queued per key, running). Default 1024. */
+  readonly maxAckPending?: number;
   /** Provision streams at boot (idempotent). Default true. */
   readonly provisionStreams?: boolean;
 }
@@ -50,6 +52,7 @@ export function resolveMessagingOptions(options: MessagingOptions): ResolvedMess
     backoffBaseMs: options.backoffBaseMs ?? 500,
     backoffMaxMs: options.backoffMaxMs ?? 30_000,
     concurrency: options.concurrency ?? 8,
+    maxAckPending: options.maxAckPending ?? 1024,
     provisionStreams: options.provisionStreams ?? true,
   };
 }

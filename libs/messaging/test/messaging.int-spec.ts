@@ -252,6 +252,29 @@ describe('JetStream transport', () => {
     }
   });
 
+  it('keeps a handler that runs longer than the ack wait from being redelivered', async () => {
+    const deliveries: number[] = [];
+    const server = new JetStreamServer({ ...nats.options, connection: nats.connection, ackWaitMs: 1000 });
+    server.addHandler(
+      'directory.*.account.deleted',
+      (async (_e: CloudEvent, ctx: JetStreamContext) => {
+        deliveries.push(ctx.getDeliveryCount());
+        await new Promise((r) => setTimeout(r, 3500));
+      }) as unknown as MessageHandler,
+      true,
+      { durable: 'test-long-handler' },
+    );
+    await server.start();
+    try {
+      await publisher.publish(EVENTS.directoryAccountDeleted, { tenant: 'skara', data: { ...SAMPLE_EVENT_DATA.directoryAccountDeleted, tenant: 'skara' } });
+      await until(() => deliveries.length === 1);
+      await until(async () => (await nats.connection.jsm.consumers.info(nats.streamName('DIRECTORY'), 'test-long-handler')).num_ack_pending === 0, 10_000);
+      expect(deliveries).toEqual([1]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('provisions streams and consumers idempotently (twice, concurrently)', async () => {
     const server1 = new JetStreamServer({ ...nats.options, connection: nats.connection });
     const server2 = new JetStreamServer({ ...nats.options, connection: nats.connection });

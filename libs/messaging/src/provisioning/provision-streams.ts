@@ -76,7 +76,7 @@ export function consumerConfigFor(spec: DurableConsumerSpec, options: ResolvedMe
     // One more than the transport's own limit: the transport dead-letters on delivery maxDeliver and
     // terms, so the server never silently drops a message at its own limit.
     max_deliver: options.maxDeliver + 1,
-    max_ack_pending: Math.max(options.concurrency * 4, 64),
+    max_ack_pending: options.maxAckPending,
   };
 }
 

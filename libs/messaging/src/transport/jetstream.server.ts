@@ -10,7 +10,7 @@ import {
   type CloudEvent,
 } from '@skolkonto/contracts';
 import type { ConsumerMessages, JsMsg } from 'nats';
-import { lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { connectMessaging, type MessagingConnection } from '../connection';
 import { classifyError, summarizeError } from '../errors';
 import {
@@ -47,8 +47,11 @@ interface Binding {
   readonly durable: string;
   readonly handler: MessageHandler;
   readonly scheduler: KeyedScheduler;
+  /** Messages being handled, with their start time (for progress reports). */
+  readonly inFlight: Map<JsMsg, number>;
   messages?: ConsumerMessages;
   loop?: Promise<void>;
+  keepAlive?: NodeJS.Timeout;
 }
 
 const DURABLE = /^[A-Za-z0-9_-]+$/;
@@ -89,10 +92,16 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         this.options,
       );
       const consumer = await this.connection.js.consumers.get(binding.stream, binding.durable);
-      binding.messages = await consumer.consume({
-        max_messages: Math.max(16, 2 * ((handler.extras as EventPatternExtras | undefined)?.concurrency ?? this.options.concurrency)),
-      });
+      // Pull in batches big enough to hide round trips; the scheduler's back-pressure bounds the rest.
+      binding.messages = await consumer.consume({ max_messages: Math.min(256, this.options.maxAckPending) });
       binding.loop = this.pull(binding);
+      // Long handlers: tell the server they are still working so the ack wait does not expire.
+      const every = Math.max(500, Math.floor(this.options.ackWaitMs / 3));
+      binding.keepAlive = setInterval(() => {
+        const now = Date.now();
+        for (const [message, started] of binding.inFlight) if (now - started >= every) message.working();
+      }, every);
+      binding.keepAlive.unref();
       this.bindings.push(binding);
       this.logger.log(`consuming ${pattern} as ${binding.durable} on ${binding.stream}`);
     }
@@ -105,6 +114,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     for (const binding of this.bindings) binding.messages?.stop();
     await Promise.all(this.bindings.map((b) => b.loop));
     await Promise.all(this.bindings.map((b) => b.scheduler.drain()));
+    for (const binding of this.bindings) clearInterval(binding.keepAlive);
     if (this.ownsConnection) await this.connection?.close();
   }
 
@@ -129,7 +139,11 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       stream: namespacedStream(stream.name, this.options.namespace),
       durable,
       handler,
-      scheduler: new KeyedScheduler(extras.concurrency ?? this.options.concurrency),
+      inFlight: new Map(),
+      scheduler: new KeyedScheduler(
+        extras.concurrency ?? this.options.concurrency,
+        Math.min(this.options.maxAckPending, Math.max(4 * (extras.concurrency ?? this.options.concurrency), 256)),
+      ),
     };
   }
 
@@ -178,14 +192,14 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     }
     const event = parsed.event!;
     const context = new JetStreamContext([message, event, stripNamespace(message.subject, this.options.namespace)]);
-    const keepAlive = setInterval(() => message.working(), Math.max(1000, Math.floor(this.options.ackWaitMs / 2)));
+    binding.inFlight.set(message, Date.now());
     try {
-      const result = await binding.handler(event, context);
-      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-      clearInterval(keepAlive);
+      const result: unknown = await binding.handler(event, context);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      binding.inFlight.delete(message);
       message.ack();
     } catch (error) {
-      clearInterval(keepAlive);
+      binding.inFlight.delete(message);
       const disposition = classifyError(error);
       const summary = summarizeError(error);
       if (disposition === 'permanent') {

@@ -11,7 +11,15 @@ const originalResolve = Module._resolveFilename;
 Module._resolveFilename = function resolve(request, parent, ...rest) {
   const match = /^@skolkonto\/([a-z0-9-]+)$/.exec(request);
   if (match) return path.join(root, 'libs', match[1], 'src/index.ts');
-  return originalResolve.call(this, request, parent, ...rest);
+  try {
+    return originalResolve.call(this, request, parent, ...rest);
+  } catch (error) {
+    // Sources written for ESM-style resolution import './x.js' where only './x.ts' exists.
+    if (request.startsWith('.') && request.endsWith('.js')) {
+      return originalResolve.call(this, request.slice(0, -3) + '.ts', parent, ...rest);
+    }
+    throw error;
+  }
 };
 
 require.extensions['.ts'] = function compile(module, filename) {

@@ -1,0 +1,77 @@
+import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { PlatformModule, HealthRegistry, type TenantConfig } from '@skolkonto/platform';
+import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
+import type { FederationPublisherConfig } from './config';
+import { IdentifierRegistryRepository } from './identifier-registry/identifier-registry.repository';
+import { PublishAttributesHandler } from './publish-attributes/publish-attributes.handler';
+import { PublishAttributesService } from './publish-attributes/publish-attributes.service';
+import { OutboxPublishing } from './publish-outbox/outbox-publishing';
+import { RecordAccountService } from './record-account/record-account.service';
+import { RecordCivicNumberService } from './record-account/record-civic-number.service';
+import type { ReleaseSettings } from './release-settings/release-settings';
+
+class PrismaLifecycle implements OnModuleDestroy {
+  constructor(@Inject(PrismaClient) private readonly prisma: PrismaClient) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.prisma.$disconnect();
+  }
+}
+
+/**
+ * The event side of federation-publisher (consumers of identity.*, directory.*, sensitive.*, and the
+ * outbox relay) plus /health and /metrics. The IdP-facing HTTPS API is AttributeApiModule, served on
+ * its own port by main.ts.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(
+    config: FederationPublisherConfig,
+    tenants: TenantConfig[],
+    settings: ReleaseSettings,
+    options: { outbox?: boolean } = {},
+  ): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot(config, tenants)],
+      controllers: [PublishAttributesHandler],
+      providers: [
+        {
+          provide: PrismaClient,
+          useFactory: (health: HealthRegistry) => {
+            const prisma = createPrismaClient(config.DATABASE_URL);
+            health.register('postgresql', async () => {
+              await prisma.$queryRaw`SELECT 1`;
+            });
+            return prisma;
+          },
+          inject: [HealthRegistry],
+        },
+        PrismaLifecycle,
+        { provide: IdentifierRegistryRepository, useValue: new IdentifierRegistryRepository() },
+        {
+          provide: PublishAttributesService,
+          useFactory: (prisma: PrismaClient, registry: IdentifierRegistryRepository) => new PublishAttributesService(prisma, registry, settings),
+          inject: [PrismaClient, IdentifierRegistryRepository],
+        },
+        { provide: RecordAccountService, useFactory: (prisma: PrismaClient) => new RecordAccountService(prisma), inject: [PrismaClient] },
+        { provide: RecordCivicNumberService, useFactory: (prisma: PrismaClient) => new RecordCivicNumberService(prisma), inject: [PrismaClient] },
+        ...(options.outbox === false
+          ? []
+          : [
+              {
+                provide: OutboxPublishing,
+                useFactory: async (health: HealthRegistry) => {
+                  const publishing = await OutboxPublishing.connect(config);
+                  health.register('nats', async () => {
+                    if (!publishing.isConnected()) throw new Error('NATS connection closed');
+                  });
+                  return publishing;
+                },
+                inject: [HealthRegistry],
+              },
+            ]),
+      ],
+    };
+  }
+}

@@ -36,6 +36,8 @@ export class WebUiMiddleware implements NestMiddleware {
       return next();
     }
     if (req.method !== 'GET' || path === '/health' || path === '/metrics' || !existsSync(join(this.webDir, 'index.html'))) return next();
+    // Nest mounts middleware under a route pattern that rewrites req.url; static files need the real path.
+    req.url = req.originalUrl;
     this.serveStatic(req, res, () => {
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(join(this.webDir, 'index.html'));

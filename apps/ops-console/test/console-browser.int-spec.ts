@@ -1,0 +1,104 @@
+// The console in a real browser (Debian's chromium driven by playwright-core; no browser download):
+// sign in, watch a live event arrive, approve a held plan, replay a dead letter. Screenshots go to
+// test-artifacts/ops-console/ (gitignored) for a human to look at.
+import { repositoryRoot } from '@skolkonto/testing';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders } from 'nats';
+import { Browser, chromium, Page } from 'playwright-core';
+import { aHeldPlan, ConsoleTestEnv, startConsole } from './support/console-test-env';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(repositoryRoot, 'test-artifacts', 'ops-console');
+
+describe('ops-console in a browser', () => {
+  let env: ConsoleTestEnv;
+  let browser: Browser;
+  let page: Page;
+  let admin: { username: string; password: string };
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    env = await startConsole('console-browser');
+    admin = await env.createOperator('birgitta', 'operator', ['skara']);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+
+  it('signs in and shows a live event within 2 s of its publication', async () => {
+    await page.goto(env.baseUrl);
+    await page.fill('input[name=username]', admin.username);
+    await page.fill('input[name=password]', 'not-the-password');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[role=alert]');
+    await page.fill('input[name=password]', admin.password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=who]');
+    expect(await page.textContent('[data-testid=who]')).toContain('birgitta · operator');
+    await page.waitForSelector('[data-testid=live-status]:has-text("live")');
+
+    const identityId = randomUUID();
+    const publishedAt = Date.now();
+    const eventId = await env.publishEvent('identity.skara.person.changed', {
+      identityId,
+      tenant: 'skara',
+      version: 1,
+      names: { displayName: 'Åsa Öberg' },
+      civicNo: '201001011234',
+    });
+    await page.waitForSelector(`[data-testid=live-event][data-event-id="${eventId}"]`, { timeout: 2000 });
+    const latency = Date.now() - publishedAt;
+    expect(latency).toBeLessThan(2000);
+    await page.click(`[data-testid=live-event][data-event-id="${eventId}"]`);
+    const payload = await page.textContent('pre.payload');
+    expect(payload).toContain(identityId);
+    expect(payload).not.toContain('201001011234');
+    expect(await page.content()).not.toContain('201001011234');
+    await page.screenshot({ path: join(ARTIFACTS, '1-live-view.png'), fullPage: true });
+  });
+
+  it('approves a held plan after seeing each operation before and after', async () => {
+    const plan = aHeldPlan('skara');
+    await env.publishEvent('ops.skara.plan.held', plan);
+    await page.click('[data-testid=tab-plans]');
+    const card = `[data-testid=plan][data-plan-id="${plan.planId}"]`;
+    await page.waitForSelector(card, { timeout: 5000 });
+    expect(await page.textContent(card)).toContain('CN=Åsa Öberg');
+    await page.screenshot({ path: join(ARTIFACTS, '2-plan-held.png'), fullPage: true });
+    await page.click(`${card} [data-testid=approve]`);
+    await page.selectOption('[data-testid=plan-status-filter]', 'approved');
+    await page.waitForSelector(`${card} [data-testid=plan-status]:has-text("approved")`, { timeout: 5000 });
+    expect(await page.textContent(`${card} [data-testid=decided-by]`)).toContain('approved by birgitta');
+    await page.screenshot({ path: join(ARTIFACTS, '3-plan-approved.png'), fullPage: true });
+    const stored = await env.prisma.consoleOutbox.findFirst({ where: { subject: 'ops.skara.plan.approved' } });
+    expect(stored?.payload).toMatchObject({ data: { planId: plan.planId, decidedBy: 'birgitta' } });
+  });
+
+  it('replays a dead letter to its original subject', async () => {
+    const original = { id: randomUUID(), type: 'se.skolkonto.identity.person.changed.v1', tenant: 'skara', data: { identityId: randomUUID() } };
+    const h = natsHeaders();
+    h.set('Skolkonto-Dead-Letter-Reason', 'UNAVAILABLE: AD did not answer (5 attempts)');
+    const ack = await env.nats.client.publish(env.nats.subject('deadletter', 'identity', 'skara', 'person', 'changed'), JSON.stringify(original), { headers: h });
+    await page.click('[data-testid=tab-dead-letters]');
+    const row = `[data-testid=dead-letter][data-sequence="${ack.seq}"]`;
+    await page.waitForSelector(row, { timeout: 5000 });
+    expect(await page.textContent(row)).toContain('UNAVAILABLE: AD did not answer');
+    await page.screenshot({ path: join(ARTIFACTS, '4-dead-letters.png'), fullPage: true });
+    await page.click(`${row} [data-testid=replay]`);
+    await page.waitForSelector('[data-testid=dead-letter-message]:has-text("replayed 1")', { timeout: 5000 });
+    await page.waitForSelector(row, { state: 'detached', timeout: 5000 });
+    const replayed = await env.nats.manager.streams.getMessage(env.nats.streamName('IDENTITY'), { last_by_subj: env.nats.subject('identity', 'skara', 'person', 'changed') });
+    expect(replayed.json<{ id: string }>().id).toBe(original.id);
+    await page.screenshot({ path: join(ARTIFACTS, '5-dead-letter-replayed.png'), fullPage: true });
+  });
+});

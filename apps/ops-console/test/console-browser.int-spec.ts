@@ -2,7 +2,7 @@
 // sign in, watch a live event arrive, approve a held plan, replay a dead letter. Screenshots go to
 // test-artifacts/ops-console/ (gitignored) for a human to look at.
 import { repositoryRoot } from '@skolkonto/testing';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders } from 'nats';
@@ -59,11 +59,16 @@ describe('ops-console in a browser', () => {
     await page.waitForSelector(`[data-testid=live-event][data-event-id="${eventId}"]`, { timeout: 2000 });
     const latency = Date.now() - publishedAt;
     expect(latency).toBeLessThan(2000);
+    writeFileSync(join(ARTIFACTS, 'live-latency.json'), JSON.stringify({ publishToRowVisibleMs: latency }) + '\n');
     await page.click(`[data-testid=live-event][data-event-id="${eventId}"]`);
     const payload = await page.textContent('pre.payload');
     expect(payload).toContain(identityId);
     expect(payload).not.toContain('201001011234');
     expect(await page.content()).not.toContain('201001011234');
+    // Tiles and the chart refresh every 5 s.
+    await page.waitForSelector('[data-testid=tile-skara]', { timeout: 7000 });
+    expect(await page.textContent('[data-testid=tile-skara]')).toMatch(/identity\/min\s*[1-9]/);
+    await page.waitForSelector('[data-testid=throughput-chart] rect.stage-identity', { timeout: 7000 });
     await page.screenshot({ path: join(ARTIFACTS, '1-live-view.png'), fullPage: true });
   });
 

@@ -13,7 +13,10 @@ export function ThroughputChart({ points }: { points: ThroughputPoint[] }) {
   const barWidth = points.length ? width / points.length : width;
   return (
     <figure class="chart" data-testid="throughput-chart">
-      <svg viewBox={`0 0 ${width} ${height + 16}`} role="img" aria-label="events per minute, last hour">
+      <div class="axis">
+        <span>{max}/min</span>
+      </div>
+      <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label="events per minute, last hour">
         {points.map((p, i) => {
           let y = height;
           return (
@@ -32,16 +35,11 @@ export function ThroughputChart({ points }: { points: ThroughputPoint[] }) {
             </g>
           );
         })}
-        <text x="0" y={height + 14} class="axis">
-          −60 min
-        </text>
-        <text x={width - 30} y={height + 14} class="axis">
-          now
-        </text>
-        <text x="0" y="10" class="axis">
-          {max}/min
-        </text>
       </svg>
+      <div class="axis spread">
+        <span>−60 min</span>
+        <span>now</span>
+      </div>
       <figcaption>
         {STAGES.map((s) => (
           <span class={`legend stage-${s}`}>{s}</span>

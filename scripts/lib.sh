@@ -32,6 +32,7 @@ ensure_stack() {
 ensure_generated_and_built() {
   say "generating the Prisma client"
   node scripts/prisma-generate.mjs >/dev/null
+  node scripts/check-workspace-deps.mjs >/dev/null
   say "building libraries and apps"
   npx nx run-many -t build --outputStyle=static --parallel=2 >/tmp/skolkonto-build.log 2>&1 || { tail -50 /tmp/skolkonto-build.log; say "build failed (full log: /tmp/skolkonto-build.log)"; exit 1; }
 }

@@ -5,4 +5,6 @@ require_node
 ensure_dependencies
 ensure_stack
 ensure_generated_and_built
+say "migrating the database"
+DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/skolkonto}" node libs/persistence/dist/migrate-cli.js
 exec node scripts/run-all.mjs "$@"

@@ -11,6 +11,9 @@ export type { JetStreamServerOptions, EventPatternExtras } from './transport/jet
 export { JetStreamContext } from './transport/jetstream.context';
 export { JetStreamExceptionFilter } from './transport/jetstream-exception.filter';
 export { DLQ_HEADERS, deterministicId } from './transport/dead-letter';
+export { replayDeadLetter } from './transport/replay-dead-letter';
+export type { ReplayResult } from './transport/replay-dead-letter';
+export { connectJetStream } from './transport/connect-jetstream';
 export { KeyedScheduler } from './ordering/keyed-scheduler';
 export { applyIfNewer, decideVersion, InMemoryVersionStore } from './ordering/version-gate';
 export type { VersionDecision, VersionStore } from './ordering/version-gate';

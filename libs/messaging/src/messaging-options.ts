@@ -29,9 +29,24 @@ export interface MessagingOptions {
   readonly maxAckPending?: number;
   /** Provision streams at boot (idempotent). Default true. */
   readonly provisionStreams?: boolean;
+  /** Called after every handled delivery (metrics). Must not throw. */
+  readonly onOutcome?: (outcome: DeliveryOutcome) => void;
 }
 
-export type ResolvedMessagingOptions = Required<Omit<MessagingOptions, 'namespace'>> & { readonly namespace?: string };
+/** What happened to one delivery; for metrics (counters by durable and outcome, a duration histogram). */
+export interface DeliveryOutcome {
+  readonly durable: string;
+  /** Contract subject pattern of the consumer, e.g. `identity.*.person.changed` (no tenant, no ids). */
+  readonly pattern: string;
+  readonly outcome: 'acked' | 'retried' | 'dead-lettered';
+  readonly code?: string;
+  readonly durationMs: number;
+}
+
+export type ResolvedMessagingOptions = Required<Omit<MessagingOptions, 'namespace' | 'onOutcome'>> & {
+  readonly namespace?: string;
+  readonly onOutcome?: (outcome: DeliveryOutcome) => void;
+};
 
 const NAMESPACE = /^[a-z0-9][a-z0-9_-]{0,40}$/;
 
@@ -54,6 +69,7 @@ export function resolveMessagingOptions(options: MessagingOptions): ResolvedMess
     concurrency: options.concurrency ?? 8,
     maxAckPending: options.maxAckPending ?? 1024,
     provisionStreams: options.provisionStreams ?? true,
+    onOutcome: options.onOutcome,
   };
 }
 

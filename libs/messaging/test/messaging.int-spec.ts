@@ -6,7 +6,9 @@ import { buildEvent, EVENTS, SAMPLE_EVENT_DATA, type CloudEvent, type PersonChan
 import { headers as natsHeaders } from 'nats';
 import {
   applyIfNewer,
+  connectJetStream,
   createTestMessaging,
+  type DeliveryOutcome,
   DLQ_HEADERS,
   EventPublisher,
   InMemoryVersionStore,
@@ -14,6 +16,7 @@ import {
   JetStreamExceptionFilter,
   JetStreamServer,
   PermanentError,
+  replayDeadLetter,
   resolveMessagingOptions,
   type TestMessaging,
 } from '../src';
@@ -171,6 +174,67 @@ describe('JetStream transport', () => {
       expect(calls).toBe(1); // the handler only ever saw the valid one
     } finally {
       await server.close();
+    }
+  });
+
+  it('replays a dead letter to its consumers on request, and reports every outcome', async () => {
+    const outcomes: DeliveryOutcome['outcome'][] = [];
+    let failing = true;
+    const applied: string[] = [];
+    const server = new JetStreamServer({ ...nats.options, connection: nats.connection, onOutcome: (o) => outcomes.push(o.outcome) });
+    server.addHandler(
+      'federation.*.attributes.revoked',
+      (async (event: CloudEvent) => {
+        if (failing) throw Object.assign(new Error('IdP API down'), { retryable: true });
+        applied.push(event.id);
+      }) as unknown as MessageHandler,
+      true,
+      { durable: 'test-replay' },
+    );
+    await server.start();
+    try {
+      const { event } = await publisher.publish(EVENTS.federationAttributesRevoked, { tenant: 'essunga', data: { ...SAMPLE_EVENT_DATA.federationAttributesRevoked, tenant: 'essunga' } });
+      const dlq = `${nats.namespace}.deadletter.federation.essunga.attributes.revoked`;
+      await until(async () => (await nats.readMessages('DEADLETTER', dlq)).length === 1);
+      const [dead] = await nats.readMessages('DEADLETTER', dlq);
+      failing = false;
+      const replay = await replayDeadLetter(nats.connection, dead!.seq);
+      expect(replay.subject).toBe('federation.essunga.attributes.revoked');
+      await until(() => applied.length === 1);
+      expect(applied).toEqual([event.id]);
+      await until(() => outcomes.length >= 4);
+      expect(outcomes).toEqual(['retried', 'retried', 'dead-lettered', 'acked']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('attaches to an HTTP Nest app with connectJetStream, keeping PermanentError visible to the transport', async () => {
+    const seen: number[] = [];
+    @Controller()
+    class RejectingController {
+      @EventPattern('ops.*.review.requested', { durable: 'test-hybrid' })
+      async handle(@Ctx() ctx: JetStreamContext) {
+        seen.push(ctx.getDeliveryCount());
+        throw new PermanentError('CANDIDATE_GONE', 'the candidate identity no longer exists');
+      }
+    }
+    @Module({ controllers: [RejectingController] })
+    class HybridModule {}
+    const app = await NestFactory.create(HybridModule, { logger: false });
+    connectJetStream(app, { ...nats.options, connection: nats.connection });
+    await app.startAllMicroservices();
+    await app.init();
+    try {
+      await publisher.publish(EVENTS.opsReviewRequested, { tenant: 'skara', data: { ...SAMPLE_EVENT_DATA.opsReviewRequested, tenant: 'skara' } });
+      const dlq = `${nats.namespace}.deadletter.ops.skara.review.requested`;
+      await until(async () => (await nats.readMessages('DEADLETTER', dlq)).length === 1);
+      const [dead] = await nats.readMessages('DEADLETTER', dlq);
+      expect(dead!.headers?.get(DLQ_HEADERS.code)).toBe('CANDIDATE_GONE');
+      expect(dead!.headers?.get(DLQ_HEADERS.kind)).toBe('permanent');
+      expect(seen).toEqual([1]);
+    } finally {
+      await app.close();
     }
   });
 

@@ -68,7 +68,12 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
 
   constructor(private readonly serverOptions: JetStreamServerOptions) {
     super();
-    this.options = serverOptions.connection?.options ?? resolveMessagingOptions(serverOptions);
+    // A shared connection fixes servers and namespace; consumer settings (concurrency, ack wait,
+    // deliveries, backoff, onOutcome) may still differ per server.
+    const { connection, ...own } = serverOptions;
+    this.options = resolveMessagingOptions(
+      connection ? { ...connection.options, ...own, servers: connection.options.servers, namespace: connection.options.namespace } : own,
+    );
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -188,16 +193,19 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     if (parsed.error) {
       this.logger.warn({ ...log, code: parsed.error.code, msg: 'rejecting invalid message' });
       await this.giveUp(binding, message, 'permanent', parsed.error, parsed.event);
+      this.report(binding, 'dead-lettered', Date.now(), parsed.error.code);
       return;
     }
     const event = parsed.event!;
     const context = new JetStreamContext([message, event, stripNamespace(message.subject, this.options.namespace)]);
-    binding.inFlight.set(message, Date.now());
+    const started = Date.now();
+    binding.inFlight.set(message, started);
     try {
       const result: unknown = await binding.handler(event, context);
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       binding.inFlight.delete(message);
       message.ack();
+      this.report(binding, 'acked', started);
     } catch (error) {
       binding.inFlight.delete(message);
       const disposition = classifyError(error);
@@ -205,14 +213,26 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       if (disposition === 'permanent') {
         this.logger.warn({ ...log, code: summary.code, msg: 'permanent error, dead-lettering' });
         await this.giveUp(binding, message, 'permanent', summary, event);
+        this.report(binding, 'dead-lettered', started, summary.code);
       } else if (attempts >= this.options.maxDeliver) {
         this.logger.warn({ ...log, code: summary.code, msg: 'last delivery failed, dead-lettering' });
         await this.giveUp(binding, message, 'exhausted', summary, event);
+        this.report(binding, 'dead-lettered', started, summary.code);
       } else {
         const delay = backoffDelay(attempts, this.options.backoffBaseMs, this.options.backoffMaxMs);
         this.logger.log({ ...log, code: summary.code, delayMs: delay, msg: 'handler failed, retrying later' });
         message.nak(delay);
+        this.report(binding, 'retried', started, summary.code);
       }
+    }
+  }
+
+  private report(binding: Binding, outcome: 'acked' | 'retried' | 'dead-lettered', started: number, code?: string): void {
+    if (!this.options.onOutcome) return;
+    try {
+      this.options.onOutcome({ durable: binding.durable, pattern: binding.pattern, outcome, code, durationMs: Date.now() - started });
+    } catch {
+      // metrics must never change delivery
     }
   }
 

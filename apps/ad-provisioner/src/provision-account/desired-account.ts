@@ -1,0 +1,114 @@
+// What AD should hold for one identity, derived from the identity event alone (pure): account
+// kind, school unit, enabled state, display attributes, the correlation id and the groups.
+import { createHash } from 'node:crypto';
+import type { PersonIdentityV1 } from '@skolkonto/contracts';
+import { childDn } from '@skolkonto/directory';
+import type { TenantConfig } from '@skolkonto/platform';
+import { TenantLayout } from '../directory-layout/tenant-layout';
+
+export type AccountKind = 'pupil' | 'staff';
+/** present = enabled in its school OU; leaver = disabled in the leavers OU; none = no account wanted. */
+export type AccountState = 'present' | 'leaver' | 'none';
+
+export interface DesiredGroup {
+  /** Stable key within the tenant (school:<code>:pupils, class:<groupId>, role:staff …). */
+  key: string;
+  dn: string;
+  cn: string;
+  sAMAccountName: string;
+  description: string;
+}
+
+export interface DesiredAccount {
+  identityId: string;
+  tenant: string;
+  identityVersion: number;
+  kind: AccountKind;
+  state: AccountState;
+  schoolUnitCode: string | null;
+  /** The OU the account belongs in for its state. */
+  ouDn: string;
+  givenName: string;
+  sn: string;
+  displayName: string;
+  /** The register's person id (or the identity id), written to employeeNumber (employeeID holds only 16
+   *  characters, too few for a uuid): the correlation attribute for adoption. */
+  employeeId: string;
+  groups: DesiredGroup[];
+}
+
+/** AD limits CN to 64 characters; control characters are dropped (Samba cannot delete CNs with NUL). */
+export function accountCn(displayName: string, sAMAccountName: string): string {
+  const suffix = ` (${sAMAccountName})`;
+  const clean = Array.from(stripControl(displayName).trim() || sAMAccountName);
+  return `${clean.slice(0, 64 - suffix.length).join('').trimEnd()}${suffix}`;
+}
+
+function stripControl(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, '');
+}
+
+function limit(text: string, max: number): string {
+  const chars = Array.from(stripControl(text));
+  return chars.length > max ? chars.slice(0, max).join('') : chars.join('');
+}
+
+export function toDesiredAccount(identity: PersonIdentityV1, tenant: TenantConfig, layout: TenantLayout): DesiredAccount {
+  const staffUnits = identity.schoolUnits.filter((u) => u.roles.includes('staff'));
+  const pupilUnits = identity.schoolUnits.filter((u) => u.roles.includes('student'));
+  const kind: AccountKind =
+    staffUnits.length > 0 || (pupilUnits.length === 0 && !identity.affiliations.includes('student')) ? 'staff' : 'pupil';
+  const units = (kind === 'staff' ? staffUnits : pupilUnits).map((u) => u.schoolUnitCode).sort();
+  const schoolUnitCode = units[0] ?? null;
+
+  const state: AccountState =
+    identity.status === 'active' || identity.status === 'leaving'
+      ? 'present'
+      : identity.status === 'suspended' || identity.status === 'deactivated'
+        ? 'leaver'
+        : 'none';
+
+  const names = identity.names;
+  const displayName = names.protected ? tenant.naming.protectedDisplayName : names.displayName;
+  const personRef = identity.sourceRefs.find((ref) => ref.entity === 'Person');
+
+  const groups: DesiredGroup[] = [];
+  if (state === 'present') {
+    const group = (key: string, cn: string, description: string): DesiredGroup => ({
+      key,
+      cn: limit(cn, 64),
+      dn: childDn('CN', limit(cn, 64), layout.groupsDn),
+      sAMAccountName: groupSamAccountName(tenant.id, key),
+      description,
+    });
+    const roleLabel = kind === 'pupil' ? 'Elever' : 'Personal';
+    groups.push(group(`role:${kind}`, `${roleLabel} alla`, `All ${kind === 'pupil' ? 'pupils' : 'staff'} of ${tenant.name}`));
+    for (const code of units) {
+      groups.push(group(`school:${code}:${kind}`, `${roleLabel} ${code}`, `${roleLabel} at school unit ${code}`));
+    }
+    if (kind === 'pupil' && identity.class) {
+      const where = identity.class.schoolUnitCode ?? identity.class.groupId.slice(0, 8);
+      groups.push(group(`class:${identity.class.groupId}`, `Klass ${identity.class.displayName} (${where})`, `Class group ${identity.class.groupId}`));
+    }
+  }
+
+  return {
+    identityId: identity.identityId,
+    tenant: tenant.id,
+    identityVersion: identity.version,
+    kind,
+    state,
+    schoolUnitCode,
+    ouDn: state === 'leaver' ? layout.leaversDn : layout.accountOuDn(kind, schoolUnitCode),
+    givenName: limit(names.protected ? displayName : names.givenName, 64),
+    sn: limit(names.protected ? displayName : names.familyName, 64),
+    displayName: limit(displayName, 256),
+    employeeId: personRef?.id ?? identity.identityId,
+    groups,
+  };
+}
+
+/** Groups need a domain-unique sAMAccountName too: a short hash of tenant and key. */
+export function groupSamAccountName(tenant: string, key: string): string {
+  return `g-${createHash('sha256').update(`${tenant}\u0000${key}`).digest('hex').slice(0, 17)}`;
+}

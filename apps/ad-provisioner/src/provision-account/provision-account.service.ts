@@ -1,0 +1,207 @@
+// identity.<tenant>.person.* → AD. Turns a batch of identity versions into planned LDAP operations
+// (with before/after), then hands the plan to the PlanRunner (dry-run, threshold hold or apply).
+import type { PersonIdentityV1 } from '@skolkonto/contracts';
+import {
+  DirectoryError,
+  LdapDirectory,
+  andFilter,
+  attributeString,
+  attributeStrings,
+  childDn,
+  equalsFilter,
+  guidBaseDn,
+  isAccountDisabled,
+  isDnWithin,
+  normalizeDn,
+  parentDn,
+  type DirectoryEntry,
+} from '@skolkonto/directory';
+import { takeAccountNameCandidates } from '@skolkonto/domain';
+import type { PrismaClient } from '@skolkonto/persistence';
+import { TenantLayout } from '../directory-layout/tenant-layout';
+import { ACCOUNT_ATTRIBUTES } from '../shared/operation-executor';
+import { PlannedOperation } from '../shared/planned-operation';
+import { PlanOutcome, PlanRunner } from '../shared/plan-runner';
+import { accountCn, toDesiredAccount, type DesiredAccount } from './desired-account';
+
+export interface IdentityInput {
+  identity: PersonIdentityV1;
+  /** Why the event came (deactivation reason etc.); shown in plans and disable events. */
+  reason?: string;
+}
+
+export class ProvisionAccountService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly directory: LdapDirectory,
+    private readonly runner: PlanRunner,
+  ) {}
+
+  async provisionBatch(layout: TenantLayout, inputs: IdentityInput[]): Promise<PlanOutcome> {
+    const operations = await this.plan(layout, inputs);
+    return this.runner.submit(layout, operations, `${inputs.length} identity event(s)`);
+  }
+
+  /** The operations that would bring AD to the identities' state; reads AD and the links, writes nothing. */
+  async plan(layout: TenantLayout, inputs: IdentityInput[]): Promise<PlannedOperation[]> {
+    // Newest version per identity; events for another tenant never reach planning.
+    const latest = new Map<string, IdentityInput>();
+    for (const input of inputs) {
+      if (input.identity.tenant !== layout.id) {
+        throw new TenantMismatchError(layout.id, input.identity.tenant);
+      }
+      const seen = latest.get(input.identity.identityId);
+      if (!seen || seen.identity.version < input.identity.version) latest.set(input.identity.identityId, input);
+    }
+    const operations: PlannedOperation[] = [];
+    for (const { identity, reason } of latest.values()) {
+      operations.push(...(await this.planIdentity(layout, identity, reason)));
+    }
+    return operations;
+  }
+
+  private async planIdentity(layout: TenantLayout, identity: PersonIdentityV1, reason?: string): Promise<PlannedOperation[]> {
+    const desired = toDesiredAccount(identity, layout.tenant, layout);
+    const link = await this.prisma.accountLink.findUnique({
+      where: { tenant_identityId: { tenant: layout.id, identityId: identity.identityId } },
+    });
+    if (link && link.identityVersion >= identity.version) return []; // stale or duplicate
+    const base = { identityId: identity.identityId, identityVersion: identity.version, desired };
+
+    let entry: DirectoryEntry | null = null;
+    if (link && !link.deletedAt) entry = await this.directory.findEntry(guidBaseDn(link.objectGuid), ACCOUNT_ATTRIBUTES);
+    let adoptable = false;
+    if (!entry && desired.state === 'present') {
+      // The tenant's OU may not exist yet (first batch): then there is nothing to adopt.
+      const found = await this.directory
+        .search(layout.rootDn, {
+          filter: andFilter('(objectClass=user)', equalsFilter('employeeNumber', desired.employeeId)),
+          attributes: ACCOUNT_ATTRIBUTES,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof DirectoryError && error.code === 'NOT_FOUND') return [];
+          throw error;
+        });
+      entry = found[0] ?? null;
+      adoptable = entry !== null;
+    }
+
+    if (!entry) {
+      if (desired.state !== 'present') return [];
+      const sam = link?.sAMAccountName ?? this.proposeName(layout, desired);
+      return [
+        {
+          ...base,
+          index: 0,
+          action: 'create',
+          target: childDn('CN', accountCn(desired.displayName, sam), desired.ouDn),
+          before: null,
+          after: { ...visible(desired), sAMAccountName: sam, enabled: true, groups: desired.groups.map((g) => g.cn) },
+        },
+      ];
+    }
+    if (adoptable) {
+      return [
+        {
+          ...base,
+          index: 0,
+          action: 'create',
+          target: entry.dn,
+          adoptDn: entry.dn,
+          before: snapshot(entry),
+          after: { ...visible(desired), sAMAccountName: attributeString(entry, 'sAMAccountName'), enabled: true, mode: 'linked' },
+        },
+      ];
+    }
+
+    const ops: PlannedOperation[] = [];
+    const accountId = link!.objectGuid;
+    const disabled = isAccountDisabled(attributeString(entry, 'userAccountControl'));
+    const before = snapshot(entry);
+    if (desired.state === 'leaver' || desired.state === 'none') {
+      if (desired.state === 'leaver' && (!disabled || normalizeDn(parentDn(entry.dn)) !== normalizeDn(layout.leaversDn))) {
+        ops.push({
+          ...base,
+          index: 0,
+          accountId,
+          action: 'disable',
+          target: entry.dn,
+          before,
+          after: { enabled: false, ou: layout.leaversDn },
+          reason: reason ?? `identity ${identity.status}`,
+        });
+      }
+      return ops;
+    }
+    const cn = accountCn(desired.displayName, link!.sAMAccountName);
+    const attrsDiffer =
+      attributeString(entry, 'givenName') !== desired.givenName ||
+      attributeString(entry, 'sn') !== desired.sn ||
+      attributeString(entry, 'displayName') !== desired.displayName ||
+      attributeString(entry, 'employeeNumber') !== desired.employeeId ||
+      attributeString(entry, 'cn') !== cn;
+    if (attrsDiffer) {
+      ops.push({ ...base, index: 0, accountId, action: 'update', target: entry.dn, before, after: { ...visible(desired), cn } });
+    }
+    const misplaced = normalizeDn(parentDn(entry.dn)) !== normalizeDn(desired.ouDn);
+    if (disabled) {
+      ops.push({ ...base, index: 0, accountId, action: 'enable', target: entry.dn, before, after: { enabled: true, ou: desired.ouDn } });
+    } else if (misplaced) {
+      ops.push({ ...base, index: 0, accountId, action: 'move', target: entry.dn, before: { ou: parentDn(entry.dn) }, after: { ou: desired.ouDn } });
+    }
+    const currentGroups = attributeStrings(entry, 'memberOf')
+      .filter((g) => isDnWithin(g, layout.groupsDn, { allowSelf: false }))
+      .map((g) => normalizeDn(g))
+      .sort();
+    const wantedGroups = desired.groups.map((g) => normalizeDn(g.dn)).sort();
+    if (currentGroups.join('\n') !== wantedGroups.join('\n')) {
+      ops.push({
+        ...base,
+        index: 0,
+        accountId,
+        action: 'groups',
+        target: entry.dn,
+        before: { groups: currentGroups },
+        after: { groups: wantedGroups },
+      });
+    }
+    return ops;
+  }
+
+  private proposeName(layout: TenantLayout, desired: DesiredAccount): string {
+    const pattern = desired.kind === 'pupil' ? layout.tenant.naming.pupilPattern : layout.tenant.naming.staffPattern;
+    return takeAccountNameCandidates({ pattern }, { givenName: desired.givenName, familyName: desired.sn }, 1)[0]!;
+  }
+}
+
+export class TenantMismatchError extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`identity of tenant ${actual} refused by the provisioner of tenant ${expected}`);
+    this.name = 'TenantMismatchError';
+  }
+}
+
+/** Plan-visible state; protected identities already carry only neutral names. */
+function visible(desired: DesiredAccount): Record<string, unknown> {
+  return {
+    kind: desired.kind,
+    ou: desired.ouDn,
+    givenName: desired.givenName,
+    sn: desired.sn,
+    displayName: desired.displayName,
+  };
+}
+
+function snapshot(entry: DirectoryEntry): Record<string, unknown> {
+  return {
+    dn: entry.dn,
+    sAMAccountName: attributeString(entry, 'sAMAccountName'),
+    givenName: attributeString(entry, 'givenName'),
+    sn: attributeString(entry, 'sn'),
+    displayName: attributeString(entry, 'displayName'),
+    enabled: !isAccountDisabled(attributeString(entry, 'userAccountControl')),
+  };
+}

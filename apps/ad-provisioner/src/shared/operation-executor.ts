@@ -1,0 +1,551 @@
+// Applies planned operations to AD and records each result (account link, name reservation,
+// directory.* event through the outbox) in one transaction per step. Every step re-reads AD first,
+// so applying an operation twice, or again after AD came back mid-batch, changes nothing twice.
+import {
+  DirectoryError,
+  GROUP_TYPE_GLOBAL_SECURITY,
+  LdapDirectory,
+  UAC_DISABLED,
+  UAC_ENABLED,
+  andFilter,
+  attributeBuffer,
+  attributeString,
+  attributeStrings,
+  childDn,
+  equalsFilter,
+  generateStrongPassword,
+  guidBaseDn,
+  guidToString,
+  isAccountDisabled,
+  isDnWithin,
+  normalizeDn,
+  parentDn,
+  toUnicodePwd,
+  type DirectoryEntry,
+} from '@skolkonto/directory';
+import { generateAccountNameCandidates, toUserPrincipalName } from '@skolkonto/domain';
+import type { PrismaClient } from '@skolkonto/persistence';
+import { EnsureLayoutService } from '../directory-layout/ensure-layout.service';
+import { TenantLayout } from '../directory-layout/tenant-layout';
+import { accountCn, type DesiredAccount, type DesiredGroup } from '../provision-account/desired-account';
+import type { PlannedOperation } from './planned-operation';
+import { EVENTS, enqueueProvisionerEvent } from './provisioner-events';
+import { DEFAULT_RETRY, RetryPolicy, withRetry } from './with-retry';
+
+export const ACCOUNT_ATTRIBUTES = [
+  'objectGUID',
+  'sAMAccountName',
+  'userPrincipalName',
+  'givenName',
+  'sn',
+  'displayName',
+  'employeeNumber',
+  'userAccountControl',
+  'memberOf',
+  'cn',
+];
+
+export interface ExecutorOptions {
+  /** The DN searched for sAMAccountName collisions (the whole domain). */
+  domainDn: string;
+  /** Set pwdLastSet=0 so the person must choose a new password at first logon. */
+  mustChangePassword: boolean;
+  retry?: RetryPolicy;
+  maxNameAttempts?: number;
+}
+
+export interface ExecutionResult {
+  applied: number;
+  failed: number;
+  skipped: number;
+}
+
+/** A failure that must not be retried (constraint, boundary, invalid name): recorded, not thrown. */
+class PermanentFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class OperationExecutor {
+  private readonly retry: RetryPolicy;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly directory: LdapDirectory,
+    private readonly layoutService: EnsureLayoutService,
+    private readonly options: ExecutorOptions,
+  ) {
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  /**
+   * Applies the operations in order. A permanent failure of one identity's operation is published
+   * as directory.account.failed and skips that identity's remaining operations; a transient failure
+   * that outlasts the retries is thrown so the whole batch is tried again later (idempotently).
+   */
+  async execute(layout: TenantLayout, operations: PlannedOperation[]): Promise<ExecutionResult> {
+    const result: ExecutionResult = { applied: 0, failed: 0, skipped: 0 };
+    const failedIdentities = new Set<string>();
+    await withRetry(() => this.layoutService.ensureLayout(layout), this.retry);
+    for (const op of operations) {
+      if (failedIdentities.has(op.identityId)) {
+        result.skipped += 1;
+        continue;
+      }
+      try {
+        await withRetry(() => this.apply(layout, op), this.retry);
+        result.applied += 1;
+      } catch (error) {
+        const permanent = toPermanent(error);
+        if (!permanent) throw error;
+        failedIdentities.add(op.identityId);
+        result.failed += 1;
+        await this.recordFailure(layout, op, permanent);
+      }
+    }
+    return result;
+  }
+
+  private async apply(layout: TenantLayout, op: PlannedOperation): Promise<void> {
+    switch (op.action) {
+      case 'create':
+        return this.create(layout, op);
+      case 'update':
+        return this.update(layout, op);
+      case 'move':
+      case 'enable':
+        return this.place(layout, op, op.action === 'enable');
+      case 'disable':
+        return this.disable(layout, op);
+      case 'delete':
+        return this.delete(layout, op);
+      case 'groups':
+        return this.syncGroups(layout, op);
+    }
+  }
+
+  // ---- create / adopt -------------------------------------------------------------------------
+
+  private async create(layout: TenantLayout, op: PlannedOperation): Promise<void> {
+    const desired = requireDesired(op);
+    assertTenant(layout, desired);
+    const existingLink = await this.prisma.accountLink.findUnique({
+      where: { tenant_identityId: { tenant: layout.id, identityId: desired.identityId } },
+    });
+    if (existingLink && !existingLink.deletedAt) {
+      const entry = await this.directory.findEntry(guidBaseDn(existingLink.objectGuid), ACCOUNT_ATTRIBUTES);
+      if (entry) return; // already created (a retry, or a duplicate delivery)
+    }
+    // Adoption: an account carrying this person's id already exists in the tenant's OU.
+    const adopted = await this.findByEmployeeId(layout, desired.employeeId);
+    if (adopted) {
+      const sam = attributeString(adopted, 'sAMAccountName');
+      const ours = await this.prisma.nameReservation.findUnique({ where: { nameLower: sam.toLowerCase() } });
+      const mode = ours && ours.identityId === desired.identityId ? 'created' : 'linked';
+      await this.reserve(layout, desired.identityId, sam);
+      await this.recordProvisioned(layout, desired, adopted, mode);
+      await this.converge(layout, desired, adopted, op);
+      return;
+    }
+
+    await this.layoutService.ensureChildOu(layout, desired.ouDn);
+    const tried = new Set<string>();
+    const candidates = this.nameCandidates(layout, desired, existingLink?.sAMAccountName);
+    for (let attempt = 0; attempt < (this.options.maxNameAttempts ?? 200); attempt++) {
+      const next = candidates.next();
+      if (next.done) break;
+      const sam = next.value;
+      if (tried.has(sam)) continue;
+      tried.add(sam);
+      if (!(await this.isFreeFor(desired.identityId, sam))) continue;
+      await this.reserve(layout, desired.identityId, sam); // committed before the add: never handed out twice
+      const dn = layout.guard(childDn('CN', accountCn(desired.displayName, sam), desired.ouDn));
+      const password = generateStrongPassword();
+      try {
+        await this.directory.add(dn, {
+          objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+          sAMAccountName: sam,
+          userPrincipalName: toUserPrincipalName(sam, layout.tenant.directory.upnSuffix),
+          givenName: desired.givenName,
+          sn: desired.sn,
+          displayName: desired.displayName,
+          employeeNumber: desired.employeeId,
+          unicodePwd: toUnicodePwd(password),
+          userAccountControl: UAC_ENABLED,
+          ...(this.options.mustChangePassword ? { pwdLastSet: '0' } : {}),
+        });
+      } catch (error) {
+        if (error instanceof DirectoryError && error.code === 'ALREADY_EXISTS') {
+          // Either our own add went through before the connection dropped, or the name is taken
+          // somewhere we cannot see: adopt in the first case, try the next name in the second.
+          const mine = await this.findByEmployeeId(layout, desired.employeeId);
+          if (mine) {
+            await this.recordProvisioned(layout, desired, mine, 'created');
+            await this.converge(layout, desired, mine, op);
+            return;
+          }
+          continue;
+        }
+        throw error;
+      }
+      const entry = await withRetry(() => this.directory.findEntry(dn, ACCOUNT_ATTRIBUTES), this.retry);
+      if (!entry) throw new DirectoryError('UNAVAILABLE', 'account vanished right after its add');
+      await this.recordProvisioned(layout, desired, entry, 'created');
+      await this.syncMemberships(layout, desired, entry);
+      return;
+    }
+    throw new PermanentFailure('NO_FREE_NAME', `no free account name after ${tried.size} candidates`);
+  }
+
+  private *nameCandidates(layout: TenantLayout, desired: DesiredAccount, previous?: string): Generator<string> {
+    if (previous) yield previous; // a returning person gets their own (reserved) name back
+    const naming = layout.tenant.naming;
+    const pattern = desired.kind === 'pupil' ? naming.pupilPattern : naming.staffPattern;
+    yield* generateAccountNameCandidates({ pattern }, { givenName: desired.givenName, familyName: desired.sn });
+  }
+
+  /** Free = not reserved for anyone else (any letter case) and not present in AD (any case). */
+  private async isFreeFor(identityId: string, sam: string): Promise<boolean> {
+    const reservation = await this.prisma.nameReservation.findUnique({ where: { nameLower: sam.toLowerCase() } });
+    if (reservation && reservation.identityId !== identityId) return false;
+    const inAd = await this.directory.search(this.options.domainDn, {
+      filter: equalsFilter('sAMAccountName', sam),
+      attributes: ['employeeNumber'],
+      sizeLimit: 1,
+    });
+    return inAd.length === 0;
+  }
+
+  private async reserve(layout: TenantLayout, identityId: string, sam: string): Promise<void> {
+    await this.prisma.nameReservation.upsert({
+      where: { nameLower: sam.toLowerCase() },
+      create: { nameLower: sam.toLowerCase(), name: sam, tenant: layout.id, identityId },
+      update: {},
+    });
+  }
+
+  private async findByEmployeeId(layout: TenantLayout, employeeId: string): Promise<DirectoryEntry | null> {
+    const found = await this.directory.search(layout.rootDn, {
+      filter: andFilter('(objectClass=user)', equalsFilter('employeeNumber', employeeId)),
+      attributes: ACCOUNT_ATTRIBUTES,
+    });
+    return found[0] ?? null;
+  }
+
+  private async recordProvisioned(layout: TenantLayout, desired: DesiredAccount, entry: DirectoryEntry, mode: 'created' | 'linked') {
+    const guid = guidToString(attributeBuffer(entry, 'objectGUID')!);
+    const sam = attributeString(entry, 'sAMAccountName');
+    const upn = attributeString(entry, 'userPrincipalName') || toUserPrincipalName(sam, layout.tenant.directory.upnSuffix);
+    const enabled = !isAccountDisabled(attributeString(entry, 'userAccountControl'));
+    await this.prisma.$transaction(async (tx) => {
+      const data = {
+        objectGuid: guid,
+        sAMAccountName: sam,
+        upn,
+        dn: entry.dn,
+        kind: desired.kind,
+        enabled,
+        identityVersion: desired.identityVersion,
+        desired: desiredJson(desired, sam),
+        deletedAt: null,
+        disabledAt: enabled ? null : new Date(),
+      };
+      await tx.accountLink.upsert({
+        where: { tenant_identityId: { tenant: layout.id, identityId: desired.identityId } },
+        create: { tenant: layout.id, identityId: desired.identityId, ...data },
+        update: data,
+      });
+      await enqueueProvisionerEvent(tx, EVENTS.directoryAccountProvisioned, layout.id, {
+        identityId: desired.identityId,
+        tenant: layout.id,
+        identityVersion: desired.identityVersion,
+        accountId: guid,
+        sAMAccountName: sam,
+        userPrincipalName: upn,
+        distinguishedName: entry.dn,
+        enabled,
+        occurredAt: new Date().toISOString(),
+        mode,
+      });
+    });
+  }
+
+  /** After adoption: bring attributes, place, state and groups to the desired state. */
+  private async converge(layout: TenantLayout, desired: DesiredAccount, entry: DirectoryEntry, op: PlannedOperation) {
+    const guid = guidToString(attributeBuffer(entry, 'objectGUID')!);
+    const base = { identityId: desired.identityId, identityVersion: desired.identityVersion, accountId: guid, desired, before: null, after: null };
+    await this.update(layout, { ...base, index: op.index, action: 'update', target: entry.dn });
+    await this.place(layout, { ...base, index: op.index, action: 'move', target: entry.dn }, true);
+    await this.syncGroups(layout, { ...base, index: op.index, action: 'groups', target: entry.dn });
+  }
+
+  // ---- update / move / enable / disable / delete -------------------------------------------------
+
+  private async linked(layout: TenantLayout, op: PlannedOperation) {
+    const link = await this.prisma.accountLink.findUnique({
+      where: { tenant_identityId: { tenant: layout.id, identityId: op.identityId } },
+    });
+    if (!link || link.deletedAt) throw new PermanentFailure('NOT_LINKED', 'no account is linked to this identity');
+    const entry = await this.directory.findEntry(guidBaseDn(link.objectGuid), ACCOUNT_ATTRIBUTES);
+    if (!entry) throw new PermanentFailure('NOT_FOUND', 'the linked account is missing in AD');
+    layout.guard(entry.dn);
+    return { link, entry };
+  }
+
+  private async update(layout: TenantLayout, op: PlannedOperation): Promise<void> {
+    const desired = requireDesired(op);
+    assertTenant(layout, desired);
+    const { link, entry } = await this.linked(layout, op);
+    const wanted: Record<string, string> = {
+      givenName: desired.givenName,
+      sn: desired.sn,
+      displayName: desired.displayName,
+      employeeNumber: desired.employeeId,
+    };
+    const changed = Object.keys(wanted).filter((attr) => attributeString(entry, attr) !== wanted[attr]);
+    if (changed.length > 0) {
+      await this.directory.modify(
+        entry.dn,
+        changed.map((attribute) => ({ operation: 'replace' as const, attribute, values: [wanted[attribute]!] })),
+      );
+    }
+    let dn = entry.dn;
+    const cn = accountCn(desired.displayName, link.sAMAccountName);
+    if (attributeString(entry, 'cn') !== cn) {
+      dn = layout.guard(childDn('CN', cn, parentDn(entry.dn)));
+      await this.directory.moveEntry(entry.dn, dn);
+      changed.push('cn');
+    }
+    await this.prisma.$transaction(async (tx) => {
+      await tx.accountLink.update({
+        where: { id: link.id },
+        data: { dn, identityVersion: Math.max(link.identityVersion, desired.identityVersion), desired: desiredJson(desired, link.sAMAccountName) },
+      });
+      if (changed.length > 0) {
+        await enqueueProvisionerEvent(tx, EVENTS.directoryAccountUpdated, layout.id, {
+          ...accountEventBase(layout, link, dn, !isAccountDisabled(attributeString(entry, 'userAccountControl')), desired.identityVersion),
+          changedAttributes: changed,
+        });
+      }
+    });
+  }
+
+  /** Moves the account to its desired OU and (with `enable`) enables it. */
+  private async place(layout: TenantLayout, op: PlannedOperation, enable: boolean): Promise<void> {
+    const desired = requireDesired(op);
+    assertTenant(layout, desired);
+    const { link, entry } = await this.linked(layout, op);
+    const wasDisabled = isAccountDisabled(attributeString(entry, 'userAccountControl'));
+    const shouldEnable = enable && desired.state === 'present' && wasDisabled;
+    if (shouldEnable) {
+      await this.directory.modify(entry.dn, [{ operation: 'replace', attribute: 'userAccountControl', values: [UAC_ENABLED] }]);
+    }
+    const dn = await this.moveInto(layout, entry, layout.guard(desired.ouDn));
+    const enabled = shouldEnable || !wasDisabled;
+    await this.prisma.$transaction(async (tx) => {
+      await tx.accountLink.update({
+        where: { id: link.id },
+        data: { dn, enabled, disabledAt: enabled ? null : link.disabledAt, identityVersion: Math.max(link.identityVersion, desired.identityVersion), desired: desiredJson(desired, link.sAMAccountName) },
+      });
+      if (shouldEnable) {
+        await enqueueProvisionerEvent(tx, EVENTS.directoryAccountUpdated, layout.id, {
+          ...accountEventBase(layout, link, dn, true, desired.identityVersion),
+          changedAttributes: ['userAccountControl'],
+        });
+      }
+      if (normalizeDn(dn) !== normalizeDn(entry.dn)) {
+        await enqueueProvisionerEvent(tx, EVENTS.directoryAccountMoved, layout.id, {
+          ...accountEventBase(layout, link, dn, enabled, desired.identityVersion),
+          fromDn: entry.dn,
+        });
+      }
+    });
+  }
+
+  private async moveInto(layout: TenantLayout, entry: DirectoryEntry, ouDn: string): Promise<string> {
+    if (normalizeDn(parentDn(entry.dn)) === normalizeDn(ouDn)) return entry.dn;
+    await this.layoutService.ensureChildOu(layout, ouDn);
+    const dn = layout.guard(childDn('CN', attributeString(entry, 'cn'), ouDn));
+    await this.directory.moveEntry(layout.guard(entry.dn), dn);
+    return dn;
+  }
+
+  private async disable(layout: TenantLayout, op: PlannedOperation): Promise<void> {
+    const { link, entry } = await this.linked(layout, op);
+    const wasDisabled = isAccountDisabled(attributeString(entry, 'userAccountControl'));
+    if (!wasDisabled) {
+      await this.directory.modify(entry.dn, [{ operation: 'replace', attribute: 'userAccountControl', values: [UAC_DISABLED] }]);
+    }
+    // Leavers keep no group memberships of the tenant.
+    for (const group of attributeStrings(entry, 'memberOf').filter((g) => isDnWithin(g, layout.groupsDn, { allowSelf: false }))) {
+      await this.removeMember(group, entry.dn);
+    }
+    const dn = await this.moveInto(layout, entry, layout.leaversDn);
+    const desired = op.desired;
+    await this.prisma.$transaction(async (tx) => {
+      await tx.accountLink.update({
+        where: { id: link.id },
+        data: {
+          dn,
+          enabled: false,
+          disabledAt: link.disabledAt ?? new Date(),
+          identityVersion: Math.max(link.identityVersion, op.identityVersion),
+          ...(desired ? { desired: desiredJson(desired, link.sAMAccountName) } : {}),
+        },
+      });
+      if (!wasDisabled || link.enabled) {
+        await enqueueProvisionerEvent(tx, EVENTS.directoryAccountDisabled, layout.id, {
+          ...accountEventBase(layout, link, dn, false, op.identityVersion),
+          reason: op.reason ?? 'identity inactive',
+        });
+      }
+    });
+  }
+
+  private async delete(layout: TenantLayout, op: PlannedOperation): Promise<void> {
+    const link = await this.prisma.accountLink.findUnique({
+      where: { tenant_identityId: { tenant: layout.id, identityId: op.identityId } },
+    });
+    if (!link || link.deletedAt) return;
+    const entry = await this.directory.findEntry(guidBaseDn(link.objectGuid), ['cn']);
+    if (entry) await this.directory.delete(layout.guard(entry.dn));
+    await this.prisma.$transaction(async (tx) => {
+      // The name reservation stays: a deleted account's name is never handed out again.
+      await tx.accountLink.update({ where: { id: link.id }, data: { deletedAt: new Date(), enabled: false } });
+      await enqueueProvisionerEvent(tx, EVENTS.directoryAccountDeleted, layout.id, {
+        ...accountEventBase(layout, link, entry?.dn ?? link.dn, false, Math.max(link.identityVersion, op.identityVersion)),
+        reason: op.reason ?? 'retention period ended',
+      });
+    });
+  }
+
+  // ---- groups ------------------------------------------------------------------------------------
+
+  private async syncGroups(layout: TenantLayout, op: PlannedOperation): Promise<void> {
+    const desired = requireDesired(op);
+    assertTenant(layout, desired);
+    const { entry } = await this.linked(layout, op);
+    await this.syncMemberships(layout, desired, entry);
+  }
+
+  /** Adds and deletes single member values; the rest of each group's member list is never touched. */
+  private async syncMemberships(layout: TenantLayout, desired: DesiredAccount, entry: DirectoryEntry): Promise<void> {
+    const current = new Set(
+      attributeStrings(entry, 'memberOf')
+        .filter((g) => isDnWithin(g, layout.groupsDn, { allowSelf: false }))
+        .map((g) => normalizeDn(g)),
+    );
+    const wanted = new Map(desired.groups.map((g) => [normalizeDn(g.dn), g]));
+    for (const [key, group] of wanted) {
+      if (current.has(key)) continue;
+      await this.ensureGroup(layout, group);
+      try {
+        await this.directory.modify(layout.guard(group.dn), [{ operation: 'add', attribute: 'member', values: [entry.dn] }]);
+      } catch (error) {
+        if (!(error instanceof DirectoryError && error.code === 'ALREADY_EXISTS')) throw error;
+      }
+    }
+    for (const dn of attributeStrings(entry, 'memberOf')) {
+      if (isDnWithin(dn, layout.groupsDn, { allowSelf: false }) && !wanted.has(normalizeDn(dn))) await this.removeMember(dn, entry.dn);
+    }
+  }
+
+  private async removeMember(groupDn: string, memberDn: string): Promise<void> {
+    try {
+      await this.directory.modify(groupDn, [{ operation: 'delete', attribute: 'member', values: [memberDn] }]);
+    } catch (error) {
+      if (!(error instanceof DirectoryError && (error.code === 'NOT_FOUND' || error.code === 'CONSTRAINT'))) throw error;
+    }
+  }
+
+  private readonly knownGroups = new Set<string>();
+
+  async ensureGroup(layout: TenantLayout, group: DesiredGroup): Promise<void> {
+    const key = normalizeDn(group.dn);
+    if (this.knownGroups.has(key)) return;
+    try {
+      await this.directory.add(layout.guard(group.dn), {
+        objectClass: ['top', 'group'],
+        sAMAccountName: group.sAMAccountName,
+        groupType: GROUP_TYPE_GLOBAL_SECURITY,
+        description: group.description,
+      });
+    } catch (error) {
+      if (!(error instanceof DirectoryError && error.code === 'ALREADY_EXISTS')) throw error;
+    }
+    this.knownGroups.add(key);
+  }
+
+  // ---- failures ----------------------------------------------------------------------------------
+
+  private async recordFailure(layout: TenantLayout, op: PlannedOperation, failure: PermanentFailure): Promise<void> {
+    const operation = op.action === 'create' ? 'provision' : op.action === 'groups' ? 'sync-groups' : op.action;
+    await this.prisma.$transaction(async (tx) => {
+      await enqueueProvisionerEvent(tx, EVENTS.directoryAccountFailed, layout.id, {
+        identityId: op.identityId,
+        tenant: layout.id,
+        identityVersion: op.identityVersion,
+        ...(op.accountId ? { accountId: op.accountId } : {}),
+        operation,
+        error: { code: failure.code, message: failure.message.slice(0, 1000) },
+        retryable: false,
+        attempts: 1,
+        occurredAt: new Date().toISOString(),
+      });
+    });
+  }
+}
+
+function toPermanent(error: unknown): PermanentFailure | null {
+  if (error instanceof PermanentFailure) return error;
+  if (error instanceof DirectoryError) {
+    if (error.retryable || error.code === 'UNKNOWN') return null;
+    // AD's own text (e.g. "0000052D: Constraint violation …") is kept for review.
+    return new PermanentFailure(error.code, error.message);
+  }
+  if (error instanceof Error && (error.name === 'TenantBoundaryError' || error.name === 'InvalidDnError')) {
+    return new PermanentFailure('OUTSIDE_TENANT', error.message);
+  }
+  return null;
+}
+
+function requireDesired(op: PlannedOperation): DesiredAccount {
+  if (!op.desired) throw new PermanentFailure('INVALID_PLAN', `operation ${op.index} (${op.action}) has no desired state`);
+  return op.desired;
+}
+
+function assertTenant(layout: TenantLayout, desired: DesiredAccount): void {
+  if (desired.tenant !== layout.id) {
+    throw new PermanentFailure('OUTSIDE_TENANT', `operation for tenant ${desired.tenant} applied to tenant ${layout.id}`);
+  }
+  layout.guard(desired.ouDn);
+  for (const group of desired.groups) layout.guard(group.dn);
+}
+
+function desiredJson(desired: DesiredAccount, sAMAccountName: string) {
+  return JSON.parse(JSON.stringify({ ...desired, sAMAccountName }));
+}
+
+function accountEventBase(
+  layout: TenantLayout,
+  link: { identityId: string; objectGuid: string; sAMAccountName: string; upn: string },
+  dn: string,
+  enabled: boolean,
+  identityVersion: number,
+) {
+  return {
+    identityId: link.identityId,
+    tenant: layout.id,
+    identityVersion,
+    accountId: link.objectGuid,
+    sAMAccountName: link.sAMAccountName,
+    userPrincipalName: link.upn,
+    distinguishedName: dn,
+    enabled,
+    occurredAt: new Date().toISOString(),
+  };
+}

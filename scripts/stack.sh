@@ -192,26 +192,34 @@ pg_up() {
     log "postgres: reusing the server at $host:$port"
   else
     is_loopback "$host" || die "postgres: $DATABASE_ADMIN_URL is not reachable and is not local, so it cannot be started here"
-    local fresh=no
     if ! command -v pg_ctlcluster >/dev/null || [[ -z $(pg_lsclusters -h 2>/dev/null) ]]; then
-      apt_install postgresql; fresh=yes
+      apt_install postgresql
     fi
     local cluster; cluster=$(pg_cluster_for_port "$port")
     if [[ -z $cluster ]]; then
       local version; version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
       log "postgres: creating cluster $version/skolkonto on port $port"
       pg_createcluster "$version" skolkonto --port="$port" >&2
-      cluster="$version skolkonto"; fresh=yes
+      cluster="$version skolkonto"
     fi
     # shellcheck disable=SC2086
     set -- $cluster
-    [[ $fresh == no ]] || pg_trust_loopback "$1" "$2"
+    pg_trust_loopback "$1" "$2"
     log "postgres: starting cluster $1/$2"
     pg_ctlcluster --skip-systemctl-redirect "$1" "$2" start 9>&- </dev/null >/dev/null
     echo "$1 $2" >"$STACK_DIR/postgres.started"
     local i
     for ((i = 0; i < 100; i++)); do probe_pg "$DATABASE_ADMIN_URL" && break; sleep 0.1; done
     probe_pg "$DATABASE_ADMIN_URL" || die "postgres: cluster $1/$2 did not accept connections on $host:$port"
+  fi
+  if ! psql "$DATABASE_ADMIN_URL" -tAqc 'select 1' >/dev/null 2>&1 && is_loopback "$host"; then
+    local local_cluster; local_cluster=$(pg_cluster_for_port "$port")
+    if [[ -n $local_cluster ]]; then
+      # shellcheck disable=SC2086
+      set -- $local_cluster
+      pg_trust_loopback "$1" "$2"
+      pg_ctlcluster --skip-systemctl-redirect "$1" "$2" reload 9>&- </dev/null >/dev/null || true
+    fi
   fi
   psql "$DATABASE_ADMIN_URL" -tAqc 'select 1' >/dev/null 2>&1 \
     || die "postgres: cannot connect as $DATABASE_ADMIN_URL (tests need password-less access for that user on loopback, e.g. 'host all postgres 127.0.0.1/32 trust' in pg_hba.conf)"
@@ -223,10 +231,12 @@ pg_up() {
 
 # A freshly installed Debian cluster asks for passwords over TCP; the stack's contract is
 # password-less access for postgres on loopback (a development and CI machine, not a server).
+# Applied only to a local cluster this script starts, or one that refuses that access.
 pg_trust_loopback() {
   local hba=/etc/postgresql/$1/$2/pg_hba.conf
   [[ -f $hba ]] || return 0
   grep -q 'skolkonto stack' "$hba" && return 0
+  grep -Eq '^[[:space:]]*host[[:space:]]+all[[:space:]]+all[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$hba" && return 0
   log "postgres: allowing password-less loopback connections in $hba"
   sed -i '1i host all all 127.0.0.1/32 trust # skolkonto stack\nhost all all ::1/128 trust # skolkonto stack' "$hba"
 }

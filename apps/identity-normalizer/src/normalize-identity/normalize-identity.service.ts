@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EVENTS, buildEvent, type CloudEvent, type PersonChangedV1, type PersonDeactivatedV1, type PersonReactivatedV1 } from '@skolkonto/contracts';
 import { lifecycleEventKind, todayOf, type Clock, type LifecycleCause, type LifecycleTransition } from '@skolkonto/domain';
-import type { PrismaClient } from '@skolkonto/persistence';
 import { buildIdentity, changedFields, stableJson, type BuiltIdentity, type IdentityBody, type StoredMembership, type StoredOrganisation } from './build-identity';
+import type { NormalizerDatabase } from './normalizer-database';
 import { NormalizerError } from './normalizer.errors';
 import { NormalizerRepository, keyOf, toLifecycleStatus, type EntityKey, type IdentityWrite, type LinkedIdentity, type RegisterVersionRow, type Tx } from './normalizer.repository';
 import type { RegisterEvent } from './register-event';
@@ -48,7 +48,7 @@ export class NormalizeIdentityService {
   private readonly repository = new NormalizerRepository();
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly database: NormalizerDatabase,
     private readonly clock: Clock,
     private readonly policies: ReadonlyMap<string, TenantPolicy>,
   ) {}
@@ -62,7 +62,7 @@ export class NormalizeIdentityService {
 
   /** Applies register events in order; bad records are reported in `rejected`, the rest still apply. */
   async applyBatch(events: readonly RegisterEvent[]): Promise<BatchResult> {
-    return this.withRetry(() => this.prisma.$transaction((tx) => this.applyInTransaction(tx, events), { timeout: 120_000, maxWait: 30_000 }));
+    return this.withRetry(() => this.database.transaction((tx) => this.applyInTransaction(tx, events)));
   }
 
   /** Rebuilds identities that dates alone may have changed (role start/end, grace, retention). */
@@ -72,14 +72,11 @@ export class NormalizeIdentityService {
     let published = 0;
     for (;;) {
       const result = await this.withRetry(() =>
-        this.prisma.$transaction(
-          async (tx) => {
-            const keys = await this.repository.dueForEvaluation(tx, today, limit, tenants);
-            const count = keys.length ? await this.rebuild(tx, keys, new Map(), 'lifecycle-sweep') : 0;
-            return { keys: keys.length, count };
-          },
-          { timeout: 120_000, maxWait: 30_000 },
-        ),
+        this.database.transaction(async (tx) => {
+          const keys = await this.repository.dueForEvaluation(tx, today, limit, tenants);
+          const count = keys.length ? await this.rebuild(tx, keys, new Map(), 'lifecycle-sweep') : 0;
+          return { keys: keys.length, count };
+        }),
       );
       evaluated += result.keys;
       published += result.count;
@@ -376,7 +373,8 @@ export class NormalizeIdentityService {
         identityId: w.id,
         version,
         kind,
-        before,
+        // The previous values of the fields that changed (the full previous body is the prior row's `after`).
+        before: before ? pickFields(before, changedFields(before, built.body)) : null,
         after: built.body,
         transitions: built.lifecycle.transitions as LifecycleTransition[],
         causeEventId: causes.get(keyOf(w.key)) ?? null,
@@ -430,6 +428,11 @@ function sameStoredState(row: LinkedIdentity, write: IdentityWrite): boolean {
     (row.predecessorId ?? null) === write.predecessorId &&
     (r.nextEvaluationOn ?? null) === write.nextEvaluationOn
   );
+}
+
+function pickFields(body: IdentityBody, fields: string[]): Record<string, unknown> {
+  const source = body as unknown as Record<string, unknown>;
+  return Object.fromEntries(fields.map((field) => [field, source[field] ?? null]));
 }
 
 function toOutboxRow(event: CloudEvent, subject: string) {

@@ -1,5 +1,5 @@
-import type { Prisma } from '@skolkonto/persistence';
 import type { LifecycleStatus } from '@skolkonto/domain';
+import type { SqlTx } from './normalizer-database';
 import type { IdentityBody, StoredDuty, StoredEnrolment, StoredMembership, StoredOrganisation, StoredPerson } from './build-identity';
 import type { DutyRow, GroupRow, OrganisationRow, PersonRow } from './register-record';
 
@@ -7,7 +7,7 @@ import type { DutyRow, GroupRow, OrganisationRow, PersonRow } from './register-r
  * Set-based SQL for the normalizer's tables: every statement takes all rows of a batch at once
  * (jsonb_to_recordset), so a batch of a few hundred register events costs a dozen round trips.
  */
-export type Tx = Prisma.TransactionClient;
+export type Tx = SqlTx;
 
 /** A register entity (or person) key: tenant, register, record id. */
 export interface EntityKey {
@@ -19,7 +19,32 @@ export interface EntityKey {
 export const keyOf = (k: EntityKey): string => `${k.t}|${k.r}|${k.id}`;
 
 const json = (value: unknown): string => JSON.stringify(value);
-const KEYS = `jsonb_to_recordset($1::jsonb) AS k(t text, r text, id uuid)`;
+
+/**
+ * Rows of a JSON array parameter as a relation. jsonb_array_elements, not jsonb_to_recordset: the
+ * latter costs ~0.1 ms per element on PostgreSQL 15 (measured: 67 ms for 500 three-field rows).
+ */
+function recordset(spec: string, alias: string, param = '$1'): string {
+  const columns = spec.split(',').map((c) => c.trim()).map((c) => {
+    const [, name, type] = /^("?[A-Za-z_]+"?)\s+(.+)$/.exec(c)!;
+    const key = name!.replace(/"/g, '');
+    return type === 'jsonb' ? `e->'${key}' AS ${name}` : `(e->>'${key}')::${type} AS ${name}`;
+  });
+  return `(SELECT ${columns.join(', ')} FROM jsonb_array_elements(${param}::jsonb) AS e) AS ${alias}`;
+}
+
+/**
+ * Rows of `alias` whose (tenant, register_id, column) is one of the keys. Array comparisons let
+ * PostgreSQL use the (tenant, register_id, column) indexes; the composite check drops cross matches.
+ */
+function match(alias: string, column: string): string {
+  return `(${alias}.tenant = ANY($1::text[]) AND ${alias}.register_id = ANY($2::text[]) AND ${alias}.${column} = ANY($3::uuid[])
+    AND (${alias}.tenant || '|' || ${alias}.register_id || '|' || ${alias}.${column}::text) = ANY($4::text[]))`;
+}
+
+function keyParams(keys: EntityKey[]): [string[], string[], string[], string[]] {
+  return [[...new Set(keys.map((k) => k.t))], [...new Set(keys.map((k) => k.r))], [...new Set(keys.map((k) => k.id))], [...new Set(keys.map(keyOf))]];
+}
 
 export interface RegisterVersionRow {
   t: string;
@@ -69,12 +94,12 @@ export class NormalizerRepository {
 
   async loadVersions(tx: Tx, keys: Array<{ t: string; r: string; entity: string; id: string }>): Promise<RegisterVersionRow[]> {
     if (keys.length === 0) return [];
+    const [tenants, registers, ids] = keyParams(keys);
     return tx.$queryRawUnsafe<RegisterVersionRow[]>(
       `SELECT v.tenant AS t, v.register_id AS r, v.entity, v.entity_id::text AS id, v.content_hash AS "contentHash", v.modified, v.deleted, v.event_id AS "eventId"
          FROM normalizer_register_version v
-         JOIN jsonb_to_recordset($1::jsonb) AS k(t text, r text, entity text, id uuid)
-           ON v.tenant = k.t AND v.register_id = k.r AND v.entity = k.entity AND v.entity_id = k.id`,
-      json(keys),
+        WHERE v.tenant = ANY($1::text[]) AND v.register_id = ANY($2::text[]) AND v.entity = ANY($4::text[]) AND v.entity_id = ANY($3::uuid[])`,
+      tenants, registers, ids, [...new Set(keys.map((k) => k.entity))],
     );
   }
 
@@ -83,7 +108,7 @@ export class NormalizerRepository {
     await tx.$executeRawUnsafe(
       `INSERT INTO normalizer_register_version (tenant, register_id, entity, entity_id, content_hash, modified, deleted, event_id)
        SELECT t, r, entity, id, "contentHash", modified, deleted, "eventId"
-         FROM jsonb_to_recordset($1::jsonb) AS x(t text, r text, entity text, id uuid, "contentHash" text, modified text, deleted boolean, "eventId" text)
+         FROM ${recordset(`t text, r text, entity text, id uuid, "contentHash" text, modified text, deleted boolean, "eventId" text`, 'x')}
        ON CONFLICT (tenant, register_id, entity, entity_id) DO UPDATE
          SET content_hash = EXCLUDED.content_hash, modified = EXCLUDED.modified, deleted = EXCLUDED.deleted,
              event_id = EXCLUDED.event_id, applied_at = now()`,
@@ -101,24 +126,22 @@ export class NormalizerRepository {
     await tx.$executeRawUnsafe(
       `INSERT INTO normalizer_person (tenant, register_id, id, given_name, middle_name, family_name, civic_no, security_marking, person_status, emails, deleted, updated_at)
        SELECT t, r, id, "givenName", "middleName", "familyName", "civicNo", "securityMarking", "personStatus", coalesce(emails, '[]'::jsonb), false, now()
-         FROM jsonb_to_recordset($1::jsonb) AS x(t text, r text, id uuid, "givenName" text, "middleName" text, "familyName" text, "civicNo" text,
-                                                   "securityMarking" text, "personStatus" text, emails jsonb)
+         FROM ${recordset(`t text, r text, id uuid, "givenName" text, "middleName" text, "familyName" text, "civicNo" text, "securityMarking" text, "personStatus" text, emails jsonb`, 'x')}
        ON CONFLICT (tenant, register_id, id) DO UPDATE SET
          given_name = EXCLUDED.given_name, middle_name = EXCLUDED.middle_name, family_name = EXCLUDED.family_name, civic_no = EXCLUDED.civic_no,
          security_marking = EXCLUDED.security_marking, person_status = EXCLUDED.person_status, emails = EXCLUDED.emails, deleted = false, updated_at = now()`,
       json(flat),
     );
     await tx.$executeRawUnsafe(
-      `DELETE FROM normalizer_enrolment e USING ${KEYS} WHERE e.tenant = k.t AND e.register_id = k.r AND e.person_id = k.id`,
-      json(rows.map(({ t, r, person }) => ({ t, r, id: person.id }))),
+      `DELETE FROM normalizer_enrolment e WHERE ${match('e', 'person_id')}`,
+      ...keyParams(rows.map(({ t, r, person }) => ({ t, r, id: person.id }))),
     );
     const enrolments = rows.flatMap(({ t, r, person }) => person.enrolments.map((e) => ({ t, r, personId: person.id, ...e })));
     if (enrolments.length > 0) {
       await tx.$executeRawUnsafe(
         `INSERT INTO normalizer_enrolment (tenant, register_id, person_id, organisation_id, school_type, school_year, programme, start_date, end_date, cancelled)
          SELECT t, r, "personId", "organisationId", "schoolType", "schoolYear", programme, "startDate", "endDate", cancelled
-           FROM jsonb_to_recordset($1::jsonb) AS x(t text, r text, "personId" uuid, "organisationId" uuid, "schoolType" text, "schoolYear" int,
-                                                     programme text, "startDate" text, "endDate" text, cancelled boolean)`,
+           FROM ${recordset(`t text, r text, "personId" uuid, "organisationId" uuid, "schoolType" text, "schoolYear" int, programme text, "startDate" text, "endDate" text, cancelled boolean`, 'x')}`,
         json(enrolments),
       );
     }
@@ -127,8 +150,8 @@ export class NormalizerRepository {
   async markDeleted(tx: Tx, table: 'normalizer_person' | 'normalizer_organisation' | 'normalizer_group' | 'normalizer_duty', keys: EntityKey[]): Promise<void> {
     if (keys.length === 0) return;
     await tx.$executeRawUnsafe(
-      `UPDATE ${table} x SET deleted = true, updated_at = now() FROM ${KEYS} WHERE x.tenant = k.t AND x.register_id = k.r AND x.id = k.id`,
-      json(keys),
+      `UPDATE ${table} x SET deleted = true, updated_at = now() WHERE ${match('x', 'id')}`,
+      ...keyParams(keys),
     );
   }
 
@@ -138,8 +161,7 @@ export class NormalizerRepository {
     await tx.$executeRawUnsafe(
       `INSERT INTO normalizer_organisation (tenant, register_id, id, display_name, organisation_type, school_unit_code, municipality_code, parent_id, deleted, updated_at)
        SELECT t, r, id, "displayName", "organisationType", "schoolUnitCode", "municipalityCode", "parentId", false, now()
-         FROM jsonb_to_recordset($1::jsonb) AS x(t text, r text, id uuid, "displayName" text, "organisationType" text, "schoolUnitCode" text,
-                                                   "municipalityCode" text, "parentId" uuid)
+         FROM ${recordset(`t text, r text, id uuid, "displayName" text, "organisationType" text, "schoolUnitCode" text, "municipalityCode" text, "parentId" uuid`, 'x')}
        ON CONFLICT (tenant, register_id, id) DO UPDATE SET display_name = EXCLUDED.display_name, organisation_type = EXCLUDED.organisation_type,
          school_unit_code = EXCLUDED.school_unit_code, municipality_code = EXCLUDED.municipality_code, parent_id = EXCLUDED.parent_id,
          deleted = false, updated_at = now()`,
@@ -151,12 +173,12 @@ export class NormalizerRepository {
   async personsAtOrganisations(tx: Tx, keys: EntityKey[]): Promise<EntityKey[]> {
     if (keys.length === 0) return [];
     return tx.$queryRawUnsafe<EntityKey[]>(
-      `SELECT e.tenant AS t, e.register_id AS r, e.person_id::text AS id FROM normalizer_enrolment e JOIN ${KEYS} ON e.tenant = k.t AND e.register_id = k.r AND e.organisation_id = k.id
-       UNION SELECT d.tenant, d.register_id, d.person_id::text FROM normalizer_duty d JOIN ${KEYS} ON d.tenant = k.t AND d.register_id = k.r AND d.organisation_id = k.id WHERE d.person_id IS NOT NULL
+      `SELECT e.tenant AS t, e.register_id AS r, e.person_id::text AS id FROM normalizer_enrolment e WHERE ${match('e', 'organisation_id')}
+       UNION SELECT d.tenant, d.register_id, d.person_id::text FROM normalizer_duty d WHERE ${match('d', 'organisation_id')} AND d.person_id IS NOT NULL
        UNION SELECT m.tenant, m.register_id, m.person_id::text FROM normalizer_group_membership m
                JOIN normalizer_group g ON g.tenant = m.tenant AND g.register_id = m.register_id AND g.id = m.group_id
-               JOIN ${KEYS} ON g.tenant = k.t AND g.register_id = k.r AND g.organisation_id = k.id`,
-      json(keys),
+              WHERE ${match('g', 'organisation_id')}`,
+      ...keyParams(keys),
     );
   }
 
@@ -164,9 +186,8 @@ export class NormalizerRepository {
   async personsInGroups(tx: Tx, keys: EntityKey[]): Promise<EntityKey[]> {
     if (keys.length === 0) return [];
     return tx.$queryRawUnsafe<EntityKey[]>(
-      `SELECT DISTINCT m.tenant AS t, m.register_id AS r, m.person_id::text AS id FROM normalizer_group_membership m
-         JOIN ${KEYS} ON m.tenant = k.t AND m.register_id = k.r AND m.group_id = k.id`,
-      json(keys),
+      `SELECT DISTINCT m.tenant AS t, m.register_id AS r, m.person_id::text AS id FROM normalizer_group_membership m WHERE ${match('m', 'group_id')}`,
+      ...keyParams(keys),
     );
   }
 
@@ -175,21 +196,21 @@ export class NormalizerRepository {
     await tx.$executeRawUnsafe(
       `INSERT INTO normalizer_group (tenant, register_id, id, display_name, group_type, organisation_id, start_date, end_date, deleted, updated_at)
        SELECT t, r, id, "displayName", "groupType", "organisationId", "startDate", "endDate", false, now()
-         FROM jsonb_to_recordset($1::jsonb) AS x(t text, r text, id uuid, "displayName" text, "groupType" text, "organisationId" uuid, "startDate" text, "endDate" text)
+         FROM ${recordset(`t text, r text, id uuid, "displayName" text, "groupType" text, "organisationId" uuid, "startDate" text, "endDate" text`, 'x')}
        ON CONFLICT (tenant, register_id, id) DO UPDATE SET display_name = EXCLUDED.display_name, group_type = EXCLUDED.group_type,
          organisation_id = EXCLUDED.organisation_id, start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date, deleted = false, updated_at = now()`,
       json(rows.map(({ t, r, group: { memberships: _m, ...g } }) => ({ t, r, ...g }))),
     );
     await tx.$executeRawUnsafe(
-      `DELETE FROM normalizer_group_membership m USING ${KEYS} WHERE m.tenant = k.t AND m.register_id = k.r AND m.group_id = k.id AND m.duty_id IS NULL`,
-      json(rows.map(({ t, r, group }) => ({ t, r, id: group.id }))),
+      `DELETE FROM normalizer_group_membership m WHERE ${match('m', 'group_id')} AND m.duty_id IS NULL`,
+      ...keyParams(rows.map(({ t, r, group }) => ({ t, r, id: group.id }))),
     );
     const members = rows.flatMap(({ t, r, group }) => group.memberships.map((m) => ({ t, r, groupId: group.id, ...m })));
     if (members.length > 0) {
       await tx.$executeRawUnsafe(
         `INSERT INTO normalizer_group_membership (tenant, register_id, group_id, person_id, role, start_date, end_date, security_marking)
          SELECT t, r, "groupId", "personId", role, "startDate", "endDate", "securityMarking"
-           FROM jsonb_to_recordset($1::jsonb) AS x(t text, r text, "groupId" uuid, "personId" uuid, role text, "startDate" text, "endDate" text, "securityMarking" text)`,
+           FROM ${recordset(`t text, r text, "groupId" uuid, "personId" uuid, role text, "startDate" text, "endDate" text, "securityMarking" text`, 'x')}`,
         json(members),
       );
     }
@@ -199,9 +220,8 @@ export class NormalizerRepository {
   async personsOfDuties(tx: Tx, keys: EntityKey[]): Promise<EntityKey[]> {
     if (keys.length === 0) return [];
     return tx.$queryRawUnsafe<EntityKey[]>(
-      `SELECT d.tenant AS t, d.register_id AS r, d.person_id::text AS id FROM normalizer_duty d
-         JOIN ${KEYS} ON d.tenant = k.t AND d.register_id = k.r AND d.id = k.id WHERE d.person_id IS NOT NULL`,
-      json(keys),
+      `SELECT d.tenant AS t, d.register_id AS r, d.person_id::text AS id FROM normalizer_duty d WHERE ${match('d', 'id')} AND d.person_id IS NOT NULL`,
+      ...keyParams(keys),
     );
   }
 
@@ -210,8 +230,7 @@ export class NormalizerRepository {
     await tx.$executeRawUnsafe(
       `INSERT INTO normalizer_duty (tenant, register_id, id, person_id, person_security_marking, organisation_id, duty_role, signature, duty_percent, start_date, end_date, deleted, updated_at)
        SELECT t, r, id, "personId", "personSecurityMarking", "organisationId", "dutyRole", signature, "dutyPercent", "startDate", "endDate", false, now()
-         FROM jsonb_to_recordset($1::jsonb) AS x(t text, r text, id uuid, "personId" uuid, "personSecurityMarking" text, "organisationId" uuid, "dutyRole" text,
-                                                   signature text, "dutyPercent" int, "startDate" text, "endDate" text)
+         FROM ${recordset(`t text, r text, id uuid, "personId" uuid, "personSecurityMarking" text, "organisationId" uuid, "dutyRole" text, signature text, "dutyPercent" int, "startDate" text, "endDate" text`, 'x')}
        ON CONFLICT (tenant, register_id, id) DO UPDATE SET person_id = EXCLUDED.person_id, person_security_marking = EXCLUDED.person_security_marking,
          organisation_id = EXCLUDED.organisation_id, duty_role = EXCLUDED.duty_role, signature = EXCLUDED.signature, duty_percent = EXCLUDED.duty_percent,
          start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date, deleted = false, updated_at = now()`,
@@ -223,8 +242,8 @@ export class NormalizerRepository {
   /** A duty's assignmentRole rows become teacher/mentor memberships of its person (none without a person). */
   async replaceAssignments(tx: Tx, rows: Array<{ t: string; r: string; duty: Pick<DutyRow, 'id' | 'personId' | 'assignments' | 'startDate' | 'endDate'> }>): Promise<void> {
     await tx.$executeRawUnsafe(
-      `DELETE FROM normalizer_group_membership m USING ${KEYS} WHERE m.tenant = k.t AND m.register_id = k.r AND m.duty_id = k.id`,
-      json(rows.map(({ t, r, duty }) => ({ t, r, id: duty.id }))),
+      `DELETE FROM normalizer_group_membership m WHERE ${match('m', 'duty_id')}`,
+      ...keyParams(rows.map(({ t, r, duty }) => ({ t, r, id: duty.id }))),
     );
     const assignments = rows.flatMap(({ t, r, duty }) =>
       duty.personId
@@ -235,7 +254,7 @@ export class NormalizerRepository {
       await tx.$executeRawUnsafe(
         `INSERT INTO normalizer_group_membership (tenant, register_id, group_id, person_id, role, duty_id, start_date, end_date)
          SELECT t, r, "groupId", "personId", role, "dutyId", "startDate", "endDate"
-           FROM jsonb_to_recordset($1::jsonb) AS x(t text, r text, "groupId" uuid, "personId" uuid, role text, "dutyId" uuid, "startDate" text, "endDate" text)`,
+           FROM ${recordset(`t text, r text, "groupId" uuid, "personId" uuid, role text, "dutyId" uuid, "startDate" text, "endDate" text`, 'x')}`,
         json(assignments),
       );
     }
@@ -243,35 +262,36 @@ export class NormalizerRepository {
 
   // ── Facts for rebuilding identities ───────────────────────────────────────────────────────
   async loadFacts(tx: Tx, keys: EntityKey[]) {
-    const k = json(keys);
+    const k = keyParams(keys);
     const [persons, enrolments, duties, memberships, links] = await Promise.all([
       tx.$queryRawUnsafe<Array<StoredPerson & { t: string }>>(
         `SELECT p.tenant AS t, p.register_id AS "registerId", p.id::text AS id, p.given_name AS "givenName", p.middle_name AS "middleName",
                 p.family_name AS "familyName", p.civic_no AS "civicNo", p.security_marking AS "securityMarking", p.person_status AS "personStatus",
                 p.emails, p.deleted
-           FROM normalizer_person p JOIN ${KEYS} ON p.tenant = k.t AND p.register_id = k.r AND p.id = k.id`,
-        k,
+           FROM normalizer_person p WHERE ${match('p', 'id')}`,
+        ...k,
       ),
       tx.$queryRawUnsafe<Array<StoredEnrolment & { t: string; r: string; personId: string }>>(
         `SELECT e.tenant AS t, e.register_id AS r, e.person_id::text AS "personId", e.organisation_id::text AS "organisationId", e.school_type AS "schoolType",
                 e.school_year AS "schoolYear", e.programme, e.start_date AS "startDate", e.end_date AS "endDate", e.cancelled
-           FROM normalizer_enrolment e JOIN ${KEYS} ON e.tenant = k.t AND e.register_id = k.r AND e.person_id = k.id ORDER BY e.id`,
-        k,
+           FROM normalizer_enrolment e WHERE ${match('e', 'person_id')} ORDER BY e.id`,
+        ...k,
       ),
       tx.$queryRawUnsafe<Array<StoredDuty & { t: string; r: string; personId: string }>>(
         `SELECT d.tenant AS t, d.register_id AS r, d.person_id::text AS "personId", d.id::text AS id, d.organisation_id::text AS "organisationId",
                 d.duty_role AS "dutyRole", d.signature, d.duty_percent AS "dutyPercent", d.start_date AS "startDate", d.end_date AS "endDate",
                 d.person_security_marking AS "personSecurityMarking", d.deleted
-           FROM normalizer_duty d JOIN ${KEYS} ON d.tenant = k.t AND d.register_id = k.r AND d.person_id = k.id`,
-        k,
+           FROM normalizer_duty d WHERE ${match('d', 'person_id')}`,
+        ...k,
       ),
       tx.$queryRawUnsafe<Array<Omit<StoredMembership, 'group'> & { t: string; r: string; personId: string; displayName: string; groupType: string; organisationId: string | null; groupStart: string | null; groupEnd: string | null; groupDeleted: boolean }>>(
         `SELECT m.tenant AS t, m.register_id AS r, m.person_id::text AS "personId", m.group_id::text AS "groupId", m.role, m.start_date AS "startDate",
                 m.end_date AS "endDate", m.security_marking AS "securityMarking", g.display_name AS "displayName", g.group_type AS "groupType",
                 g.organisation_id::text AS "organisationId", g.start_date AS "groupStart", g.end_date AS "groupEnd", g.deleted AS "groupDeleted"
-           FROM normalizer_group_membership m JOIN ${KEYS} ON m.tenant = k.t AND m.register_id = k.r AND m.person_id = k.id
-           JOIN normalizer_group g ON g.tenant = m.tenant AND g.register_id = m.register_id AND g.id = m.group_id`,
-        k,
+           FROM normalizer_group_membership m
+           JOIN normalizer_group g ON g.tenant = m.tenant AND g.register_id = m.register_id AND g.id = m.group_id
+          WHERE ${match('m', 'person_id')}`,
+        ...k,
       ),
       this.linkedIdentities(tx, keys),
     ]);
@@ -283,8 +303,8 @@ export class NormalizerRepository {
       ? await tx.$queryRawUnsafe<Array<StoredOrganisation & { t: string; r: string }>>(
           `SELECT o.tenant AS t, o.register_id AS r, o.id::text AS id, o.display_name AS "displayName", o.organisation_type AS "organisationType",
                   o.school_unit_code AS "schoolUnitCode", o.municipality_code AS "municipalityCode", o.deleted
-             FROM normalizer_organisation o JOIN ${KEYS} ON o.tenant = k.t AND o.register_id = k.r AND o.id = k.id`,
-          json([...orgKeys.values()]),
+             FROM normalizer_organisation o WHERE ${match('o', 'id')}`,
+          ...keyParams([...orgKeys.values()]),
         )
       : [];
     return { persons, enrolments, duties, memberships, links, organisations };
@@ -294,9 +314,9 @@ export class NormalizerRepository {
     if (keys.length === 0) return [];
     return tx.$queryRawUnsafe<LinkedIdentity[]>(
       `SELECT l.tenant AS t, l.register_id AS r, l.person_id::text AS "personId", ${IDENTITY_COLUMNS}
-         FROM normalizer_source_link l JOIN ${KEYS} ON l.tenant = k.t AND l.register_id = k.r AND l.person_id = k.id
-         JOIN normalizer_identity i ON i.id = l.identity_id`,
-      json(keys),
+         FROM normalizer_source_link l JOIN normalizer_identity i ON i.id = l.identity_id
+        WHERE ${match('l', 'person_id')}`,
+      ...keyParams(keys),
     );
   }
 
@@ -315,7 +335,7 @@ export class NormalizerRepository {
     if (links.length === 0) return;
     await tx.$executeRawUnsafe(
       `INSERT INTO normalizer_source_link (tenant, register_id, person_id, identity_id)
-       SELECT t, r, "personId", "identityId" FROM jsonb_to_recordset($1::jsonb) AS x(t text, r text, "personId" uuid, "identityId" uuid)`,
+       SELECT t, r, "personId", "identityId" FROM ${recordset(`t text, r text, "personId" uuid, "identityId" uuid`, 'x')}`,
       json(links),
     );
   }
@@ -328,10 +348,7 @@ export class NormalizerRepository {
                                         created_at, updated_at, status_changed_at)
        SELECT id, tenant, version, state, "stateCause", "stateSince", "suspendOn", "deactivateOn", "civicNumber", "civicNumberProblem", "birthDate",
               protected, "predecessorId", "movedToTenant", "successorId", "nextEvaluationOn", published, "createdAt", "updatedAt", "statusChangedAt"
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, tenant text, version int, state text, "stateCause" text, "stateSince" text, "suspendOn" text,
-              "deactivateOn" text, "civicNumber" text, "civicNumberProblem" text, "birthDate" text, protected boolean, "predecessorId" uuid,
-              "movedToTenant" text, "successorId" uuid, "nextEvaluationOn" text, published jsonb, "createdAt" timestamptz, "updatedAt" timestamptz,
-              "statusChangedAt" timestamptz)
+         FROM ${recordset(`id uuid, tenant text, version int, state text, "stateCause" text, "stateSince" text, "suspendOn" text, "deactivateOn" text, "civicNumber" text, "civicNumberProblem" text, "birthDate" text, protected boolean, "predecessorId" uuid, "movedToTenant" text, "successorId" uuid, "nextEvaluationOn" text, published jsonb, "createdAt" timestamptz, "updatedAt" timestamptz, "statusChangedAt" timestamptz`, 'x')}
        ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, state_cause = EXCLUDED.state_cause, state_since = EXCLUDED.state_since,
          suspend_on = EXCLUDED.suspend_on, deactivate_on = EXCLUDED.deactivate_on, civic_number = EXCLUDED.civic_number,
          civic_number_problem = EXCLUDED.civic_number_problem, birth_date = EXCLUDED.birth_date, protected = EXCLUDED.protected,
@@ -347,7 +364,7 @@ export class NormalizerRepository {
     await tx.$executeRawUnsafe(
       `INSERT INTO normalizer_identity_history (identity_id, version, kind, before, after, transitions, cause_event_id, cause)
        SELECT "identityId", version, kind, before, after, transitions, "causeEventId", cause
-         FROM jsonb_to_recordset($1::jsonb) AS x("identityId" uuid, version int, kind text, before jsonb, after jsonb, transitions jsonb, "causeEventId" text, cause text)`,
+         FROM ${recordset(`"identityId" uuid, version int, kind text, before jsonb, after jsonb, transitions jsonb, "causeEventId" text, cause text`, 'x')}`,
       json(rows),
     );
   }
@@ -356,7 +373,7 @@ export class NormalizerRepository {
     if (rows.length === 0) return;
     await tx.$executeRawUnsafe(
       `INSERT INTO normalizer_outbox (event_id, subject, payload, headers)
-       SELECT "eventId", subject, payload, headers FROM jsonb_to_recordset($1::jsonb) AS x("eventId" uuid, subject text, payload jsonb, headers jsonb)`,
+       SELECT "eventId", subject, payload, headers FROM ${recordset(`"eventId" uuid, subject text, payload jsonb, headers jsonb`, 'x')}`,
       json(rows),
     );
   }

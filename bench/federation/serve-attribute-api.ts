@@ -1,3 +1,4 @@
+/* eslint-disable no-restricted-imports -- a benchmark drives the app's own modules in-process; it is not an app. */
 /**
  * The attribute API alone in its own process for the benchmark, so the load generator does not share
  * its event loop. Started by federation.bench.ts with BENCH_DATABASE_URL, BENCH_TLS_DIR; reports its
@@ -20,6 +21,11 @@ async function serve(): Promise<void> {
   });
   await app.listen(0, '127.0.0.1');
   process.send?.({ port: (app.getHttpServer().address() as { port: number }).port });
+  // The bench asks for this process's CPU time around each run: CPU per request is what the
+  // API costs, whatever else the machine is doing.
+  process.on('message', (message: { cpu?: boolean }) => {
+    if (message.cpu) process.send?.({ cpu: process.cpuUsage() });
+  });
   process.on('SIGTERM', () => {
     void app.close().then(() => pool.end()).then(() => process.exit(0));
   });

@@ -10,6 +10,7 @@ import {
   validateScope,
   validateScopedAffiliation,
   validateSubjectIdSyntax,
+  validateText,
   validateUniqueId,
 } from './federation-rules';
 
@@ -116,6 +117,16 @@ describe('federation rules', () => {
       expect(validateSubjectIdSyntax(`${'a'.repeat(128)}@${scope}`, scope)).toMatch(/must match/);
       expect(validateSubjectIdSyntax('ab@skara.se', scope)).toMatch(/scope/);
       expect(validatePairwiseId(`a_b@${scope}`, scope)).toMatch(/^pairwise-id/);
+    });
+  });
+
+  describe(validateText.name, () => {
+    it('accepts names and refuses empty, over-long or control-character text', () => {
+      expect(validateText('Åsa-Li Öberg', 'givenName')).toBeUndefined();
+      expect(validateText('  ', 'givenName')).toMatch(/empty/);
+      expect(validateText('a'.repeat(257), 'sn')).toMatch(/at most 256/);
+      expect(validateText('Åsa\u0000', 'givenName')).toMatch(/control/);
+      expect(validateText('Åsa\u007f', 'givenName')).toMatch(/control/);
     });
   });
 

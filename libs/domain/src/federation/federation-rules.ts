@@ -109,13 +109,19 @@ export function validateHomeOrganization(value: string, scope: string): RuleViol
   return sameScope(value, scope) ? undefined : "schacHomeOrganization must be the tenant's federation scope";
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+function hasControlCharacter(value: string): boolean {
+  for (let index = 0; index < value.length; index += 1) {
+    const code = value.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 
 /** Free-text strings (names, group names): non-empty, no control characters, bounded. */
 export function validateText(value: string, attribute: string, max = 256): RuleViolation {
   if (value.trim().length === 0) return `${attribute} must not be empty`;
   if (value.length > max) return `${attribute} must be at most ${max} characters`;
-  if (CONTROL.test(value)) return `${attribute} must not contain control characters`;
+  if (hasControlCharacter(value)) return `${attribute} must not contain control characters`;
   return undefined;
 }
 

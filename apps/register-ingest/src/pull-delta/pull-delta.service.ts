@@ -2,7 +2,7 @@
 // type, publishes only records whose content hash changed, then applies /deletedEntities. Runs on a
 // schedule and whenever a webhook hints that something changed.
 import { Logger } from '@nestjs/common';
-import { EntityType, RegisterSourceFactory } from '../register-source/register-source';
+import { EntityType, prefetchPages, RegisterSourceFactory } from '../register-source/register-source';
 import { IngestMetrics } from '../sync-state/ingest-metrics';
 import { IngestSettings } from '../sync-state/ingest-settings';
 import { emptyCounts, EntityCounts, SyncStateRepository, SyncTrigger } from '../sync-state/sync-state.repository';
@@ -39,7 +39,7 @@ export class PullDeltaService {
         const watermark = watermarks.get(entityType);
         const modifiedAfter = watermark ? new Date(watermark.getTime() - settings.overlapMs) : undefined;
         let newest: Date | undefined;
-        for await (const page of source.readPages(entityType, { modifiedAfter })) {
+        for await (const page of prefetchPages(source.readPages(entityType, { modifiedAfter }))) {
           const applied = await this.repository.applyPage(tenant, entityType, page, { cause });
           entityCounts.read += page.records.length;
           entityCounts.upserted += applied.upserted;

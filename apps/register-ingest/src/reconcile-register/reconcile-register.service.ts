@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { EntityType, RegisterSourceFactory } from '../register-source/register-source';
+import { EntityType, prefetchPages, RegisterSourceFactory } from '../register-source/register-source';
 import { IngestMetrics } from '../sync-state/ingest-metrics';
 import { IngestSettings } from '../sync-state/ingest-settings';
 import { emptyCounts, EntityCounts, SyncStateRepository, SyncTrigger } from '../sync-state/sync-state.repository';
@@ -107,7 +107,7 @@ export class ReconcileRegisterService {
     for (const entityType of entityTypes) {
       const ids = new Set<string>();
       const entityCounts = counts[entityType]!;
-      for await (const page of source.readPages(entityType)) {
+      for await (const page of prefetchPages(source.readPages(entityType))) {
         const applied = await this.repository.applyPage(tenant, entityType, page, { cause: 'reconcile', seenMarker });
         for (const record of page.records) ids.add(record.id);
         for (const rejection of page.rejected) if (rejection.registerId) ids.add(rejection.registerId);

@@ -45,3 +45,24 @@ export abstract class RegisterSourceFactory {
 export function toSubjectEntity(entityType: EntityType): string {
   return entityType.toLowerCase();
 }
+
+/**
+ * Asks for the next page while the caller is still storing the current one, so register latency
+ * and database time overlap. Errors surface when the caller reaches that page, as without prefetch.
+ */
+export async function* prefetchPages<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = pages[Symbol.asyncIterator]();
+  let next = iterator.next();
+  next.catch(() => undefined);
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = iterator.next();
+      next.catch(() => undefined);
+      yield result.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}

@@ -172,7 +172,7 @@ export class SyncStateRepository {
       if (event) rejectionEvents.push(event);
     }
 
-    const seenIds = options.seenMarker ? [...ids] : [];
+    const seenIds = options.seenMarker ? [...ids].filter((id) => !changed.has(id)) : [];
     if (changed.size === 0 && rejectionEvents.length === 0 && seenIds.length === 0) {
       return { upserted: 0, unchanged, rejected: page.rejected.length, rejectionCodes: page.rejected.map((r) => r.code), maxModified };
     }
@@ -182,13 +182,18 @@ export class SyncStateRepository {
         const changedIds = [...changed.keys()];
         const hashes = changedIds.map((id) => changed.get(id)!.hash);
         const modifieds = changedIds.map((id) => changed.get(id)!.modified?.toISOString() ?? null);
+        const marker = options.seenMarker ?? null;
         await tx.$executeRaw`
-          INSERT INTO ingest_source_snapshots (tenant, entity_type, register_id, content_hash, modified_at, deleted, deleted_at, rejection_hash, updated_at)
-          SELECT ${tenant}, ${entityType}, u.id, u.hash, u.modified, false, NULL, NULL, now()
+          INSERT INTO ingest_source_snapshots (tenant, entity_type, register_id, content_hash, modified_at, deleted, deleted_at,
+                                               rejection_hash, last_seen_run_id, last_seen_full_at, updated_at)
+          SELECT ${tenant}, ${entityType}, u.id, u.hash, u.modified, false, NULL, NULL, ${marker}::uuid,
+                 CASE WHEN ${marker}::uuid IS NULL THEN NULL ELSE ${now}::timestamptz END, now()
           FROM unnest(${changedIds}::text[], ${hashes}::text[], ${modifieds}::timestamptz[]) AS u(id, hash, modified)
           ON CONFLICT (tenant, entity_type, register_id) DO UPDATE
             SET content_hash = EXCLUDED.content_hash, modified_at = EXCLUDED.modified_at, deleted = false,
-                deleted_at = NULL, rejection_hash = NULL, updated_at = now()`;
+                deleted_at = NULL, rejection_hash = NULL, updated_at = now(),
+                last_seen_run_id = COALESCE(EXCLUDED.last_seen_run_id, ingest_source_snapshots.last_seen_run_id),
+                last_seen_full_at = COALESCE(EXCLUDED.last_seen_full_at, ingest_source_snapshots.last_seen_full_at)`;
       }
       if (newRejections.size > 0) {
         const rejectedIds = [...newRejections.keys()];

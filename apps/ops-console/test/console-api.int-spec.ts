@@ -3,6 +3,7 @@
 import { AckPolicy, headers as natsHeaders } from 'nats';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { DLQ_HEADERS } from '@skolkonto/messaging';
 import { runCli } from '../src/cli';
 import { aHeldPlan, ConsoleClient, ConsoleTestEnv, eventually, startConsole } from './support/console-test-env';
 
@@ -170,11 +171,16 @@ describe('ops-console API', () => {
   });
 
   describe('dead letters', () => {
+    // Stored the way libs/messaging dead-letters a message: original body, reason and origin in headers.
     const deadLetter = async (tenant: string, reason: string) => {
       const original = { id: randomUUID(), type: 'se.skolkonto.register.person.upserted.v1', tenant, data: { record: { id: randomUUID(), civicNo: { value: '201001011234' } } } };
       const h = natsHeaders();
-      h.set('Skolkonto-Dead-Letter-Reason', reason);
-      h.set('Skolkonto-Original-Subject', env.nats.subject('register', tenant, 'person', 'upserted'));
+      const [code, ...text] = reason.split(': ');
+      h.set(DLQ_HEADERS.code, code!);
+      h.set(DLQ_HEADERS.reason, text.join(': ') || 'failed');
+      h.set(DLQ_HEADERS.attempts, '5');
+      h.set(DLQ_HEADERS.consumer, 'identity-normalizer-normalize-person');
+      h.set(DLQ_HEADERS.subject, `register.${tenant}.person.upserted`);
       const ack = await env.nats.client.publish(env.nats.subject('deadletter', 'register', tenant, 'person', 'upserted'), JSON.stringify(original), { headers: h });
       return { sequence: ack.seq, original };
     };
@@ -184,7 +190,7 @@ describe('ops-console API', () => {
       const client = await signedIn(operator);
       const { body } = await client.json<any[]>('GET', '/api/dead-letters');
       const listed = body.find((d) => d.sequence === sequence);
-      expect(listed).toMatchObject({ tenant: 'skara', originalSubject: 'register.skara.person.upserted', reason: 'SCHEMA_INVALID: record.names missing' });
+      expect(listed).toMatchObject({ tenant: 'skara', originalSubject: 'register.skara.person.upserted', reason: 'SCHEMA_INVALID: record.names missing', attempts: '5', consumer: 'identity-normalizer-normalize-person' });
       expect(JSON.stringify(listed.payload)).not.toContain('201001011234');
 
       const viewerClient = await signedIn(viewer);
@@ -200,9 +206,9 @@ describe('ops-console API', () => {
     });
 
     it('discards many with a recorded reason, and keeps other tenants\' dead letters out of reach', async () => {
-      const a = await deadLetter('lidkoping', 'exhausted');
-      const b = await deadLetter('lidkoping', 'exhausted');
-      const foreign = await deadLetter('essunga', 'exhausted');
+      const a = await deadLetter('lidkoping', 'UNAVAILABLE: exhausted');
+      const b = await deadLetter('lidkoping', 'UNAVAILABLE: exhausted');
+      const foreign = await deadLetter('essunga', 'UNAVAILABLE: exhausted');
       const client = await signedIn(operator);
       expect((await client.json<any[]>('GET', '/api/dead-letters')).body.map((d) => d.sequence)).not.toContain(foreign.sequence);
       expect((await client.request('POST', '/api/dead-letters/discard', { sequences: [a.sequence], reason: '' })).status).toBe(400);

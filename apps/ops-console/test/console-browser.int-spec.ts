@@ -1,6 +1,7 @@
 // The console in a real browser (Debian's chromium driven by playwright-core; no browser download):
 // sign in, watch a live event arrive, approve a held plan, replay a dead letter. Screenshots go to
 // test-artifacts/ops-console/ (gitignored) for a human to look at.
+import { DLQ_HEADERS } from '@skolkonto/messaging';
 import { repositoryRoot } from '@skolkonto/testing';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,7 +93,9 @@ describe('ops-console in a browser', () => {
   it('replays a dead letter to its original subject', async () => {
     const original = { id: randomUUID(), type: 'se.skolkonto.identity.person.changed.v1', tenant: 'skara', data: { identityId: randomUUID() } };
     const h = natsHeaders();
-    h.set('Skolkonto-Dead-Letter-Reason', 'UNAVAILABLE: AD did not answer (5 attempts)');
+    h.set(DLQ_HEADERS.code, 'UNAVAILABLE');
+    h.set(DLQ_HEADERS.reason, 'AD did not answer (5 attempts)');
+    h.set(DLQ_HEADERS.subject, 'identity.skara.person.changed');
     const ack = await env.nats.client.publish(env.nats.subject('deadletter', 'identity', 'skara', 'person', 'changed'), JSON.stringify(original), { headers: h });
     await page.click('[data-testid=tab-dead-letters]');
     const row = `[data-testid=dead-letter][data-sequence="${ack.seq}"]`;

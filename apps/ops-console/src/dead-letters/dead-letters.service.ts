@@ -1,6 +1,7 @@
 // Browse the DEADLETTER stream (reason and masked payload), replay messages to their original
 // subject, or discard them with a reason. Every action is recorded with who did it.
 import { Injectable } from '@nestjs/common';
+import { DLQ_HEADERS } from '@skolkonto/messaging';
 import { PrismaClient } from '@skolkonto/persistence';
 import { canSeeTenant, Principal } from '../auth/roles';
 import { maskSensitive } from '../shared/mask-sensitive';
@@ -30,11 +31,10 @@ export class DeadLetterError extends Error {
 /** Pure: what a stored dead letter means, with its payload masked. */
 export function describeDeadLetter(message: StoredDeadLetter, namespace: string): DeadLetterView {
   const subject = stripNamespace(message.subject, namespace);
-  const header = (pattern: RegExp) => Object.entries(message.headers).find(([key]) => pattern.test(key))?.[1] ?? null;
-  const originalSubject = stripNamespace(
-    header(/original-subject/i) ?? (subject.startsWith('deadletter.') ? subject.slice('deadletter.'.length) : subject),
-    namespace,
-  );
+  const header = (name: string) => message.headers[name] ?? null;
+  const originalSubject = header(DLQ_HEADERS.subject) ?? (subject.startsWith('deadletter.') ? subject.slice('deadletter.'.length) : subject);
+  const code = header(DLQ_HEADERS.code);
+  const reason = header(DLQ_HEADERS.reason);
   let payload: unknown;
   const text = Buffer.from(message.payload).toString('utf8');
   try {
@@ -46,9 +46,9 @@ export function describeDeadLetter(message: StoredDeadLetter, namespace: string)
     sequence: message.sequence,
     tenant: originalSubject.split('.')[1] ?? null,
     originalSubject,
-    reason: maskSensitive(header(/reason|error/i) ?? 'no reason recorded'),
-    attempts: header(/attempts|deliver/i),
-    consumer: header(/consumer/i),
+    reason: maskSensitive([code, reason].filter(Boolean).join(': ') || 'no reason recorded'),
+    attempts: header(DLQ_HEADERS.attempts),
+    consumer: header(DLQ_HEADERS.consumer),
     storedAt: message.storedAt.toISOString(),
     payload: maskSensitive(payload),
   };
@@ -73,12 +73,9 @@ export class DeadLettersService {
   async replay(principal: Principal, sequences: number[]): Promise<{ replayed: number[] }> {
     const replayed: number[] = [];
     for (const sequence of sequences) {
-      const { stored, view } = await this.load(principal, sequence);
-      const originalId = stored.headers['Nats-Msg-Id'] ?? 'unknown';
-      // A fresh message id (the original one would be absorbed by de-duplication); stable per dead
-      // letter, so a double click publishes once.
-      const headers: Record<string, string> = { 'Skolkonto-Replay-Of': String(sequence) };
-      await this.gateway.publish(view.originalSubject, stored.payload, `replay:${sequence}:${originalId}`, headers);
+      const { view } = await this.load(principal, sequence);
+      // A fresh Nats-Msg-Id, stable per dead letter, so a double click publishes once.
+      await this.gateway.replayDeadLetter(sequence);
       await this.prisma.consoleDeadLetterAction.create({
         data: { streamSequence: sequence, tenant: view.tenant, originalSubject: view.originalSubject, action: 'replayed', operator: principal.username },
       });

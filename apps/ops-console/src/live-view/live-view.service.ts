@@ -40,8 +40,9 @@ export function matchesFilter(event: ObservedEvent, principal: Principal, f: Liv
   if (f.type && !(event.type ?? event.subject).toLowerCase().includes(f.type.toLowerCase())) return false;
   if (f.person) {
     const needle = f.person.toLowerCase();
-    const data = (event.data && typeof event.data === 'object' ? event.data : {}) as Record<string, any>;
-    const keys = [event.entity, data.identityId, data.record?.id, data.id, data.sAMAccountName, data.attributes?.eduPersonPrincipalName, data.names?.displayName];
+    const data = (event.data && typeof event.data === 'object' ? event.data : {}) as Record<string, unknown>;
+    const inner = (key: string, field: string) => (data[key] && typeof data[key] === 'object' ? (data[key] as Record<string, unknown>)[field] : undefined);
+    const keys = [event.entity, data.identityId, inner('record', 'id'), data.id, data.sAMAccountName, inner('attributes', 'eduPersonPrincipalName'), inner('names', 'displayName')];
     if (!keys.some((k) => typeof k === 'string' && k.toLowerCase().includes(needle))) return false;
   }
   return true;

@@ -1,22 +1,20 @@
 // Operators approve or reject held plans. The decision is recorded here and published as
 // ops.<tenant>.plan.approved|rejected; the app that owns the plan applies it.
 import { Injectable } from '@nestjs/common';
-import { PrismaClient } from '@skolkonto/persistence';
+import { buildEvent, EVENTS, PlanApprovedV1, PlanRejectedV1 } from '@skolkonto/contracts';
+import { validateEventAgainstContract } from '@skolkonto/messaging';
+import { enqueueEvent, PrismaClient } from '@skolkonto/persistence';
 import { canSeeTenant, Principal, tenantScope } from '../auth/roles';
-import { addToOutbox, ConsoleOutboxRelay } from '../outbox/console-outbox';
 
 export class PlanError extends Error {
-  constructor(readonly code: 'NOT_FOUND' | 'ALREADY_DECIDED' | 'REASON_REQUIRED', message: string) {
+  constructor(readonly code: 'NOT_FOUND' | 'ALREADY_DECIDED' | 'REASON_REQUIRED' | 'INVALID', message: string) {
     super(message);
   }
 }
 
 @Injectable()
 export class ReviewPlansService {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly outbox: ConsoleOutboxRelay,
-  ) {}
+  constructor(private readonly prisma: PrismaClient) {}
 
   list(principal: Principal, status?: string) {
     const scope = tenantScope(principal);
@@ -38,25 +36,16 @@ export class ReviewPlansService {
         data: { status: decision, decidedBy: principal.username, decidedAt, decisionNote: note?.trim() || null },
       });
       if (updated.count === 0) throw new PlanError('ALREADY_DECIDED', `plan is already ${plan.status}`);
-      const data: Record<string, unknown> = {
-        planId,
-        tenant: plan.tenant,
-        sourceApp: plan.owner,
-        decidedBy: principal.username,
-        decidedAt: decidedAt.toISOString(),
-      };
-      if (decision === 'rejected') data.reason = note!.trim();
-      else if (note?.trim()) data.comment = note.trim();
-      await addToOutbox(tx, {
-        subject: `ops.${plan.tenant}.plan.${decision}`,
-        type: `se.skolkonto.ops.plan.${decision}.v1`,
-        tenant: plan.tenant,
-        entity: planId,
-        data,
-      });
+      const base = { planId, tenant: plan.tenant, sourceApp: plan.owner, decidedBy: principal.username, decidedAt: decidedAt.toISOString() };
+      const definition = decision === 'approved' ? EVENTS.opsPlanApproved : EVENTS.opsPlanRejected;
+      const data = decision === 'approved' ? ({ ...base, ...(note?.trim() ? { comment: note.trim() } : {}) } as PlanApprovedV1) : ({ ...base, reason: note!.trim() } as PlanRejectedV1);
+      const event = buildEvent(definition as typeof EVENTS.opsPlanApproved, { tenant: plan.tenant, source: 'ops-console', data: data as PlanApprovedV1 });
+      // Checked here, not only by the relay: an invalid row would stop the outbox behind it.
+      const reasons = validateEventAgainstContract(event);
+      if (reasons.length > 0) throw new PlanError('INVALID', `the plan cannot be decided through the contract: ${reasons.join('; ')}`);
+      await enqueueEvent(tx, 'console_outbox', { event, subject: definition.subject(plan.tenant) });
       return tx.consolePlan.findUniqueOrThrow({ where: { planId } });
     });
-    this.outbox.kick();
     return result;
   }
 }

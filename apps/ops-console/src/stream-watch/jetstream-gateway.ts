@@ -1,17 +1,9 @@
-// The console's only door to NATS: ordered (ephemeral, server-side stateless) consumers that read
-// every stream without taking work from the services' durable consumers, plus the few management
-// calls the console needs (consumer lag, dead letters, publishing its own outbox).
+// The console's only door to NATS (through libs/messaging's connection): ordered consumers, which
+// are ephemeral and server-side stateless, read every stream without taking work from the
+// services' durable consumers; plus the few management calls the console needs (consumer lag,
+// dead letters and their replay).
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import {
-  connect,
-  ConsumerMessages,
-  DeliverPolicy,
-  headers as natsHeaders,
-  JetStreamClient,
-  JetStreamManager,
-  MsgHdrs,
-  NatsConnection,
-} from 'nats';
+import { connectMessaging, MessagingConnection, namespacedStream, replayDeadLetter } from '@skolkonto/messaging';
 import { ConsoleConfig } from '../config';
 import { CONSOLE_CONFIG } from '../shared/prisma.provider';
 import { RawMessage, WatchedStream } from './observed-event';
@@ -32,24 +24,25 @@ export interface StoredDeadLetter {
   storedAt: Date;
 }
 
+/** Where a watcher starts: after a checkpointed sequence, or after whatever the stream holds now. */
 export type StartFrom = { kind: 'new' } | { kind: 'after'; sequence: number };
+
+interface HeaderSource {
+  keys(): string[];
+  get(key: string): string;
+}
 
 @Injectable()
 export class JetStreamGateway implements OnApplicationShutdown {
   private readonly logger = new Logger(JetStreamGateway.name);
-  private clientsPromise?: Promise<{ nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager }>;
-  private readonly readers: ConsumerMessages[] = [];
+  private connectionPromise?: Promise<MessagingConnection>;
+  private readonly readers: Array<{ stop(): void }> = [];
   private closed = false;
 
   constructor(@Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig) {}
 
-  /** Stream name as deployed: `<NAMESPACE>_<STREAM>` when a namespace is set (tests, side-by-side deployments). */
   streamName(stream: WatchedStream): string {
-    return this.config.NATS_NAMESPACE ? `${this.config.NATS_NAMESPACE.toUpperCase()}_${stream}` : stream;
-  }
-
-  subjectFor(subject: string): string {
-    return this.config.NATS_NAMESPACE ? `${this.config.NATS_NAMESPACE}.${subject}` : subject;
+    return namespacedStream(stream, this.config.NATS_NAMESPACE || undefined);
   }
 
   /**
@@ -65,14 +58,10 @@ export class JetStreamGateway implements OnApplicationShutdown {
     const name = this.streamName(stream);
     while (!this.closed) {
       try {
-        const { js } = await this.clients();
+        const { js, jsm } = await this.connection();
         const from = await start();
-        const consumer = await js.consumers.get(
-          name,
-          from.kind === 'new'
-            ? { deliver_policy: DeliverPolicy.New }
-            : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from.sequence + 1 },
-        );
+        const after = from.kind === 'after' ? from.sequence : (await jsm.streams.info(name)).state.last_seq;
+        const consumer = await js.consumers.get(name, { opt_start_seq: after + 1 });
         const messages = await consumer.consume({ max_messages: 256 });
         this.readers.push(messages);
         onReading();
@@ -95,7 +84,7 @@ export class JetStreamGateway implements OnApplicationShutdown {
   }
 
   async consumerLag(): Promise<ConsumerLag[]> {
-    const { jsm } = await this.clients();
+    const { jsm } = await this.connection();
     const result: ConsumerLag[] = [];
     for (const stream of ['REGISTER', 'IDENTITY', 'DIRECTORY', 'FEDERATION', 'OPS'] as const) {
       try {
@@ -112,7 +101,7 @@ export class JetStreamGateway implements OnApplicationShutdown {
 
   /** Message count per subject in the dead-letter stream. */
   async deadLetterSubjects(): Promise<Record<string, number>> {
-    const { jsm } = await this.clients();
+    const { jsm } = await this.connection();
     try {
       const info = await jsm.streams.info(this.streamName('DEADLETTER'), { subjects_filter: '>' });
       return info.state.subjects ?? {};
@@ -123,16 +112,15 @@ export class JetStreamGateway implements OnApplicationShutdown {
 
   /** Newest first, at most `limit`. */
   async listDeadLetters(limit: number): Promise<StoredDeadLetter[]> {
-    const { jsm } = await this.clients();
-    const name = this.streamName('DEADLETTER');
-    let info;
+    const { jsm } = await this.connection();
+    let state;
     try {
-      info = await jsm.streams.info(name);
+      state = (await jsm.streams.info(this.streamName('DEADLETTER'))).state;
     } catch {
       return [];
     }
     const result: StoredDeadLetter[] = [];
-    for (let seq = info.state.last_seq; seq >= info.state.first_seq && seq > 0 && result.length < limit; seq--) {
+    for (let seq = state.last_seq; seq >= state.first_seq && seq > 0 && result.length < limit; seq--) {
       const message = await this.getDeadLetter(seq);
       if (message) result.push(message);
     }
@@ -140,7 +128,7 @@ export class JetStreamGateway implements OnApplicationShutdown {
   }
 
   async getDeadLetter(sequence: number): Promise<StoredDeadLetter | undefined> {
-    const { jsm } = await this.clients();
+    const { jsm } = await this.connection();
     try {
       const m = await jsm.streams.getMessage(this.streamName('DEADLETTER'), { seq: sequence });
       return { sequence: m.seq, subject: m.subject, payload: m.data, headers: toRecord(m.header), storedAt: m.time };
@@ -149,8 +137,13 @@ export class JetStreamGateway implements OnApplicationShutdown {
     }
   }
 
+  /** Publishes the stored original to its original subject (libs/messaging's replay: fresh Nats-Msg-Id per dead letter). */
+  async replayDeadLetter(sequence: number): Promise<{ subject: string; seq: number }> {
+    return replayDeadLetter(await this.connection(), sequence, 'ops-console-replay');
+  }
+
   async deleteDeadLetter(sequence: number): Promise<void> {
-    const { jsm } = await this.clients();
+    const { jsm } = await this.connection();
     try {
       await jsm.streams.deleteMessage(this.streamName('DEADLETTER'), sequence, false);
     } catch (error) {
@@ -158,18 +151,9 @@ export class JetStreamGateway implements OnApplicationShutdown {
     }
   }
 
-  /** Publishes with JetStream de-duplication on `msgId`; `subject` is a contract subject (no namespace). */
-  async publish(subject: string, payload: Uint8Array, msgId: string, headers: Record<string, string> = {}): Promise<number> {
-    const { js } = await this.clients();
-    const hdrs = natsHeaders();
-    for (const [key, value] of Object.entries(headers)) hdrs.set(key, value);
-    const ack = await js.publish(this.subjectFor(subject), payload, { msgID: msgId, headers: hdrs });
-    return ack.seq;
-  }
-
   async ping(): Promise<boolean> {
     try {
-      const { nc } = await this.clients();
+      const { nc } = await this.connection();
       await nc.flush();
       return true;
     } catch {
@@ -177,25 +161,28 @@ export class JetStreamGateway implements OnApplicationShutdown {
     }
   }
 
+  connection(): Promise<MessagingConnection> {
+    this.connectionPromise ??= connectMessaging({
+      servers: this.config.NATS_URL.split(','),
+      app: 'ops-console',
+      namespace: this.config.NATS_NAMESPACE || undefined,
+      // The console observes; the services provision their streams.
+      provisionStreams: false,
+    }).catch((error: unknown) => {
+      this.connectionPromise = undefined;
+      throw error;
+    });
+    return this.connectionPromise;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     for (const reader of this.readers) reader.stop();
-    if (this.clientsPromise) await (await this.clientsPromise.catch(() => undefined))?.nc.close();
-  }
-
-  private clients(): Promise<{ nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager }> {
-    this.clientsPromise ??= (async () => {
-      const nc = await connect({ servers: this.config.NATS_URL, name: 'ops-console', maxReconnectAttempts: -1 });
-      return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
-    })().catch((error: unknown) => {
-      this.clientsPromise = undefined;
-      throw error;
-    });
-    return this.clientsPromise;
+    if (this.connectionPromise) await (await this.connectionPromise.catch(() => undefined))?.close();
   }
 }
 
-function toRecord(headers: MsgHdrs | undefined): Record<string, string> {
+function toRecord(headers: HeaderSource | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers) return out;
   for (const key of headers.keys()) out[key] = headers.get(key);

@@ -71,6 +71,9 @@ export class StreamWatcherService implements OnApplicationBootstrap, OnApplicati
   }
 
   private async handle(event: ObservedEvent): Promise<void> {
+    // Live viewers first: the projections' database writes must not delay what operators see.
+    this.throughput.record(event.tenant, event.domain, Date.parse(event.time) || Date.now());
+    this.events.next(event);
     for (const projection of this.projections) {
       try {
         await projection.project(event);
@@ -79,9 +82,7 @@ export class StreamWatcherService implements OnApplicationBootstrap, OnApplicati
         this.logger.error(`projection ${projection.constructor.name} failed for ${event.stream}#${event.streamSequence}: ${(error as Error).message}`);
       }
     }
-    this.throughput.record(event.tenant, event.domain, Date.parse(event.time) || Date.now());
     this.pendingCheckpoints.set(event.stream, event.streamSequence);
-    this.events.next(event);
   }
 
   private async flushCheckpoints(): Promise<void> {

@@ -77,7 +77,7 @@ export async function createHarness(options: { ldapUrl?: string; retry?: { attem
   const domainDn = env.ldap.baseDn;
   const executor = new OperationExecutor(prisma, directory, layoutService, { domainDn, mustChangePassword: false, retry: options.retry });
   const runner = new PlanRunner(prisma, executor, { dryRun: false, percentRuleMinAccounts: 20 });
-  const provision = new ProvisionAccountService(prisma, directory, runner);
+  const provision = new ProvisionAccountService(prisma, directory, runner, options.retry);
   const approvals = new ApprovePlanService(prisma, executor, layout);
   const reconcile = new ReconcileDirectoryService(prisma, directory, executor);
   return {

@@ -22,6 +22,7 @@ import { TenantLayout } from '../directory-layout/tenant-layout';
 import { ACCOUNT_ATTRIBUTES } from '../shared/operation-executor';
 import { PlannedOperation } from '../shared/planned-operation';
 import { PlanOutcome, PlanRunner } from '../shared/plan-runner';
+import { DEFAULT_RETRY, RetryPolicy, withRetry } from '../shared/with-retry';
 import { accountCn, toDesiredAccount, type DesiredAccount } from './desired-account';
 
 export interface IdentityInput {
@@ -35,6 +36,7 @@ export class ProvisionAccountService {
     private readonly prisma: PrismaClient,
     private readonly directory: LdapDirectory,
     private readonly runner: PlanRunner,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
 
   async provisionBatch(layout: TenantLayout, inputs: IdentityInput[]): Promise<PlanOutcome> {
@@ -55,7 +57,7 @@ export class ProvisionAccountService {
     }
     const operations: PlannedOperation[] = [];
     for (const { identity, reason } of latest.values()) {
-      operations.push(...(await this.planIdentity(layout, identity, reason)));
+      operations.push(...(await withRetry(() => this.planIdentity(layout, identity, reason), this.retry)));
     }
     return operations;
   }

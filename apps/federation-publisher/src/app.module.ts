@@ -38,8 +38,10 @@ export class AppModule {
       providers: [
         {
           provide: PrismaClient,
-          useFactory: (health: HealthRegistry) => {
+          useFactory: async (health: HealthRegistry) => {
             const prisma = createPrismaClient(config.DATABASE_URL);
+            // The first query loads Prisma's query compiler; do it at boot, not inside a health probe.
+            await prisma.$queryRaw`SELECT 1`;
             health.register('postgresql', async () => {
               await prisma.$queryRaw`SELECT 1`;
             });

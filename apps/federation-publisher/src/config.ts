@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsString, Max, Min, ValidateIf } from 'class-validator';
 import { ServiceConfig } from '@skolkonto/platform';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -17,13 +17,17 @@ export class FederationPublisherConfig extends ServiceConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   ATTRIBUTE_API_PORT: number = 3444;
 
-  /** PEM certificate (chain) of the attribute API. */
+  /**
+   * PEM certificate (chain) and private key of the attribute API. Required in production; elsewhere
+   * the API stays off (with a warning) until both are set — it is never served without TLS.
+   */
+  @ValidateIf((config: FederationPublisherConfig) => config.NODE_ENV === 'production' || config.ATTRIBUTE_API_TLS_KEY_FILE !== undefined)
   @IsString() @IsNotEmpty()
-  ATTRIBUTE_API_TLS_CERT_FILE!: string;
+  ATTRIBUTE_API_TLS_CERT_FILE?: string;
 
-  /** PEM private key of the attribute API. */
+  @ValidateIf((config: FederationPublisherConfig) => config.NODE_ENV === 'production' || config.ATTRIBUTE_API_TLS_CERT_FILE !== undefined)
   @IsString() @IsNotEmpty()
-  ATTRIBUTE_API_TLS_KEY_FILE!: string;
+  ATTRIBUTE_API_TLS_KEY_FILE?: string;
 
   @IsString() @IsNotEmpty()
   RELEASE_POLICIES_FILE: string = 'config/release-policies.yaml';

@@ -3,61 +3,84 @@
 // claims provider). Two listeners: PORT for /health and /metrics, ATTRIBUTE_API_PORT (TLS) for IdPs.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { JetStreamExceptionFilter, JetStreamServer, messagingOptionsFromEnv } from '@skolkonto/messaging';
-import { ConfigError, createLogger, loadConfig, loadTenants, PinoNestLogger } from '@skolkonto/platform';
+import { connectJetStream, messagingOptionsFromEnv } from '@skolkonto/messaging';
+import {
+  assertReachable,
+  ConfigError,
+  createLogger,
+  EndpointUnreachableError,
+  EXIT_CONFIG,
+  EXIT_UNREACHABLE,
+  ensureDefaultMetrics,
+  loadConfig,
+  loadTenants,
+  PinoNestLogger,
+} from '@skolkonto/platform';
 import { Pool } from 'pg';
 import { AppModule } from './app.module';
 import { FederationPublisherConfig } from './config';
 import { AttributeApiModule } from './query-attributes/attribute-api.module';
 import { loadReleaseSettings } from './release-settings/release-settings';
 
-const EXIT_CONFIG = 2;
+const NAME = 'federation-publisher';
 
 async function main(): Promise<void> {
-  const logger = createLogger('federation-publisher', process.env.LOG_LEVEL);
+  const logger = createLogger(NAME, process.env.LOG_LEVEL);
+  const fail = async (code: number, message: string, details: object): Promise<never> => {
+    logger.fatal(details, message);
+    process.stderr.write(`${NAME}: ${message}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.exit(code);
+  };
+
   let boot;
   try {
     const config = loadConfig(FederationPublisherConfig);
     const tenants = loadTenants(config.TENANTS_FILE);
     const settings = loadReleaseSettings(config.RELEASE_POLICIES_FILE, tenants);
-    const tls = { cert: readFileSync(config.ATTRIBUTE_API_TLS_CERT_FILE), key: readFileSync(config.ATTRIBUTE_API_TLS_KEY_FILE) };
+    const tls =
+      config.ATTRIBUTE_API_TLS_CERT_FILE && config.ATTRIBUTE_API_TLS_KEY_FILE
+        ? { cert: readFileSync(config.ATTRIBUTE_API_TLS_CERT_FILE), key: readFileSync(config.ATTRIBUTE_API_TLS_KEY_FILE) }
+        : undefined;
     boot = { config, tenants, settings, tls };
   } catch (error) {
+    if (error instanceof ConfigError) return fail(EXIT_CONFIG, error.message, { problems: error.problems, source: error.source });
     const message = error instanceof Error ? error.message : String(error);
-    logger.fatal({ problems: error instanceof ConfigError ? error.problems : undefined }, message);
-    process.stderr.write(`federation-publisher: ${message}\n`);
-    process.exit(EXIT_CONFIG);
+    return fail(EXIT_CONFIG, `cannot read configuration: ${message}`, {});
   }
   const { config, tenants, settings, tls } = boot;
+  try {
+    await Promise.all([assertReachable('DATABASE_URL', config.DATABASE_URL), assertReachable('NATS_URL', config.NATS_URL)]);
+  } catch (error) {
+    if (error instanceof EndpointUnreachableError) return fail(EXIT_UNREACHABLE, error.message, { key: error.key, endpoint: error.endpoint });
+    throw error;
+  }
+  ensureDefaultMetrics(NAME);
   const nestLogger = new PinoNestLogger(logger);
 
-  const app = await NestFactory.create(AppModule.forRoot(config, tenants, settings), { logger: nestLogger });
+  const app = await NestFactory.create(AppModule.forRoot(config, tenants, settings), { logger: nestLogger, abortOnError: false });
   app.enableShutdownHooks();
-  const consumers = app.connectMicroservice(
-    {
-      strategy: new JetStreamServer({
-        ...messagingOptionsFromEnv('federation-publisher'),
-        servers: config.NATS_URL.split(','),
-        namespace: config.NATS_NAMESPACE,
-      }),
-    },
-    { inheritAppConfig: true },
-  );
-  consumers.useGlobalFilters(new JetStreamExceptionFilter());
+  connectJetStream(app, { ...messagingOptionsFromEnv(NAME), servers: config.NATS_URL.split(','), namespace: config.NATS_NAMESPACE });
   await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
 
+  let api: INestApplication | undefined;
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.ATTRIBUTE_API_DB_POOL });
-  const api = await NestFactory.create(AttributeApiModule.register({ pool, settings }), { logger: nestLogger, httpsOptions: tls });
-  api.enableShutdownHooks();
-  await api.listen(config.ATTRIBUTE_API_PORT, config.HOST);
-  logger.info(
-    { port: config.PORT, attributeApiPort: config.ATTRIBUTE_API_PORT, tenants: [...settings.tenants.keys()] },
-    'federation-publisher listening',
-  );
+  if (tls) {
+    api = await NestFactory.create(AttributeApiModule.register({ pool, settings }), { logger: nestLogger, httpsOptions: tls, abortOnError: false });
+    await api.listen(config.ATTRIBUTE_API_PORT, config.HOST);
+    logger.info({ port: config.ATTRIBUTE_API_PORT }, `attribute API listening on https://${config.HOST}:${config.ATTRIBUTE_API_PORT}`);
+  } else {
+    logger.warn('attribute API is off: set ATTRIBUTE_API_TLS_CERT_FILE and ATTRIBUTE_API_TLS_KEY_FILE to serve it (required in production)');
+  }
+  logger.info({ port, tenants: [...settings.tenants.keys()] }, `${NAME} listening on http://${config.HOST}:${port}`);
+
   const close = async () => {
-    await api.close();
+    await api?.close();
     await pool.end();
   };
   process.once('SIGTERM', () => void close());

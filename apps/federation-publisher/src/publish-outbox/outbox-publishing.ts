@@ -9,6 +9,9 @@ export class OutboxPublishing implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(OutboxPublishing.name);
   private readonly store: SqlOutboxStore;
   private readonly relay: OutboxRelay;
+  // A hybrid app (HTTP + JetStream) runs lifecycle hooks once per context: start and stop once.
+  private started = false;
+  private stopped = false;
 
   private constructor(
     private readonly connection: MessagingConnection,
@@ -28,11 +31,15 @@ export class OutboxPublishing implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
+    if (this.started) return;
+    this.started = true;
     this.relay.start();
     this.logger.log('outbox relay started');
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     await this.relay.stop();
     await this.store.close();
     await this.connection.close();

@@ -9,7 +9,7 @@ const env = {
   FEDERATION_SECRET_SKARA: 's'.repeat(32),
   FEDERATION_SECRET_GOTENE: 'g'.repeat(32),
   FEDERATION_SECRET_ESSUNGA: 'e'.repeat(32),
-  IDP_TOKEN_SHIBBOLETH: 't'.repeat(40),
+  FEDERATION_IDP_TOKEN: 't'.repeat(40),
 };
 
 describe(parseReleaseSettings.name, () => {

@@ -50,7 +50,7 @@ export class TenantReleaseConfig {
 
 export class IdpClientConfig {
   @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/) id!: string;
-  /** Env var holding the client's bearer token (at least 32 characters). */
+  /** Env var holding the client's bearer token (at least 24 characters, i.e. ≥ 18 random bytes in base64url). */
   @Matches(ENV_NAME, envMessage) tokenEnv!: string;
   @IsArray() @ArrayMinSize(1) @IsString({ each: true }) tenants!: string[];
 }
@@ -137,7 +137,7 @@ export function parseReleaseSettings(
   });
   (file.idpClients ?? []).forEach((client, index) => {
     const token = env[client.tokenEnv];
-    if (!token || token.length < 32) problems.push(`idpClients.${index}.tokenEnv: ${client.tokenEnv} must be set to at least 32 characters`);
+    if (!token || token.length < 24) problems.push(`idpClients.${index}.tokenEnv: ${client.tokenEnv} must be set to at least 24 characters`);
     for (const tenant of client.tenants) {
       if (!known.has(tenant)) problems.push(`idpClients.${index}.tenants: ${tenant} is not in the tenants file`);
     }

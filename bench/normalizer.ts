@@ -24,8 +24,9 @@ const CLASS_SIZE = 25;
 const GIVEN = ['ÅSA', 'erik', 'Anna-Karin', 'Per', 'Märta', 'Ölof', 'Linnéa', 'Sven'];
 const FAMILY = ['von Essen', 'ANDERSSON', 'öberg', 'Svensson-Åhman', 'de la Gardie', 'Lind'];
 
+/** A distinct valid civic number per seq (< 3,650,000): a thousand serials per birth day. */
 function civicNumber(seq: number): string {
-  const date = new Date(Date.UTC(2008, 0, 1) + (seq % 3650) * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const date = new Date(Date.UTC(1990, 0, 1) + Math.floor(seq / 1000) * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
   const first11 = date + String(seq % 1000).padStart(3, '0');
   const sum = first11.slice(2).split('').map(Number).map((d, i) => (i % 2 === 0 ? d * 2 : d)).map((d) => (d > 9 ? d - 9 : d)).reduce((a, b) => a + b, 0);
   return first11 + String((10 - (sum % 10)) % 10);
@@ -80,7 +81,7 @@ function* registerEvents(total: number): Generator<RegisterEvent & { isPerson: b
       // Now and then a teacher: a person with a duty at the unit.
       const teacher = randomUUID();
       seq++;
-      yield event(unit.tenant, 'person', { id: teacher, meta: { modified: '2026-08-01T00:00:00Z' }, givenName: 'LÄRARE', familyName: `NUMMER ${seq}`, civicNo: { value: civicNumber(seq + 500_000) } });
+      yield event(unit.tenant, 'person', { id: teacher, meta: { modified: '2026-08-01T00:00:00Z' }, givenName: 'LÄRARE', familyName: `NUMMER ${seq}`, civicNo: { value: civicNumber(seq + 1_000_000) } });
       if (emitted < total) yield event(unit.tenant, 'duty', { id: randomUUID(), dutyAt: { id: unit.id }, dutyRole: 'Lärare', startDate: '2020-08-01', person: { id: teacher } });
     }
   }

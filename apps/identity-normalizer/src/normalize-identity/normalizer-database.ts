@@ -11,13 +11,20 @@ export interface SqlTx {
   $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<number>;
 }
 
+/** One connection runs one statement at a time: concurrent callers are queued in call order. */
 class PgTx implements SqlTx {
+  private tail: Promise<unknown> = Promise.resolve();
   constructor(private readonly client: PoolClient) {}
   async $queryRawUnsafe<T = unknown>(sql: string, ...params: unknown[]): Promise<T> {
-    return (await this.client.query(sql, params)).rows as T;
+    return (await this.run(sql, params)).rows as T;
   }
   async $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<number> {
-    return (await this.client.query(sql, params)).rowCount ?? 0;
+    return (await this.run(sql, params)).rowCount ?? 0;
+  }
+  private run(sql: string, params: unknown[]) {
+    const next = this.tail.then(() => this.client.query(sql, params));
+    this.tail = next.catch(() => undefined);
+    return next;
   }
 }
 

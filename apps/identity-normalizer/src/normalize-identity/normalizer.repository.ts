@@ -1,4 +1,5 @@
 import type { LifecycleStatus } from '@skolkonto/domain';
+import { outboxChannel } from '@skolkonto/persistence';
 import type { SqlTx } from './normalizer-database';
 import type { IdentityBody, StoredDuty, StoredEnrolment, StoredMembership, StoredOrganisation, StoredPerson } from './build-identity';
 import type { DutyRow, GroupRow, OrganisationRow, PersonRow } from './register-record';
@@ -376,6 +377,8 @@ export class NormalizerRepository {
        SELECT "eventId", subject, payload, headers FROM ${recordset(`"eventId" uuid, subject text, payload jsonb, headers jsonb`, 'x')}`,
       json(rows),
     );
+    // Delivered at commit: wakes the outbox relay at once instead of at its next poll.
+    await tx.$executeRawUnsafe(`SELECT pg_notify($1, '')`, outboxChannel('normalizer_outbox'));
   }
 
   /** Opens a review item unless one is already open for the same kind and key; true when new. */

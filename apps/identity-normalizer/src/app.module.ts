@@ -1,0 +1,79 @@
+import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { systemClock, type Clock } from '@skolkonto/domain';
+import { HealthRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
+import type { IdentityNormalizerConfig } from './config';
+import { NormalizeIdentityHandler } from './normalize-identity/normalize-identity.handler';
+import { NormalizeIdentityService } from './normalize-identity/normalize-identity.service';
+import { NormalizerDatabase } from './normalize-identity/normalizer-database';
+import { RegisterEventBatcher } from './normalize-identity/register-event-batcher';
+import { toTenantPolicies } from './normalize-identity/tenant-policy';
+import { OutboxPublishing } from './publish-outbox/outbox-publishing';
+import { SweepLifecycleScheduler } from './sweep-lifecycle/sweep-lifecycle.scheduler';
+
+export const CLOCK = Symbol('CLOCK');
+
+class DatabaseLifecycle implements OnModuleDestroy {
+  constructor(@Inject(NormalizerDatabase) private readonly database: NormalizerDatabase) {}
+  async onModuleDestroy(): Promise<void> {
+    await this.database.close();
+  }
+}
+
+/** register.* consumers, the lifecycle sweep and the outbox relay, plus /health and /metrics. */
+@Module({})
+export class AppModule {
+  static forRoot(config: IdentityNormalizerConfig, tenants: TenantConfig[], options: { clock?: Clock; outbox?: boolean; sweep?: boolean } = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot(config, tenants)],
+      controllers: [NormalizeIdentityHandler],
+      providers: [
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        {
+          provide: NormalizerDatabase,
+          useFactory: (health: HealthRegistry) => {
+            const database = new NormalizerDatabase(config.DATABASE_URL, { poolSize: config.NORMALIZER_DB_POOL });
+            health.register('postgresql', () => database.ping());
+            return database;
+          },
+          inject: [HealthRegistry],
+        },
+        DatabaseLifecycle,
+        {
+          provide: NormalizeIdentityService,
+          useFactory: (database: NormalizerDatabase, clock: Clock) => new NormalizeIdentityService(database, clock, toTenantPolicies(tenants)),
+          inject: [NormalizerDatabase, CLOCK],
+        },
+        {
+          provide: RegisterEventBatcher,
+          useFactory: (service: NormalizeIdentityService) => new RegisterEventBatcher(service, config.NORMALIZER_BATCH_SIZE, config.NORMALIZER_BATCH_LINGER_MS),
+          inject: [NormalizeIdentityService],
+        },
+        ...(options.sweep === false
+          ? []
+          : [
+              {
+                provide: SweepLifecycleScheduler,
+                useFactory: (service: NormalizeIdentityService) => new SweepLifecycleScheduler(service, config.LIFECYCLE_SWEEP_INTERVAL_MS),
+                inject: [NormalizeIdentityService],
+              },
+            ]),
+        ...(options.outbox === false
+          ? []
+          : [
+              {
+                provide: OutboxPublishing,
+                useFactory: async (health: HealthRegistry) => {
+                  const publishing = await OutboxPublishing.connect(config);
+                  health.register('nats', async () => {
+                    if (!publishing.isConnected()) throw new Error('NATS connection closed');
+                  });
+                  return publishing;
+                },
+                inject: [HealthRegistry],
+              },
+            ]),
+      ],
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { Logger } from '@nestjs/common';
+import { PermanentError } from '@skolkonto/messaging';
+import type { NormalizeIdentityService } from './normalize-identity.service';
+import type { RegisterEvent } from './register-event';
+
+/**
+ * Collects register events handled concurrently into one transaction (up to `maxBatch`, waiting
+ * at most `lingerMs` for company). Batches run one at a time, so events keep their arrival order.
+ * Each caller's promise settles when its own event is committed or rejected, so the transport
+ * acks only committed work.
+ */
+export class RegisterEventBatcher {
+  private readonly logger = new Logger(RegisterEventBatcher.name);
+  private queue: Array<{ event: RegisterEvent; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private draining = false;
+
+  constructor(
+    private readonly service: NormalizeIdentityService,
+    private readonly maxBatch = 500,
+    private readonly lingerMs = 5,
+  ) {}
+
+  submit(event: RegisterEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        setTimeout(() => void this.drain(), this.queue.length >= this.maxBatch ? 0 : this.lingerMs);
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const result = await this.service.applyBatch(batch.map((b) => b.event));
+          const rejected = new Map(result.rejected.map((r) => [r.eventId, r.reason]));
+          for (const item of batch) {
+            const reason = rejected.get(item.event.eventId);
+            if (reason) item.reject(new PermanentError('INVALID_RECORD', reason));
+            else item.resolve();
+          }
+          this.logger.debug({ events: batch.length, applied: result.applied, skipped: result.skipped, rejected: result.rejected.length, published: result.published });
+        } catch (error) {
+          for (const item of batch) item.reject(error);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}

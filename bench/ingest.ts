@@ -5,6 +5,8 @@
 //  2. webhook → published: 10 persons renamed in the register, then one webhook; time until the 10
 //     person events are on JetStream (target < 500 ms); plus the same with the simulator's own webhooks.
 import 'reflect-metadata';
+// A benchmark drives the real app and the simulator: it is not an app, so it may import their sources.
+/* eslint-disable no-restricted-imports */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startIngest } from '../apps/register-ingest/test/support/ingest-harness';

@@ -16,18 +16,22 @@ export interface OutboxEvent {
   headers: Record<string, string>;
 }
 
-const UPSERTED: Record<EntityType, EventDefinition<any>> = {
-  Person: EVENTS.registerPersonUpserted,
-  Organisation: EVENTS.registerOrganisationUpserted,
-  Group: EVENTS.registerGroupUpserted,
-  Duty: EVENTS.registerDutyUpserted,
+/** The four entity types share one data shape per verb; their definitions differ only in name and subject. */
+type AnyDefinition = EventDefinition<object>;
+const widen = (definition: unknown) => definition as AnyDefinition;
+
+const UPSERTED: Record<EntityType, AnyDefinition> = {
+  Person: widen(EVENTS.registerPersonUpserted),
+  Organisation: widen(EVENTS.registerOrganisationUpserted),
+  Group: widen(EVENTS.registerGroupUpserted),
+  Duty: widen(EVENTS.registerDutyUpserted),
 };
 
-const DELETED: Record<EntityType, EventDefinition<any>> = {
-  Person: EVENTS.registerPersonDeleted,
-  Organisation: EVENTS.registerOrganisationDeleted,
-  Group: EVENTS.registerGroupDeleted,
-  Duty: EVENTS.registerDutyDeleted,
+const DELETED: Record<EntityType, AnyDefinition> = {
+  Person: widen(EVENTS.registerPersonDeleted),
+  Organisation: widen(EVENTS.registerOrganisationDeleted),
+  Group: widen(EVENTS.registerGroupDeleted),
+  Duty: widen(EVENTS.registerDutyDeleted),
 };
 
 function toOutbox<T extends object>(definition: EventDefinition<T>, tenant: string, data: T, now: Date): OutboxEvent {

@@ -6,7 +6,6 @@ import { loadConfig, parseTenants, type TenantConfig } from '@skolkonto/platform
 import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
 import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
 import { createTestMessaging, type TestMessaging } from '@skolkonto/messaging';
-import type { JsMsg } from 'nats';
 import { AppModule } from '../../src/app.module';
 import { IngestConfig } from '../../src/config';
 import { SyncSchedulerService } from '../../src/schedule-sync/sync-scheduler.service';
@@ -92,7 +91,7 @@ export async function startIngest(
     scheduler: app.get(SyncSchedulerService),
     adminToken,
     async events(stream) {
-      const messages: JsMsg[] = await messaging.readMessages(stream);
+      const messages = await messaging.readMessages(stream);
       return messages.map((message) => {
         const event = JSON.parse(new TextDecoder().decode(message.data)) as { type: string; subject: string; data: unknown };
         return { subject: message.subject.slice(messaging.namespace.length + 1), type: event.type, subjectId: event.subject, data: event.data };

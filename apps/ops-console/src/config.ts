@@ -19,10 +19,14 @@ export class ConsoleConfig extends ServiceConfig {
   @Max(24 * 30)
   SESSION_TTL_HOURS: number = 12;
 
-  /** Key of the HMAC under which civic numbers are kept for admin search (never the number itself). */
+  /**
+   * The console's own secret (deployments provide it as CONSOLE_SESSION_SECRET): keys the HMAC under
+   * which civic numbers are kept for admin search, so the table never holds the number itself.
+   * Sessions themselves are random tokens stored hashed and need no signing key.
+   */
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
-  PII_HASH_KEY!: string;
+  CONSOLE_SESSION_SECRET!: string;
 
   /** Where the built web UI lives; defaults to apps/ops-console/web/dist. */
   @IsOptional()

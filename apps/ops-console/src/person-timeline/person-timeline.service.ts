@@ -28,7 +28,7 @@ export class PersonTimelineService {
     const civic = /^[\d+-]{10,13}$/.test(q) ? normalizeCivicNumber(q) : undefined;
     if (civic) {
       if (!hasRole(principal.role, 'admin')) throw new TimelineError('FORBIDDEN', 'searching by civic number needs the admin role');
-      const registerPeople = await this.prisma.consoleRegisterPerson.findMany({ where: { civicNumberMac: civicNumberMac(civic, this.config.PII_HASH_KEY) } });
+      const registerPeople = await this.prisma.consoleRegisterPerson.findMany({ where: { civicNumberMac: civicNumberMac(civic, this.config.CONSOLE_SESSION_SECRET) } });
       const ids = registerPeople.map((r) => r.registerId);
       const people = await this.prisma.consolePerson.findMany({ where: { ...tenantFilter, registerIds: { hasSome: ids } }, take: 20 });
       return people.map(toSummary);

@@ -109,7 +109,7 @@ export class TimelineProjection implements Projection {
       const marking = str(record.securityMarking);
       const name = marking && marking !== 'Ingen' ? null : [str(record.givenName), str(record.familyName)].filter(Boolean).join(' ') || null;
       if (!str(record.id)) return; // a deletion: keep what we knew
-      const values = { tenant, displayName: name, civicNumberMac: normalized ? civicNumberMac(normalized, this.config.PII_HASH_KEY) : null };
+      const values = { tenant, displayName: name, civicNumberMac: normalized ? civicNumberMac(normalized, this.config.CONSOLE_SESSION_SECRET) : null };
       await this.prisma.consoleRegisterPerson.upsert({ where: { registerId: fact.personKey }, create: { registerId: fact.personKey, ...values }, update: values });
       return;
     }

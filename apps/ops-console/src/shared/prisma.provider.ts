@@ -3,9 +3,16 @@ import { ConsoleConfig } from '../config';
 
 export const CONSOLE_CONFIG = Symbol('CONSOLE_CONFIG');
 
-/** The console's database connection; closed when the app shuts down. */
+/**
+ * The console's database connection. One query before Nest starts warms the client's query
+ * compiler, so the first /health or login does not pay for it.
+ */
 export const prismaProvider = {
   provide: PrismaClient,
   inject: [CONSOLE_CONFIG],
-  useFactory: (config: ConsoleConfig) => createPrismaClient(config.DATABASE_URL, { poolSize: 5 }),
+  useFactory: async (config: ConsoleConfig) => {
+    const prisma = createPrismaClient(config.DATABASE_URL, { poolSize: 5 });
+    await prisma.$queryRaw`SELECT 1`;
+    return prisma;
+  },
 };

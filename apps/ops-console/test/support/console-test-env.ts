@@ -38,7 +38,7 @@ export async function startConsole(label: string): Promise<ConsoleTestEnv> {
     NATS_URL: testEnv().nats.url,
     NATS_NAMESPACE: nats.namespace,
     COOKIE_SECURE: 'false',
-    PII_HASH_KEY: 'test-key-0123456789abcdef',
+    CONSOLE_SESSION_SECRET: 'test-key-0123456789abcdef',
     NODE_ENV: 'test',
   });
   const app = await NestFactory.create(AppModule.forRoot(config, []), { logger: ['error'] });

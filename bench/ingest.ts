@@ -26,7 +26,7 @@ function percentile(values: number[], p: number): number {
 async function main(): Promise<void> {
   const t0 = performance.now();
   console.log(`seeding the simulator with ${PERSONS} persons …`);
-  const simulator = await startSimulator([{ id: TENANT, municipalityCode: '1494', persons: PERSONS, token: TOKEN }]);
+  const simulator = await startSimulator([{ id: TENANT, municipalityCode: '1494', persons: PERSONS, token: TOKEN }], { bootTimeoutMs: 900_000 });
   console.log(`simulator ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const ingest = await startIngest(
     [{ id: TENANT, municipalityCode: '1494', baseUrl: simulator.baseUrl(TENANT), webhookSecret: SECRET, registerToken: TOKEN }],

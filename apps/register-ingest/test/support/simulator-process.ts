@@ -37,7 +37,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startSimulator(tenants: SimulatedTenantSpec[], options: { seed?: number } = {}): Promise<SimulatorProcess> {
+export async function startSimulator(
+  tenants: SimulatedTenantSpec[],
+  options: { seed?: number; bootTimeoutMs?: number } = {},
+): Promise<SimulatorProcess> {
   const db: TestDatabase = await createTestDatabase({ prefix: 'ingest_sim' });
   const dir = mkdtempSync(join(tmpdir(), 'ingest-sim-'));
   const tenantsFile = join(dir, 'tenants.yaml');
@@ -82,7 +85,9 @@ export async function startSimulator(tenants: SimulatedTenantSpec[], options: { 
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
+  // Seeding 20,000 persons takes a while on a busy machine.
+  const bootTimeoutMs = options.bootTimeoutMs ?? 120_000;
+  const deadline = Date.now() + bootTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`register simulator exited with ${child.exitCode}:\n${output}`);
     try {
@@ -93,7 +98,7 @@ export async function startSimulator(tenants: SimulatedTenantSpec[], options: { 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`register simulator did not answer /health within 120 s:\n${output}`);
+      throw new Error(`register simulator did not answer /health within ${bootTimeoutMs / 1000} s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

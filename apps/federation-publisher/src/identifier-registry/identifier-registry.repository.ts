@@ -50,22 +50,29 @@ export class IdentifierRegistryRepository {
   }
 
   async assign(db: Db, identityId: string, tenant: string, scope: string): Promise<AssignedIdentifiers> {
-    const existing = await this.find(db, identityId);
-    if (existing) return existing;
     const at = scope.toLowerCase();
     for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
       const eppn = `${this.generators.eppnLocalPart()}@${at}`.toLowerCase();
       const uniqueId = `${this.generators.uniqueIdLocalPart()}@${at}`.toLowerCase();
       const subjectId = `${this.generators.uniqueIdLocalPart()}@${at}`.toLowerCase();
-      // ON CONFLICT DO NOTHING covers every unique index: a colliding value (or a concurrent first
-      // assignment for the same identity) inserts nothing instead of aborting the transaction.
-      const inserted = await db.$queryRaw<AssignedIdentifiers[]>`
-        INSERT INTO federation_identifier (identity_id, tenant, edu_person_principal_name, edu_person_unique_id, subject_id)
-        VALUES (${identityId}::uuid, ${tenant}, ${eppn}, ${uniqueId}, ${subjectId})
-        ON CONFLICT DO NOTHING
-        RETURNING identity_id::text AS "identityId", tenant, edu_person_principal_name AS "eduPersonPrincipalName",
-                  edu_person_unique_id AS "eduPersonUniqueId", subject_id AS "subjectId"`;
-      if (inserted[0]) return inserted[0];
+      // One round trip: the identity's existing row, or the freshly inserted one. ON CONFLICT DO
+      // NOTHING covers every unique index, so an existing identity (primary key) or a colliding value
+      // inserts nothing instead of aborting the transaction; only a collision returns no row.
+      const rows = await db.$queryRaw<AssignedIdentifiers[]>`
+        WITH existing AS (
+          SELECT identity_id, tenant, edu_person_principal_name, edu_person_unique_id, subject_id
+          FROM federation_identifier WHERE identity_id = ${identityId}::uuid
+        ), inserted AS (
+          INSERT INTO federation_identifier (identity_id, tenant, edu_person_principal_name, edu_person_unique_id, subject_id)
+          SELECT ${identityId}::uuid, ${tenant}, ${eppn}, ${uniqueId}, ${subjectId} WHERE NOT EXISTS (SELECT 1 FROM existing)
+          ON CONFLICT DO NOTHING
+          RETURNING identity_id, tenant, edu_person_principal_name, edu_person_unique_id, subject_id
+        )
+        SELECT identity_id::text AS "identityId", tenant, edu_person_principal_name AS "eduPersonPrincipalName",
+               edu_person_unique_id AS "eduPersonUniqueId", subject_id AS "subjectId"
+        FROM (SELECT * FROM existing UNION ALL SELECT * FROM inserted) AS found`;
+      if (rows[0]) return rows[0];
+      // Nothing came back: a value collided, or a concurrent first assignment won the primary key.
       const raced = await this.find(db, identityId);
       if (raced) return raced;
     }

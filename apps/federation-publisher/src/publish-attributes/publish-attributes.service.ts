@@ -143,11 +143,13 @@ export class PublishAttributesService {
     return outcome;
   }
 
-  /** Creates the person's row on first sight and locks it for this transaction. */
+  /** Creates the person's row on first sight and locks it for this transaction, in one statement. */
   private async lockPerson(tx: Prisma.TransactionClient, identityId: string, tenant: string): Promise<PersonRow> {
-    await tx.$executeRaw`INSERT INTO federation_person (identity_id, tenant) VALUES (${identityId}::uuid, ${tenant}) ON CONFLICT DO NOTHING`;
+    // ON CONFLICT DO UPDATE locks the existing row like SELECT … FOR UPDATE and returns it.
     const rows = await tx.$queryRaw<PersonRow[]>`
-      SELECT identity_version, attributes, revoked_at FROM federation_person WHERE identity_id = ${identityId}::uuid FOR UPDATE`;
+      INSERT INTO federation_person (identity_id, tenant) VALUES (${identityId}::uuid, ${tenant})
+      ON CONFLICT (identity_id) DO UPDATE SET tenant = federation_person.tenant
+      RETURNING identity_version, attributes, revoked_at`;
     return rows[0]!;
   }
 }

@@ -77,6 +77,21 @@ describe(NormalizeIdentityService.name, () => {
     expect(JSON.stringify(event!.payload)).not.toContain((person.civicNo as { value: string }).value);
   });
 
+  it('sends the civic number only on the restricted stream, versioned with the identity', async () => {
+    const tenant = newTenant();
+    const { person } = await pupil(tenant);
+    const number = (person.civicNo as { value: string }).value;
+    const sensitive = async () => (await outbox(tenant)).filter((e) => e.subject === `sensitive.${tenant}.civicno.changed`);
+    expect((await sensitive()).map((e) => e.payload.data)).toEqual([expect.objectContaining({ civicNo: number, kind: 'personnummer', version: 1 })]);
+    expect(validateCloudEvent((await sensitive())[0]!.payload)).toEqual([]);
+
+    const corrected = civicNumber('2012-03-64', 77); // samordningsnummer replaces the old number
+    await service.applyBatch([upserted(tenant, 'person', { ...person, civicNo: { value: corrected }, meta: { modified: '2026-08-05T00:00:00Z' } })]);
+    expect((await sensitive()).at(-1)!.payload.data).toMatchObject({ civicNo: corrected, kind: 'samordningsnummer', version: 2 });
+    expect(await identityEvents(tenant)).toHaveLength(1);
+    expect(await prisma.normalizerIdentity.findFirstOrThrow({ where: { tenant } })).toMatchObject({ version: 2, birthDate: '2012-03-04' });
+  });
+
   it('changes nothing when the same register events are applied again', async () => {
     const tenant = newTenant();
     const unit = aSchoolUnit();

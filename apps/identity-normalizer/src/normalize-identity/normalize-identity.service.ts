@@ -79,6 +79,10 @@ export class NormalizeIdentityService {
         }),
       );
       evaluated += result.keys;
+      if (result.keys < limit) {
+        // Redeliveries come within minutes; a month of processed ids is ample.
+        await this.database.transaction((tx) => tx.$executeRawUnsafe(`DELETE FROM normalizer_processed_event WHERE processed_at < now() - interval '30 days'`));
+      }
       published += result.count;
       if (result.keys < limit) return { evaluated, published };
     }
@@ -324,7 +328,9 @@ export class NormalizeIdentityService {
       const status = built.lifecycle.status;
       const before = row?.published ?? null;
       const bodyChanged = !before || stableJson(before) !== stableJson(built.body);
-      const version = (row?.version ?? 0) + (bodyChanged ? 1 : 0);
+      // The civic number travels only on the restricted SENSITIVE stream, versioned like the identity.
+      const civicChanged = (row?.civicNumber ?? null) !== built.civicNumber;
+      const version = (row?.version ?? 0) + (bodyChanged || civicChanged ? 1 : 0);
       const stateChanged = !row || row.state !== status.state;
       const write: IdentityWrite = {
         id: w.id,
@@ -349,8 +355,17 @@ export class NormalizeIdentityService {
         statusChangedAt: stateChanged ? now : new Date(row!.statusChangedAt).toISOString(),
       };
       if (!row) newLinks.push({ t: w.key.t, r: w.key.r, personId: w.key.id, identityId: w.id });
-      if (!bodyChanged && row && sameStoredState(row, write)) continue;
+      if (!bodyChanged && !civicChanged && row && sameStoredState(row, write)) continue;
       identityWrites.push(write);
+      if (civicChanged) {
+        const kind = built.civicNumber ? (Number(built.civicNumber.slice(6, 8)) > 60 ? 'samordningsnummer' : 'personnummer') : 'none';
+        const event = buildEvent(EVENTS.sensitiveCivicNumberChanged, {
+          tenant: w.key.t,
+          source: SOURCE,
+          data: { identityId: w.id, tenant: w.key.t, version, ...(built.civicNumber ? { civicNo: built.civicNumber } : {}), kind, changedAt: now },
+        });
+        outbox.push(toOutboxRow(event, EVENTS.sensitiveCivicNumberChanged.subject(w.key.t)));
+      }
       if (!bodyChanged) continue;
 
       const kind = row ? lifecycleEventKind(row.state as never, status.state) : status.state === 'deactivated' ? 'deactivated' : 'changed';

@@ -4,12 +4,13 @@
 // use sampled along the way (it should stay flat: nothing is kept per event).
 //   EVENTS=100000 BATCH=500 npm run bench:normalizer
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@skolkonto/domain';
 import { createPrismaClient } from '@skolkonto/persistence';
-import { createTestDatabase } from '@skolkonto/testing';
+import { adminDatabaseUrl, createTestDatabase } from '@skolkonto/testing';
+import { Client } from 'pg';
 import { NormalizeIdentityService } from '../apps/identity-normalizer/src/normalize-identity/normalize-identity.service';
 import { NormalizerDatabase } from '../apps/identity-normalizer/src/normalize-identity/normalizer-database';
 import type { RegisterEvent } from '../apps/identity-normalizer/src/normalize-identity/register-event';
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
     await Promise.all(inFlight);
     const elapsed = seconds();
     const cpu = process.cpuUsage(cpuStart);
+    const postgresCpuSeconds = await backendCpuSeconds(db.name);
     const outbox = await prisma.normalizerOutbox.count({ where: { subject: { startsWith: 'identity.' } } });
     const identities = await prisma.normalizerIdentity.count();
     const warm = samples.slice(1);
@@ -144,6 +146,9 @@ async function main(): Promise<void> {
       batchSize: BATCH,
       concurrency: CONCURRENCY,
       nodeCpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2),
+      postgresCpuSeconds,
+      /** What an otherwise idle machine could do with these CPU costs: node and PostgreSQL in parallel, capped by the core count. */
+      cpuBoundPersonsPerSecond: Math.round(persons / Math.max((cpu.user + cpu.system) / 1e6, postgresCpuSeconds ?? 0, ((cpu.user + cpu.system) / 1e6 + (postgresCpuSeconds ?? 0)) / os.cpus().length)),
       cpus: os.cpus().length,
       loadAverage: { start: +loadStart!.toFixed(2), end: +os.loadavg()[0]!.toFixed(2) },
       heapMb: { first: warm[0]?.heapMb, last: warm.at(-1)?.heapMb, max: Math.max(...warm.map((s) => s.heapMb)) },
@@ -157,6 +162,26 @@ async function main(): Promise<void> {
     await prisma.$disconnect();
     await database.close();
     await db.drop();
+  }
+}
+
+/** CPU time of the PostgreSQL backends serving the bench database (Linux /proc; undefined elsewhere). */
+async function backendCpuSeconds(database: string): Promise<number | undefined> {
+  const client = new Client({ connectionString: adminDatabaseUrl() });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [database]);
+    let ticks = 0;
+    for (const { pid } of rows) {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return +(ticks / 100).toFixed(2);
+  } catch {
+    return undefined;
+  } finally {
+    await client.end();
   }
 }
 

@@ -52,6 +52,13 @@ export interface ExecutorOptions {
   mustChangePassword: boolean;
   retry?: RetryPolicy;
   maxNameAttempts?: number;
+  /** Identities applied at the same time (their own operations stay in order). Default 4. */
+  concurrency?: number;
+  /**
+   * random: enabled with a random strong password in the same add (default). none: created without
+   * a password, which AD keeps disabled until the first password is set (e.g. by a claim flow).
+   */
+  initialPassword?: 'random' | 'none';
 }
 
 export interface ExecutionResult {
@@ -89,24 +96,35 @@ export class OperationExecutor {
    */
   async execute(layout: TenantLayout, operations: PlannedOperation[]): Promise<ExecutionResult> {
     const result: ExecutionResult = { applied: 0, failed: 0, skipped: 0 };
-    const failedIdentities = new Set<string>();
     await withRetry(() => this.layoutService.ensureLayout(layout), this.retry);
+    // One lane per identity: its operations run in order, different identities side by side.
+    const lanes = new Map<string, PlannedOperation[]>();
     for (const op of operations) {
-      if (failedIdentities.has(op.identityId)) {
-        result.skipped += 1;
-        continue;
-      }
-      try {
-        await withRetry(() => this.apply(layout, op), this.retry);
-        result.applied += 1;
-      } catch (error) {
-        const permanent = toPermanent(error);
-        if (!permanent) throw error;
-        failedIdentities.add(op.identityId);
-        result.failed += 1;
-        await this.recordFailure(layout, op, permanent);
-      }
+      const lane = lanes.get(op.identityId) ?? [];
+      lane.push(op);
+      lanes.set(op.identityId, lane);
     }
+    const queue = [...lanes.values()];
+    const worker = async () => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) {
+        for (let i = 0; i < lane.length; i++) {
+          const op = lane[i]!;
+          try {
+            await withRetry(() => this.apply(layout, op), this.retry);
+            result.applied += 1;
+          } catch (error) {
+            const permanent = toPermanent(error);
+            if (!permanent) throw error;
+            result.failed += 1;
+            result.skipped += lane.length - i - 1;
+            await this.recordFailure(layout, op, permanent);
+            break;
+          }
+        }
+      }
+    };
+    const workers = Array.from({ length: Math.max(1, Math.min(this.options.concurrency ?? 4, queue.length)) }, worker);
+    await Promise.all(workers);
     return result;
   }
 
@@ -162,9 +180,10 @@ export class OperationExecutor {
       if (tried.has(sam)) continue;
       tried.add(sam);
       if (!(await this.isFreeFor(desired.identityId, sam))) continue;
-      await this.reserve(layout, desired.identityId, sam); // committed before the add: never handed out twice
+      // Committed before the add, and only one identity can win a name: never handed out twice.
+      if (!(await this.reserve(layout, desired.identityId, sam))) continue;
       const dn = layout.guard(childDn('CN', accountCn(desired.displayName, sam), desired.ouDn));
-      const password = generateStrongPassword();
+      const withPassword = (this.options.initialPassword ?? 'random') === 'random';
       try {
         await this.directory.add(dn, {
           objectClass: ['top', 'person', 'organizationalPerson', 'user'],
@@ -174,9 +193,9 @@ export class OperationExecutor {
           sn: desired.sn,
           displayName: desired.displayName,
           employeeNumber: desired.employeeId,
-          unicodePwd: toUnicodePwd(password),
-          userAccountControl: UAC_ENABLED,
-          ...(this.options.mustChangePassword ? { pwdLastSet: '0' } : {}),
+          // The password exists only inside this request: never stored, never logged.
+          ...(withPassword ? { unicodePwd: toUnicodePwd(generateStrongPassword()), userAccountControl: UAC_ENABLED } : {}),
+          ...(withPassword && this.options.mustChangePassword ? { pwdLastSet: '0' } : {}),
         });
       } catch (error) {
         if (error instanceof DirectoryError && error.code === 'ALREADY_EXISTS') {
@@ -220,12 +239,14 @@ export class OperationExecutor {
     return inAd.length === 0;
   }
 
-  private async reserve(layout: TenantLayout, identityId: string, sam: string): Promise<void> {
-    await this.prisma.nameReservation.upsert({
-      where: { nameLower: sam.toLowerCase() },
-      create: { nameLower: sam.toLowerCase(), name: sam, tenant: layout.id, identityId },
-      update: {},
+  /** Reserves the name for the identity; false when another identity holds it (any letter case). */
+  private async reserve(layout: TenantLayout, identityId: string, sam: string): Promise<boolean> {
+    await this.prisma.nameReservation.createMany({
+      data: [{ nameLower: sam.toLowerCase(), name: sam, tenant: layout.id, identityId }],
+      skipDuplicates: true,
     });
+    const holder = await this.prisma.nameReservation.findUnique({ where: { nameLower: sam.toLowerCase() } });
+    return holder?.identityId === identityId;
   }
 
   private async findByEmployeeId(layout: TenantLayout, employeeId: string): Promise<DirectoryEntry | null> {

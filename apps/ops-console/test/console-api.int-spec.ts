@@ -96,6 +96,16 @@ describe('ops-console API', () => {
       expect(body.details.nats?.status).toBe('up');
       expect(body.details.postgresql?.status).toBe('up');
     });
+
+    it('exposes Prometheus metrics without personal data in labels', async () => {
+      await env.publishEvent('identity.skara.person.changed', { identityId: randomUUID(), version: 1 });
+      const text = await eventually(async () => {
+        const body = await (await fetch(`${env.baseUrl}/metrics`)).text();
+        return /skolkonto_console_events_observed_total\{stream="IDENTITY"\} [1-9]/.test(body) ? body : undefined;
+      }, 5000, 'the observed-events counter');
+      expect(text).toContain('skolkonto_console_live_clients');
+      expect(text).not.toMatch(/skara|identityId/);
+    });
   });
 
   describe('create-admin CLI', () => {

@@ -5,6 +5,7 @@ import { PrismaClient } from '@skolkonto/persistence';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConsoleConfig } from '../config';
 import { CONSOLE_CONFIG } from '../shared/prisma.provider';
+import { consoleMetrics } from '../console-metrics';
 import { isRole, Principal } from './roles';
 import { verifyPassword } from './password-hasher';
 
@@ -41,9 +42,13 @@ export class SessionService {
     const ok = await verifyPassword(operator && !operator.disabled ? operator.passwordHash : undefined, password);
     if (!operator || !ok || operator.disabled) {
       this.failures.set(username, [...recent, now]);
+      consoleMetrics.action('login-failed');
       throw new LoginError('INVALID_CREDENTIALS');
     }
     this.failures.delete(username);
+    consoleMetrics.action('login');
+    // Expired sessions are removed here rather than by a timer: logins are rare and cheap.
+    await this.prisma.consoleSession.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now + this.config.SESSION_TTL_HOURS * 3_600_000);

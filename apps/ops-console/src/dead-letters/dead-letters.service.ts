@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { DLQ_HEADERS } from '@skolkonto/messaging';
 import { PrismaClient } from '@skolkonto/persistence';
+import { consoleMetrics } from '../console-metrics';
 import { canSeeTenant, Principal } from '../auth/roles';
 import { maskSensitive } from '../shared/mask-sensitive';
 import { JetStreamGateway, StoredDeadLetter } from '../stream-watch/jetstream-gateway';
@@ -81,6 +82,7 @@ export class DeadLettersService {
       });
       await this.gateway.deleteDeadLetter(sequence);
       replayed.push(sequence);
+      consoleMetrics.action('dead-letter-replayed');
     }
     return { replayed };
   }
@@ -95,6 +97,7 @@ export class DeadLettersService {
       });
       await this.gateway.deleteDeadLetter(sequence);
       discarded.push(sequence);
+      consoleMetrics.action('dead-letter-discarded');
     }
     return { discarded };
   }

@@ -1,5 +1,6 @@
 import { Controller, Get, MessageEvent, Query, Req, Sse } from '@nestjs/common';
-import { interval, map, merge, Observable } from 'rxjs';
+import { finalize, interval, map, merge, Observable } from 'rxjs';
+import { consoleMetrics } from '../console-metrics';
 import { AuthedRequest } from '../auth/auth.guard';
 import { LiveFilter, LiveViewService } from './live-view.service';
 
@@ -11,10 +12,11 @@ export class LiveViewController {
   @Sse('events')
   events(@Req() req: AuthedRequest, @Query() query: Record<string, string | undefined>): Observable<MessageEvent> {
     const f = toFilter(query);
+    consoleMetrics.liveClientOpened();
     return merge(
       this.live.feed(req.principal, f).pipe(map((event) => ({ type: 'event', data: event }) as MessageEvent)),
       interval(15_000).pipe(map(() => ({ type: 'ping', data: {} }) as MessageEvent)),
-    );
+    ).pipe(finalize(() => consoleMetrics.liveClientClosed()));
   }
 
   @Get('recent')

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { buildEvent, EVENTS, PlanApprovedV1, PlanRejectedV1 } from '@skolkonto/contracts';
 import { validateEventAgainstContract } from '@skolkonto/messaging';
 import { enqueueEvent, PrismaClient } from '@skolkonto/persistence';
+import { consoleMetrics } from '../console-metrics';
 import { canSeeTenant, Principal, tenantScope } from '../auth/roles';
 
 export class PlanError extends Error {
@@ -46,6 +47,7 @@ export class ReviewPlansService {
       await enqueueEvent(tx, 'console_outbox', { event, subject: definition.subject(plan.tenant) });
       return tx.consolePlan.findUniqueOrThrow({ where: { planId } });
     });
+    consoleMetrics.action(decision === 'approved' ? 'plan-approved' : 'plan-rejected');
     return result;
   }
 }

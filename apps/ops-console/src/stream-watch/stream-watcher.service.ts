@@ -7,6 +7,7 @@ import { PrismaClient } from '@skolkonto/persistence';
 import { Subject } from 'rxjs';
 import { Inject } from '@nestjs/common';
 import { ConsoleConfig } from '../config';
+import { consoleMetrics } from '../console-metrics';
 import { ThroughputCounter } from '../live-view/throughput-counter';
 import { CONSOLE_CONFIG } from '../shared/prisma.provider';
 import { JetStreamGateway, StartFrom } from './jetstream-gateway';
@@ -74,6 +75,7 @@ export class StreamWatcherService implements OnApplicationBootstrap, OnApplicati
     // Live viewers first: the projections' database writes must not delay what operators see.
     this.throughput.record(event.tenant, event.domain, Date.parse(event.time) || Date.now());
     this.events.next(event);
+    consoleMetrics.observed(event.stream);
     for (const projection of this.projections) {
       try {
         await projection.project(event);

@@ -20,7 +20,7 @@ import { anIdentity, LMS, SETTINGS_ENV, testSettings } from '../../apps/federati
 import { selfSignedCertificate } from '../../apps/federation-publisher/test/tls';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 2000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const DURATION = Number(process.env.BENCH_DURATION ?? 15);
 

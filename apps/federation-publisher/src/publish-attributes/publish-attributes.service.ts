@@ -7,6 +7,12 @@ import type { IdentifierRegistryRepository } from '../identifier-registry/identi
 import type { ReleaseSettings } from '../release-settings/release-settings';
 import type { IdentitySnapshot } from './identity-snapshot';
 
+/**
+ * Waiting for a pooled connection and running the handful of statements of one attribute set: a
+ * busy database slows a handler down rather than failing it (Prisma's defaults are 2 s and 5 s).
+ */
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
+
 export type PublishOutcome = 'published' | 'unchanged' | 'rejected' | 'revoked' | 'pending' | 'stale';
 
 export class UnknownTenantError extends Error {
@@ -85,6 +91,7 @@ export class PublishAttributesService {
 
       const computed = computeAttributeSet({
         scope: tenant.scope,
+        homeOrganization: tenant.homeOrganization,
         identifiers: { eduPersonPrincipalName: ids.eduPersonPrincipalName, eduPersonUniqueId: ids.eduPersonUniqueId, subjectId: ids.subjectId },
         roles: toRoles(identity),
         schoolUnitCodes: [...new Set(identity.schoolUnits.map((unit) => unit.schoolUnitCode))],
@@ -139,7 +146,7 @@ export class PublishAttributesService {
       }
       if (!computed.attributes.eduPersonPrincipalName) return 'rejected' as const;
       return changed ? ('published' as const) : ('unchanged' as const);
-    });
+    }, TRANSACTION_OPTIONS);
     return outcome;
   }
 

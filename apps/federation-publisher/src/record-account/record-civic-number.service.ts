@@ -47,6 +47,6 @@ export class RecordCivicNumberService {
       }
       this.logger.warn({ identityId: input.identityId, tenant: input.tenant, attribute: 'norEduPersonNIN' }, reason);
       return 'rejected' as const;
-    });
+    }, { maxWait: 10_000, timeout: 20_000 });
   }
 }

@@ -62,6 +62,12 @@ describe(computeAttributeSet.name, () => {
     expect(set.violations.map((v) => v.attribute)).toEqual(['eduPersonPrincipalName']);
   });
 
+  it('uses a configured home organisation that differs from the scope', () => {
+    const set = computeAttributeSet({ ...pupil, homeOrganization: 'Skara.kommun.se' });
+    expect(set.attributes.schacHomeOrganization).toEqual(['skara.kommun.se']);
+    expect(set.violations).toEqual([]);
+  });
+
   it('puts groups into the configured attribute', () => {
     const set = computeAttributeSet({ ...pupil, groupAttribute: 'eduPersonEntitlement' });
     expect(set.attributes.eduPersonEntitlement).toEqual(['7B', 'Matematik 7B']);

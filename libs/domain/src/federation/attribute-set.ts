@@ -25,6 +25,8 @@ export interface FederationIdentifiers {
 /** Everything the attribute set is computed from; comes from identity.* and directory.* events. */
 export interface FederationPersonInput {
   scope: string;
+  /** schacHomeOrganization when it differs from the scope (default: the scope). */
+  homeOrganization?: string;
   identifiers: FederationIdentifiers;
   roles: readonly FederationRole[];
   schoolUnitCodes: readonly string[];
@@ -94,7 +96,8 @@ export function computeAttributeSet(input: FederationPersonInput): ComputedAttri
     put(attributes, 'eduPersonAffiliation', affiliations, validateAffiliation);
   }
   put(attributes, 'sisSchoolUnitCode', [...input.schoolUnitCodes].sort(), validateSchoolUnitCode);
-  put(attributes, 'schacHomeOrganization', [scope.toLowerCase()], (v) => validateHomeOrganization(v, scope));
+  const home = (input.homeOrganization ?? scope).toLowerCase();
+  put(attributes, 'schacHomeOrganization', [home], (v) => validateHomeOrganization(v, input.homeOrganization ?? scope));
   put(attributes, 'givenName', optional(input.givenName), (v) => validateText(v, 'givenName'));
   put(attributes, 'sn', optional(input.familyName), (v) => validateText(v, 'sn'));
   put(attributes, 'displayName', optional(input.displayName), (v) => validateText(v, 'displayName'));

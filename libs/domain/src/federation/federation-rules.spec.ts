@@ -136,7 +136,7 @@ describe('federation rules', () => {
       expect(validateScope('skara')).toBeDefined();
       expect(validateScope('-skara.se')).toBeDefined();
       expect(validateHomeOrganization('skara.se', 'skara.se')).toBeUndefined();
-      expect(validateHomeOrganization('goteborg.se', 'skara.se')).toMatch(/scope/);
+      expect(validateHomeOrganization('goteborg.se', 'skara.se')).toMatch(/home organisation/);
     });
   });
 });

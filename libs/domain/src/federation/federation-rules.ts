@@ -103,10 +103,10 @@ export function validateNin(value: string): RuleViolation {
   return NIN.test(value) ? undefined : 'norEduPersonNIN must be exactly 12 digits';
 }
 
-/** schacHomeOrganization: the member's domain, which is the scope. */
-export function validateHomeOrganization(value: string, scope: string): RuleViolation {
+/** schacHomeOrganization: the member's domain (the tenant's configured home organisation, by default its scope). */
+export function validateHomeOrganization(value: string, expected: string): RuleViolation {
   if (validateScope(value)) return 'schacHomeOrganization must be a DNS domain name';
-  return sameScope(value, scope) ? undefined : "schacHomeOrganization must be the tenant's federation scope";
+  return sameScope(value, expected) ? undefined : "schacHomeOrganization must be the tenant's home organisation";
 }
 
 function hasControlCharacter(value: string): boolean {

@@ -15,7 +15,8 @@ export class SimulatorConfig extends ServiceConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   override PORT: number = 3006;
 
-  /** Bearer token for /admin (mutations, reseed, faults). */
+  /** Bearer token for /admin (mutations, reseed, faults); SIMULATOR_ADMIN_TOKEN is read when unset. */
+  @Transform(({ value, obj }) => value ?? (obj as Record<string, unknown>).SIMULATOR_ADMIN_TOKEN)
   @MinLength(16, { message: 'must be at least 16 characters' })
   SIM_ADMIN_TOKEN!: string;
 

@@ -1,0 +1,42 @@
+// How fast the simulator serves a full read of a 20,000-person register (the size the ingest
+// benchmark uses), through the real client with validation, over real HTTP.
+import { Ss12000Client, StaticBearerAuth } from '@skolkonto/ss12000';
+import { startSimulator, TOKEN, type SimulatorHarness } from './support/simulator-harness';
+
+const PERSONS = 20_000;
+let sim: SimulatorHarness;
+
+beforeAll(async () => {
+  sim = await startSimulator([{ id: 'lidkoping', name: 'Lidköpings kommun', municipalityCode: '1494', persons: PERSONS }]);
+}, 180_000);
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+describe('register simulator: 20,000-person full read', () => {
+  it('serves every person and group of a 20,000-person register in pages of 1000', async () => {
+    const client = new Ss12000Client({ baseUrl: sim.baseUrl('lidkoping'), auth: new StaticBearerAuth(TOKEN('lidkoping')), pageSize: 1000 });
+    // One warm-up read so JIT and connection setup are not measured.
+    await client.readAll('organisations');
+
+    const started = performance.now();
+    const persons = await client.readAll('persons');
+    const personsMs = performance.now() - started;
+    const groupsStarted = performance.now();
+    const groups = await client.readAll('groups');
+    const groupsMs = performance.now() - groupsStarted;
+
+    expect(persons.complete).toBe(true);
+    expect(persons.records).toHaveLength(PERSONS);
+    expect(persons.rejections).toEqual([]);
+    expect(groups.complete).toBe(true);
+    const rate = Math.round(PERSONS / (personsMs / 1000));
+    process.stdout.write(
+      `full read: ${PERSONS} persons in ${Math.round(personsMs)} ms (${rate} persons/s, ${persons.pages} pages); ` +
+        `${groups.records.length} groups in ${Math.round(groupsMs)} ms\n`,
+    );
+    // The ingest benchmark targets 2,000 persons/s end to end; the register must be far faster.
+    expect(rate).toBeGreaterThan(5_000);
+  });
+});

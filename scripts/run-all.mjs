@@ -110,6 +110,13 @@ async function stopAll(code = 0) {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
+function adminLogin() {
+  const file = join(root, '.stack/demo-admin.txt');
+  if (!existsSync(file)) return 'create an admin with: npm run console -- create-admin <username>';
+  const [user, password] = readFileSync(file, 'utf8').trim().split('\n').map((line) => line.split(': ')[1]);
+  return `log in as ${user} / ${password}  (kept in .stack/demo-admin.txt)`;
+}
+
 async function main() {
   const only = process.argv.slice(2);
   const apps = only.length ? APPS.filter((app) => only.includes(app.name)) : APPS;
@@ -119,7 +126,7 @@ async function main() {
   process.stdout.write(`
 \x1b[1mskolkonto is running\x1b[0m — all ${apps.length} apps report healthy.
 ${apps.map((app) => `  ${app.name.padEnd(21)} http://127.0.0.1:${app.port}  (/health, /metrics)`).join('\n')}
-${console_ ? `\n  Ops console: http://127.0.0.1:${console_.port}/  — log in as the admin printed above (created on first start).` : ''}
+${console_ ? `\n  Ops console: http://127.0.0.1:${console_.port}/  — ${adminLogin()}` : ''}
   Make register changes:  npm run demo:change
   Stop: Ctrl-C
 `);

@@ -4,7 +4,7 @@ import { lifecycleEventKind, todayOf, type Clock, type LifecycleCause, type Life
 import { buildIdentity, changedFields, stableJson, type BuiltIdentity, type IdentityBody, type StoredMembership, type StoredOrganisation } from './build-identity';
 import type { NormalizerDatabase } from './normalizer-database';
 import { NormalizerError } from './normalizer.errors';
-import { NormalizerRepository, keyOf, toLifecycleStatus, type EntityKey, type IdentityWrite, type LinkedIdentity, type RegisterVersionRow, type Tx } from './normalizer.repository';
+import { NormalizerRepository, keyOf, toLifecycleStatus, type EntityKey, type IdentityWrite, type LinkedIdentity, type Tx } from './normalizer.repository';
 import type { RegisterEvent } from './register-event';
 import { parseDuty, parseGroup, parseOrganisation, parsePerson, type DutyRow, type GroupRow, type OrganisationRow, type PersonRow } from './register-record';
 import type { TenantPolicy } from './tenant-policy';

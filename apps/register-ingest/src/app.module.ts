@@ -5,6 +5,7 @@ import { messagingOptionsFromEnv } from '@skolkonto/messaging';
 import { OutboxPublishing } from './publish-outbox/outbox-publishing';
 import { WebhookSubscriptionsService } from './subscribe-webhooks/webhook-subscriptions.service';
 import { ApprovePlanController } from './approve-plan/approve-plan.controller';
+import { ApprovePlanHandler } from './approve-plan/approve-plan.handler';
 import type { IngestConfig } from './config';
 import { PullDeltaService } from './pull-delta/pull-delta.service';
 import { ReconcileRegisterController } from './reconcile-register/reconcile-register.controller';
@@ -58,7 +59,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forRoot(config, tenants)],
-      controllers: [ReceiveWebhookController, ReconcileRegisterController, ApprovePlanController],
+      controllers: [ReceiveWebhookController, ReconcileRegisterController, ApprovePlanController, ApprovePlanHandler],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: ADMIN_TOKEN, useValue: config.INGEST_ADMIN_TOKEN },

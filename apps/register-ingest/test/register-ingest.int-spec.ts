@@ -2,10 +2,12 @@
 // ingest app (HTTP, PostgreSQL, outbox relay) and real NATS JetStream. Each test uses its own
 // tenant, so tests share the two processes but never each other's data.
 import { randomUUID } from 'node:crypto';
+import { EVENTS } from '@skolkonto/contracts';
+import { EventPublisher } from '@skolkonto/messaging';
 import { IngestHarness, startIngest } from './support/ingest-harness';
 import { SimulatorProcess, startSimulator } from './support/simulator-process';
 
-const TENANTS = ['initial', 'rename', 'klass', 'removal', 'flaky', 'endless', 'invalid', 'webhook', 'hold'] as const;
+const TENANTS = ['initial', 'rename', 'klass', 'removal', 'flaky', 'endless', 'invalid', 'webhook', 'hold', 'approval'] as const;
 type Tenant = (typeof TENANTS)[number];
 const PERSONS = 40;
 const token = (tenant: string) => `register-token-${tenant}-0123456789`;
@@ -280,5 +282,27 @@ describe('register-ingest against the SS 12000 simulator', () => {
     // /deletedEntities reports the same ids on the next pull: nothing is emitted twice.
     await ingest.scheduler.requestDelta('hold', 'manual');
     expect((await newEvents('hold', before)).filter((event) => event.subject === 'register.hold.person.deleted')).toHaveLength(removed.length);
+  });
+
+  it('executes a plan it held when the ops console approves it on ops.<tenant>.plan.approved', async () => {
+    await fullSync('approval');
+    const persons = await simulator.list('approval', 'persons');
+    const removed = persons.slice(0, Math.ceil(persons.length * 0.6)).map((p) => p.id as string);
+    for (const id of removed) await simulator.admin('DELETE', `/tenants/approval/persons/${id}`);
+    const result = await ingest.scheduler.requestFull('approval', 'manual');
+    expect(result.outcome).toBe('held');
+    const plan = await ingest.prisma.ingestHeldPlan.findFirstOrThrow({ where: { tenant: 'approval', entityType: 'Person' } });
+    const publisher = new EventPublisher(ingest.messaging.connection.js, ingest.messaging.connection.options);
+    const approval = { planId: plan.id, tenant: 'approval', sourceApp: 'register-ingest' as const, decidedBy: 'ops-anna', decidedAt: new Date().toISOString() };
+    await publisher.publish(EVENTS.opsPlanApproved, { tenant: 'approval', data: approval });
+    // A repeated approval (or a redelivery) changes nothing.
+    await publisher.publish(EVENTS.opsPlanApproved, { tenant: 'approval', data: { ...approval, decidedBy: 'ops-bertil' } });
+    const deadline = Date.now() + 15_000;
+    const deletedIds = async () =>
+      (await registerEvents('approval')).filter((event) => event.subject === 'register.approval.person.deleted').map((event) => event.subjectId);
+    while ((await deletedIds()).length < removed.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await deletedIds()).sort()).toEqual([...removed].sort());
+    expect(await ingest.prisma.ingestHeldPlan.findUniqueOrThrow({ where: { id: plan.id } })).toMatchObject({ status: 'approved', decidedBy: 'ops-anna' });
   });
 });

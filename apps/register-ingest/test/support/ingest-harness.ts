@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig, parseTenants, type TenantConfig } from '@skolkonto/platform';
 import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
 import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
-import { createTestMessaging, type TestMessaging } from '@skolkonto/messaging';
+import { connectJetStream, createTestMessaging, type TestMessaging } from '@skolkonto/messaging';
 import { AppModule } from '../../src/app.module';
 import { IngestConfig } from '../../src/config';
 import { SyncSchedulerService } from '../../src/schedule-sync/sync-scheduler.service';
@@ -78,6 +78,8 @@ export async function startIngest(
   const app = await NestFactory.create(AppModule.forRoot(config, tenantConfigs, { env }), { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
+  connectJetStream(app, { ...messaging.options, app: 'register-ingest' });
+  await app.startAllMicroservices();
   const address = app.getHttpServer().address() as { port: number };
   const prisma = createPrismaClient(db.url);
   const publishing = app.get(OutboxPublishing);

@@ -22,6 +22,11 @@ export class KeyedScheduler {
     return this.pending;
   }
 
+  /** True while another task can be submitted without waiting. */
+  get hasCapacity(): boolean {
+    return this.pending < this.maxPending;
+  }
+
   get running(): number {
     return this.active;
   }
@@ -29,24 +34,26 @@ export class KeyedScheduler {
   /** Queues `task` behind earlier tasks of `key`; resolves when it has run (errors are the task's to handle). */
   run(key: string, task: () => Promise<void>): Promise<void> {
     this.pending++;
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const next = previous
-      .then(async () => {
-        await this.acquire();
-        try {
-          await task();
-        } finally {
-          this.release();
-        }
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        this.pending--;
-        if (this.tails.get(key) === next) this.tails.delete(key);
-        this.notifyCapacity();
-      });
+    const previous = this.tails.get(key);
+    const next: Promise<void> = (previous ? previous.then(() => this.runInSlot(task)) : this.runInSlot(task)).then(() => {
+      this.pending--;
+      if (this.tails.get(key) === next) this.tails.delete(key);
+      this.notifyCapacity();
+    });
     this.tails.set(key, next);
     return next;
+  }
+
+  /** Never rejects: task errors are the task's to handle. */
+  private async runInSlot(task: () => Promise<void>): Promise<void> {
+    await this.acquire();
+    try {
+      await task();
+    } catch {
+      // swallowed on purpose (see run)
+    } finally {
+      this.release();
+    }
   }
 
   /** Resolves once fewer than maxPending tasks are unfinished (back-pressure for the puller). */
@@ -59,12 +66,12 @@ export class KeyedScheduler {
     while (this.pending > 0) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
   }
 
-  private async acquire(): Promise<void> {
+  private acquire(): Promise<void> | void {
     if (this.active < this.concurrency) {
       this.active++;
       return;
     }
-    await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    return new Promise<void>((resolve) => this.slotWaiters.push(resolve));
   }
 
   private release(): void {
@@ -74,6 +81,7 @@ export class KeyedScheduler {
   }
 
   private notifyCapacity(): void {
+    if (this.capacityWaiters.length === 0) return;
     for (const resolve of this.capacityWaiters.splice(0)) resolve();
   }
 }

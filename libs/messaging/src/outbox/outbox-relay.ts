@@ -20,7 +20,7 @@ export interface OutboxStore {
   relayBatch(
     limit: number,
     publish: (record: OutboxRecord) => Promise<void>,
-  ): Promise<{ published: number; locked: boolean; failed?: { id: string; error: string } }>;
+  ): Promise<{ published: number; locked: boolean; waitingForGap?: boolean; failed?: { id: string; error: string } }>;
   waitForRows(timeoutMs: number): Promise<void>;
   interrupt(): void;
 }
@@ -40,6 +40,7 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private failures = 0;
   private publishedTotal = 0;
+  private waitingForGap = false;
 
   constructor(
     private readonly store: OutboxStore,
@@ -67,6 +68,7 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     const result = await this.store.relayBatch(this.options.batchSize ?? 100, (record) => this.publish(record));
     this.publishedTotal += result.published;
+    this.waitingForGap = result.waitingForGap === true;
     if (result.failed) throw new Error(result.failed.error);
     return result.published;
   }
@@ -92,7 +94,8 @@ export class OutboxRelay {
         await sleep(wait, () => !this.running);
         continue;
       }
-      if (this.running) await this.store.waitForRows(wait);
+      // Held back by an id that is still committing: look again soon even without a NOTIFY.
+      if (this.running) await this.store.waitForRows(this.waitingForGap ? Math.min(wait, 100) : wait);
     }
   }
 }

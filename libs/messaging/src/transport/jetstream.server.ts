@@ -159,7 +159,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         continue;
       }
       const parsed = this.parse(message);
-      await binding.scheduler.waitForCapacity();
+      if (!binding.scheduler.hasCapacity) await binding.scheduler.waitForCapacity();
       void binding.scheduler.run(parsed.key, () => this.process(binding, message, parsed));
     }
   }
@@ -188,10 +188,16 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     message: JsMsg,
     parsed: { event?: CloudEvent; error?: { code: string; message: string } },
   ): Promise<void> {
-    const attempts = message.info.redeliveryCount;
-    const log = { subject: message.subject, seq: message.seq, durable: binding.durable, attempts, eventId: parsed.event?.id };
+    // Built only when something is logged: the success path stays allocation-light.
+    const log = () => ({
+      subject: message.subject,
+      seq: message.seq,
+      durable: binding.durable,
+      attempts: message.info.redeliveryCount,
+      eventId: parsed.event?.id,
+    });
     if (parsed.error) {
-      this.logger.warn({ ...log, code: parsed.error.code, msg: 'rejecting invalid message' });
+      this.logger.warn({ ...log(), code: parsed.error.code, msg: 'rejecting invalid message' });
       await this.giveUp(binding, message, 'permanent', parsed.error, parsed.event);
       this.report(binding, 'dead-lettered', Date.now(), parsed.error.code);
       return;
@@ -211,16 +217,16 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       const disposition = classifyError(error);
       const summary = summarizeError(error);
       if (disposition === 'permanent') {
-        this.logger.warn({ ...log, code: summary.code, msg: 'permanent error, dead-lettering' });
+        this.logger.warn({ ...log(), code: summary.code, msg: 'permanent error, dead-lettering' });
         await this.giveUp(binding, message, 'permanent', summary, event);
         this.report(binding, 'dead-lettered', started, summary.code);
-      } else if (attempts >= this.options.maxDeliver) {
-        this.logger.warn({ ...log, code: summary.code, msg: 'last delivery failed, dead-lettering' });
+      } else if (message.info.redeliveryCount >= this.options.maxDeliver) {
+        this.logger.warn({ ...log(), code: summary.code, msg: 'last delivery failed, dead-lettering' });
         await this.giveUp(binding, message, 'exhausted', summary, event);
         this.report(binding, 'dead-lettered', started, summary.code);
       } else {
-        const delay = backoffDelay(attempts, this.options.backoffBaseMs, this.options.backoffMaxMs);
-        this.logger.log({ ...log, code: summary.code, delayMs: delay, msg: 'handler failed, retrying later' });
+        const delay = backoffDelay(message.info.redeliveryCount, this.options.backoffBaseMs, this.options.backoffMaxMs);
+        this.logger.log({ ...log(), code: summary.code, delayMs: delay, msg: 'handler failed, retrying later' });
         message.nak(delay);
         this.report(binding, 'retried', started, summary.code);
       }

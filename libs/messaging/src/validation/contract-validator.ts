@@ -6,7 +6,8 @@ import { cloudEventJsonSchema, findEventDefinition, validateCloudEvent } from '@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 
-const ajv = new Ajv2020({ strict: false, allErrors: true });
+// allErrors off: the fast path only needs yes/no; reasons come from class-validator.
+const ajv = new Ajv2020({ strict: false, allErrors: false });
 addFormats(ajv);
 const compiled = new Map<string, ValidateFunction>();
 

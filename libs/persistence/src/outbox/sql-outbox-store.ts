@@ -19,6 +19,8 @@ export interface RelayBatchResult {
   readonly published: number;
   /** False when another relay holds the table. */
   readonly locked: boolean;
+  /** True when the batch stopped before an id that may still be committing. */
+  readonly waitingForGap?: boolean;
   /** The row that failed (the batch stops there to keep order). */
   readonly failed?: { readonly id: string; readonly error: string };
 }
@@ -33,6 +35,8 @@ export class SqlOutboxStore {
   constructor(
     private readonly databaseUrl: string,
     private readonly table: OutboxTable,
+    /** How long a missing id may hold back later rows (a transaction still committing). */
+    private readonly gapGraceMs = 2000,
   ) {
     assertOutboxTable(table);
     this.pool = new Pool({ connectionString: databaseUrl, max: 2 });
@@ -48,14 +52,31 @@ export class SqlOutboxStore {
         await client.query('ROLLBACK');
         return { published: 0, locked: false };
       }
-      const rows = await client.query<{ id: string; event_id: string; subject: string; payload: CloudEvent; headers: Record<string, string>; attempts: number }>(
-        `SELECT id::text AS id, event_id::text AS event_id, subject, payload, headers, attempts
-           FROM "${this.table}" WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE`,
-        [limit],
+      const rows = await client.query<{ id: string; event_id: string; subject: string; payload: CloudEvent; headers: Record<string, string>; attempts: number; aged: boolean }>(
+        // ORDER BY o.id: the bigint column, not the text alias (which would sort "100" before "99").
+        // No row locks needed: the advisory lock above already makes this relay the only writer.
+        `SELECT o.id::text AS id, o.event_id::text AS event_id, o.subject, o.payload, o.headers, o.attempts,
+                clock_timestamp() - o.created_at > $2 * interval '1 millisecond' AS aged
+           FROM "${this.table}" o WHERE o.published_at IS NULL ORDER BY o.id LIMIT $1`,
+        [limit, this.gapGraceMs],
       );
+      // Ids are taken at insert, rows become visible at commit: a transaction holding a lower id may
+      // still be running. Stop before such a gap (its commit NOTIFYs us) unless the row after it is
+      // older than the grace period, then the gap is a rollback or a long transaction and we go on.
+      const last = await client.query<{ id: string }>(
+        `SELECT o.id::text AS id FROM "${this.table}" o WHERE o.published_at IS NOT NULL ORDER BY o.id DESC LIMIT 1`,
+      );
+      let expected = BigInt(last.rows[0]?.id ?? '0') + 1n;
       const published: string[] = [];
       let failed: { id: string; error: string } | undefined;
+      let waitingForGap = false;
       for (const row of rows.rows) {
+        const id = BigInt(row.id);
+        if (id > expected && !row.aged) {
+          waitingForGap = true;
+          break;
+        }
+        if (id >= expected) expected = id + 1n;
         try {
           await publish({ id: row.id, eventId: row.event_id, subject: row.subject, event: row.payload, headers: row.headers ?? {}, attempts: row.attempts });
           published.push(row.id);
@@ -71,7 +92,7 @@ export class SqlOutboxStore {
         await client.query(`UPDATE "${this.table}" SET attempts = attempts + 1, last_error = $2 WHERE id = $1::bigint`, [failed.id, failed.error.slice(0, 2000)]);
       }
       await client.query('COMMIT');
-      return { published: published.length, locked: true, ...(failed ? { failed } : {}) };
+      return { published: published.length, locked: true, waitingForGap, ...(failed ? { failed } : {}) };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

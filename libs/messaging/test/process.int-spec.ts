@@ -185,6 +185,38 @@ describe('the outbox relay', () => {
     }
   });
 
+  it('holds a later row back while a transaction with a lower id is still open, then publishes both in id order', async () => {
+    const nats = await createTestMessaging('outbox3', { app: 'federation-publisher' });
+    const store = new SqlOutboxStore(db.url, 'federation_outbox', 5000);
+    const relay = new OutboxRelay(store, new EventPublisher(nats.connection.js, resolveMessagingOptions(nats.options)), { pollMs: 100 });
+    const slow = new Client({ connectionString: db.url });
+    const fast = new Client({ connectionString: db.url });
+    await Promise.all([slow.connect(), fast.connect()]);
+    const raw = (c: Client) => ({ $executeRawUnsafe: async (q: string, ...v: unknown[]) => (await c.query(q, v)).rowCount ?? 0 });
+    const event = (identityVersion: number) =>
+      buildEvent(EVENTS.federationAttributesPublished, { tenant: 'skara', source: 'federation-publisher', data: { ...SAMPLE_EVENT_DATA.federationAttributesPublished, tenant: 'skara', identityVersion } });
+    const subject = EVENTS.federationAttributesPublished.subject('skara');
+    try {
+      relay.start();
+      await slow.query('BEGIN');
+      await enqueueEvent(raw(slow), 'federation_outbox', { event: event(1), subject }); // lower id, not committed yet
+      await fast.query('BEGIN');
+      await enqueueEvent(raw(fast), 'federation_outbox', { event: event(2), subject });
+      await fast.query('COMMIT');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await nats.readMessages('FEDERATION')).toHaveLength(0); // held back behind the open id
+      await slow.query('COMMIT');
+      await until(async () => (await store.backlog()) === 0);
+      const versions = (await nats.readMessages('FEDERATION')).map((m) => JSON.parse(new TextDecoder().decode(m.data)).data.identityVersion);
+      expect(versions).toEqual([1, 2]);
+    } finally {
+      await relay.stop();
+      await store.close();
+      await Promise.all([slow.end(), fast.end()]);
+      await nats.cleanup();
+    }
+  });
+
   it('lets only one of two relays publish a table at a time, keeping id order', async () => {
     const nats = await createTestMessaging('outbox2', { app: 'identity-normalizer' });
     const prisma = createPrismaClient(db.url);

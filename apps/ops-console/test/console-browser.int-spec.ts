@@ -113,4 +113,29 @@ describe('ops-console in a browser', () => {
     expect(replayed.json<{ id: string }>().id).toBe(original.id);
     await page.screenshot({ path: join(ARTIFACTS, '5-dead-letter-replayed.png'), fullPage: true });
   });
+
+  it('finds a person by account name and shows register → identity → AD → federation in order', async () => {
+    const registerId = randomUUID();
+    const identityId = randomUUID();
+    await env.publishEvent('register.skara.person.upserted', { tenant: 'skara', cause: 'webhook', record: { id: registerId, givenName: 'Tove', familyName: 'Ek', civicNo: { value: '201105061234' }, securityMarking: 'Ingen' } }, { entity: registerId });
+    await env.publishEvent('identity.skara.person.changed', { identityId, tenant: 'skara', version: 1, names: { displayName: 'Tove Ek' }, sourceRefs: [{ system: 'ss12000', entity: 'Person', id: registerId }], changedFields: ['names'] });
+    await env.publishEvent('directory.skara.account.provisioned', { identityId, tenant: 'skara', identityVersion: 1, sAMAccountName: 'tov11ek', enabled: true });
+    await env.publishEvent('federation.skara.attributes.published', { identityId, tenant: 'skara', identityVersion: 1, attributes: { eduPersonPrincipalName: 'tov11ek@skara.example' } });
+    await page.click('[data-testid=tab-timeline]');
+    await page.fill('[data-testid=person-search]', 'tov11ek');
+    // The projections write asynchronously: search until the person has an ePPN.
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      await page.click('button[type=submit]');
+      if (await page.isVisible('text=tov11ek@skara.example')) break;
+      if (Date.now() > deadline) throw new Error('person not found in time');
+      await page.waitForTimeout(200);
+    }
+    await page.click('button.link:has-text("Tove Ek")');
+    await page.waitForSelector('[data-testid=timeline] li >> nth=3', { timeout: 5000 });
+    const stages = await page.$$eval('[data-testid=timeline] li strong', (nodes) => nodes.map((n) => n.textContent));
+    expect(stages).toEqual(['register', 'identity', 'directory', 'federation']);
+    expect(await page.content()).not.toContain('201105061234');
+    await page.screenshot({ path: join(ARTIFACTS, '6-person-timeline.png'), fullPage: true });
+  });
 });

@@ -6,6 +6,7 @@ import { EntityType, prefetchPages, RegisterSourceFactory } from '../register-so
 import { IngestMetrics } from '../sync-state/ingest-metrics';
 import { IngestSettings } from '../sync-state/ingest-settings';
 import { emptyCounts, EntityCounts, SyncStateRepository, SyncTrigger } from '../sync-state/sync-state.repository';
+import type { SyncScope } from '../schedule-sync/sync-coordinator';
 
 export interface SyncRunResult {
   runId: string;
@@ -25,8 +26,10 @@ export class PullDeltaService {
     private readonly metrics: IngestMetrics,
   ) {}
 
-  async pull(tenant: string, trigger: SyncTrigger): Promise<SyncRunResult> {
+  /** `scope` (from a webhook) limits the pull to the entity types it named; the schedule reads everything. */
+  async pull(tenant: string, trigger: SyncTrigger, scope?: SyncScope): Promise<SyncRunResult> {
     const settings = this.settings.forTenant(tenant);
+    const entityTypes = scope ? settings.entityTypes.filter((entityType) => scope.entityTypes.includes(entityType)) : settings.entityTypes;
     const source = this.sources.forTenant(tenant);
     const started = process.hrtime.bigint();
     const runId = await this.repository.startRun(tenant, 'delta', trigger);
@@ -34,7 +37,7 @@ export class PullDeltaService {
     const cause = trigger === 'webhook' ? 'webhook' : 'delta';
     try {
       const watermarks = await this.repository.readWatermarks(tenant);
-      for (const entityType of settings.entityTypes) {
+      for (const entityType of entityTypes) {
         const entityCounts = (counts[entityType] = emptyCounts());
         const watermark = watermarks.get(entityType);
         const modifiedAfter = watermark ? new Date(watermark.getTime() - settings.overlapMs) : undefined;
@@ -50,7 +53,7 @@ export class PullDeltaService {
         }
         if (newest) await this.repository.advanceWatermark(tenant, entityType, newest);
       }
-      await this.applyDeletions(tenant, settings.entityTypes, watermarks, settings.overlapMs, counts);
+      if (!scope || scope.deletions) await this.applyDeletions(tenant, settings.entityTypes, watermarks, settings.overlapMs, counts);
       await this.repository.finishRun(runId, { outcome: 'succeeded', complete: true, attempts: 1, counts });
       this.metrics.syncRuns.inc({ tenant, kind: 'delta', outcome: 'succeeded' });
       return { runId, outcome: 'succeeded', counts, heldPlanIds: [] };

@@ -1,6 +1,6 @@
 import type { SyncRunResult } from '../pull-delta/pull-delta.service';
 import type { SyncKind, SyncTrigger } from '../sync-state/sync-state.repository';
-import { SyncCoordinator } from './sync-coordinator';
+import { mergeScopes, SyncCoordinator } from './sync-coordinator';
 
 function deferred() {
   let resolve!: () => void;
@@ -79,5 +79,28 @@ describe(SyncCoordinator.name, () => {
     await expect(coordinator.request('skara', 'delta', 'schedule')).resolves.toMatchObject({ outcome: 'succeeded' });
     await coordinator.whenIdle();
     expect(coordinator.isBusy('skara')).toBe(false);
+  });
+});
+
+describe('SyncCoordinator scopes', () => {
+  it('merges the scopes of coalesced webhook pulls, and widens to everything when one asks for it', async () => {
+    const scopes: unknown[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const coordinator = new SyncCoordinator(async (_tenant, kind, _trigger, scope) => {
+      scopes.push(scope);
+      if (scopes.length === 1) await gate;
+      return { runId: kind, outcome: 'succeeded', counts: {}, heldPlanIds: [] };
+    });
+    const first = coordinator.request('skara', 'delta', 'webhook', { entityTypes: ['Person'], deletions: false });
+    const a = coordinator.request('skara', 'delta', 'webhook', { entityTypes: ['Person'], deletions: false });
+    const b = coordinator.request('skara', 'delta', 'webhook', { entityTypes: ['Group'], deletions: true });
+    release();
+    await Promise.all([first, a, b]);
+    expect(scopes).toEqual([
+      { entityTypes: ['Person'], deletions: false },
+      { entityTypes: ['Person', 'Group'], deletions: true },
+    ]);
+    expect(mergeScopes({ entityTypes: ['Person'], deletions: false }, undefined)).toBeUndefined();
   });
 });

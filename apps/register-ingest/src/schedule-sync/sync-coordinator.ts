@@ -2,12 +2,26 @@
 // "absent" set would otherwise race with a delta's upserts), and requests that arrive while a run is
 // in progress coalesce: a burst of webhooks becomes one extra delta pull after the current run.
 import type { SyncRunResult } from '../pull-delta/pull-delta.service';
+import type { EntityType } from '../register-source/register-source';
 import type { SyncKind, SyncTrigger } from '../sync-state/sync-state.repository';
 
-export type SyncRunner = (tenant: string, kind: SyncKind, trigger: SyncTrigger) => Promise<SyncRunResult>;
+/** What a delta pull reads: some entity types and/or /deletedEntities. Undefined = everything. */
+export interface SyncScope {
+  entityTypes: EntityType[];
+  deletions: boolean;
+}
+
+/** Two queued requests become one that reads what either asked for. */
+export function mergeScopes(a: SyncScope | undefined, b: SyncScope | undefined): SyncScope | undefined {
+  if (!a || !b) return undefined;
+  return { entityTypes: [...new Set([...a.entityTypes, ...b.entityTypes])], deletions: a.deletions || b.deletions };
+}
+
+export type SyncRunner = (tenant: string, kind: SyncKind, trigger: SyncTrigger, scope?: SyncScope) => Promise<SyncRunResult>;
 
 interface Pending {
   trigger: SyncTrigger;
+  scope?: SyncScope;
   promise: Promise<SyncRunResult>;
   resolve: (result: SyncRunResult) => void;
   reject: (error: unknown) => void;
@@ -25,17 +39,20 @@ export class SyncCoordinator {
   constructor(private readonly run: SyncRunner) {}
 
   /** Queues a run; joins an already queued (not yet started) run of the same kind. */
-  request(tenant: string, kind: SyncKind, trigger: SyncTrigger): Promise<SyncRunResult> {
+  request(tenant: string, kind: SyncKind, trigger: SyncTrigger, scope?: SyncScope): Promise<SyncRunResult> {
     const lane = this.laneOf(tenant);
     const queued = lane.pending.get(kind);
-    if (queued) return queued.promise;
+    if (queued) {
+      queued.scope = mergeScopes(queued.scope, scope);
+      return queued.promise;
+    }
     let resolve!: (result: SyncRunResult) => void;
     let reject!: (error: unknown) => void;
     const promise = new Promise<SyncRunResult>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    lane.pending.set(kind, { trigger, promise, resolve, reject });
+    lane.pending.set(kind, { trigger, scope, promise, resolve, reject });
     void this.drain(tenant, lane);
     return promise;
   }
@@ -70,7 +87,7 @@ export class SyncCoordinator {
         const next = lane.pending.get(kind)!;
         lane.pending.delete(kind);
         try {
-          next.resolve(await this.run(tenant, kind, next.trigger));
+          next.resolve(await this.run(tenant, kind, next.trigger, kind === 'delta' ? next.scope : undefined));
         } catch (error) {
           next.reject(error);
         }

@@ -6,7 +6,7 @@ import { PullDeltaService, SyncRunResult } from '../pull-delta/pull-delta.servic
 import { ReconcileRegisterService } from '../reconcile-register/reconcile-register.service';
 import { IngestSettings } from '../sync-state/ingest-settings';
 import { SyncStateRepository, SyncTrigger } from '../sync-state/sync-state.repository';
-import { SyncCoordinator } from './sync-coordinator';
+import { SyncCoordinator, type SyncScope } from './sync-coordinator';
 
 /** Milliseconds from `now` until the next local HH:MM. */
 export function msUntilNextDailyTime(hhmm: string, now: Date): number {
@@ -30,13 +30,14 @@ export class SyncSchedulerService implements OnApplicationBootstrap, OnApplicati
     reconcile: ReconcileRegisterService,
     private readonly scheduleEnabled: boolean,
   ) {
-    this.coordinator = new SyncCoordinator((tenant, kind, trigger) =>
-      kind === 'full' ? reconcile.reconcile(tenant, trigger) : pullDelta.pull(tenant, trigger),
+    this.coordinator = new SyncCoordinator((tenant, kind, trigger, scope) =>
+      kind === 'full' ? reconcile.reconcile(tenant, trigger) : pullDelta.pull(tenant, trigger, scope),
     );
   }
 
-  requestDelta(tenant: string, trigger: SyncTrigger): Promise<SyncRunResult> {
-    return this.coordinator.request(tenant, 'delta', trigger);
+  /** A delta pull; `scope` narrows it to what a webhook said changed (undefined = everything). */
+  requestDelta(tenant: string, trigger: SyncTrigger, scope?: SyncScope): Promise<SyncRunResult> {
+    return this.coordinator.request(tenant, 'delta', trigger, scope);
   }
 
   requestFull(tenant: string, trigger: SyncTrigger): Promise<SyncRunResult> {

@@ -62,7 +62,7 @@ export class AppModule {
       controllers: [ReceiveWebhookController, ReconcileRegisterController, ApprovePlanController, ApprovePlanHandler],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
-        { provide: ADMIN_TOKEN, useValue: config.INGEST_ADMIN_TOKEN },
+        { provide: ADMIN_TOKEN, useValue: config.INGEST_API_TOKEN },
         AdminTokenGuard,
         { provide: PrismaClient, useFactory: () => createPrismaClient(config.DATABASE_URL) },
         PrismaLifecycle,

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '@skolkonto/platform';
 import { IngestConfig } from './config';
 
-const base = { PORT: '0', DATABASE_URL: 'postgresql://postgres@127.0.0.1/x', INGEST_ADMIN_TOKEN: 'a-long-enough-operator-token' };
+const base = { PORT: '0', DATABASE_URL: 'postgresql://postgres@127.0.0.1/x', INGEST_API_TOKEN: 'a-long-enough-operator-token' };
 
 describe(IngestConfig.name, () => {
   it('reads "false" as false and defaults the schedule to on', () => {
@@ -12,12 +12,12 @@ describe(IngestConfig.name, () => {
 
   it('names every bad key', () => {
     try {
-      loadConfig(IngestConfig, { ...base, INGEST_ADMIN_TOKEN: 'short', INGEST_FULL_READ_ATTEMPTS: '0' });
+      loadConfig(IngestConfig, { ...base, INGEST_API_TOKEN: 'short', INGEST_FULL_READ_ATTEMPTS: '0' });
       throw new Error('expected a ConfigError');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const problems = (error as ConfigError).problems.join('\n');
-      expect(problems).toMatch(/INGEST_ADMIN_TOKEN/);
+      expect(problems).toMatch(/INGEST_API_TOKEN/);
       expect(problems).toMatch(/INGEST_FULL_READ_ATTEMPTS/);
       expect(problems).not.toContain('short');
     }

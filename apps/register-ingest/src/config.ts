@@ -19,7 +19,7 @@ export class IngestConfig extends ServiceConfig {
 
   /** Bearer token for the operator endpoints (reconcile now, list and approve held plans). */
   @MinLength(16, { message: 'must be at least 16 characters' })
-  INGEST_ADMIN_TOKEN!: string;
+  INGEST_API_TOKEN!: string;
 
   /** Delta pulls ask for meta.modified after watermark minus this many seconds. */
   @Transform(toInt) @IsInt() @Min(0) @Max(3600)

@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { secretsMatch } from '../receive-webhook/secrets-match';
 
-export const ADMIN_TOKEN = Symbol('INGEST_ADMIN_TOKEN');
+export const ADMIN_TOKEN = Symbol('INGEST_API_TOKEN');
 
-/** Operator endpoints: `Authorization: Bearer <INGEST_ADMIN_TOKEN>`, compared in constant time. */
+/** Operator endpoints: `Authorization: Bearer <INGEST_API_TOKEN>`, compared in constant time. */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
   constructor(@Inject(ADMIN_TOKEN) private readonly token: string) {}

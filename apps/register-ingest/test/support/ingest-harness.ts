@@ -49,7 +49,7 @@ export async function startIngest(
     DATABASE_URL: db.url,
     NATS_URL: String(messaging.options.servers),
     NATS_NAMESPACE: messaging.namespace,
-    INGEST_ADMIN_TOKEN: adminToken,
+    INGEST_API_TOKEN: adminToken,
     INGEST_SCHEDULE_ENABLED: 'false',
     INGEST_FULL_READ_RETRY_SECONDS: '0',
     INGEST_OVERLAP_SECONDS: '1',

@@ -67,6 +67,8 @@ export interface ExecutionResult {
   skipped: number;
 }
 
+type PendingMembers = Map<string, { group: DesiredGroup; members: string[] }>;
+
 /** A failure that must not be retried (constraint, boundary, invalid name): recorded, not thrown. */
 class PermanentFailure extends Error {
   constructor(
@@ -105,12 +107,14 @@ export class OperationExecutor {
       lanes.set(op.identityId, lane);
     }
     const queue = [...lanes.values()];
+    const pendingMembers: PendingMembers = new Map();
     const worker = async () => {
       for (let lane = queue.shift(); lane; lane = queue.shift()) {
         for (let i = 0; i < lane.length; i++) {
           const op = lane[i]!;
           try {
-            await withRetry(() => this.apply(layout, op), this.retry);
+            let attempt = 0;
+            await withRetry(() => this.apply(layout, op, ++attempt, pendingMembers), this.retry);
             result.applied += 1;
           } catch (error) {
             const permanent = toPermanent(error);
@@ -123,15 +127,45 @@ export class OperationExecutor {
         }
       }
     };
-    const workers = Array.from({ length: Math.max(1, Math.min(this.options.concurrency ?? 4, queue.length)) }, worker);
-    await Promise.all(workers);
+    const workers = Array.from({ length: Math.max(1, Math.min(this.options.concurrency ?? 4, queue.length)) }, () => worker);
+    await Promise.all(workers.map((w) => w()));
+    await this.flushMembers(layout, pendingMembers);
     return result;
   }
 
-  private async apply(layout: TenantLayout, op: PlannedOperation): Promise<void> {
+  private defer(pendingMembers: PendingMembers, group: DesiredGroup, memberDn: string): void {
+    const key = normalizeDn(group.dn);
+    const pending = pendingMembers.get(key) ?? { group, members: [] };
+    pending.members.push(memberDn);
+    pendingMembers.set(key, pending);
+  }
+
+  /** Adds the batch's new member values, one modify per group (one per value if any is present). */
+  private async flushMembers(layout: TenantLayout, pending: PendingMembers): Promise<void> {
+    for (const { group, members } of pending.values()) {
+      await withRetry(() => this.ensureGroup(layout, group), this.retry);
+      for (let i = 0; i < members.length; i += 500) {
+        const chunk = members.slice(i, i + 500);
+        try {
+          await withRetry(() => this.directory.modify(layout.guard(group.dn), [{ operation: 'add', attribute: 'member', values: chunk }]), this.retry);
+        } catch (error) {
+          if (!(error instanceof DirectoryError && error.code === 'ALREADY_EXISTS')) throw error;
+          for (const member of chunk) {
+            await withRetry(() => this.directory.modify(group.dn, [{ operation: 'add', attribute: 'member', values: [member] }]), this.retry).catch(
+              (e: unknown) => {
+                if (!(e instanceof DirectoryError && e.code === 'ALREADY_EXISTS')) throw e;
+              },
+            );
+          }
+        }
+      }
+    }
+  }
+
+  private async apply(layout: TenantLayout, op: PlannedOperation, attempt: number, pending: PendingMembers): Promise<void> {
     switch (op.action) {
       case 'create':
-        return this.create(layout, op);
+        return this.create(layout, op, attempt, pending);
       case 'update':
         return this.update(layout, op);
       case 'move':
@@ -148,7 +182,7 @@ export class OperationExecutor {
 
   // ---- create / adopt -------------------------------------------------------------------------
 
-  private async create(layout: TenantLayout, op: PlannedOperation): Promise<void> {
+  private async create(layout: TenantLayout, op: PlannedOperation, attempt: number, pending: PendingMembers): Promise<void> {
     const desired = requireDesired(op);
     assertTenant(layout, desired);
     const existingLink = await this.prisma.accountLink.findUnique({
@@ -158,8 +192,9 @@ export class OperationExecutor {
       const entry = await this.directory.findEntry(guidBaseDn(existingLink.objectGuid), ACCOUNT_ATTRIBUTES);
       if (entry) return; // already created (a retry, or a duplicate delivery)
     }
-    // Adoption: an account carrying this person's id already exists in the tenant's OU.
-    const adopted = await this.findByEmployeeId(layout, desired.employeeId);
+    // Adoption: an account carrying this person's id already exists in the tenant's OU. The planner
+    // has just looked when the operation is fresh; a retry or a later approval looks again.
+    const adopted = op.freshlyPlanned && attempt === 1 && !op.adoptDn ? null : await this.findByEmployeeId(layout, desired.employeeId);
     if (adopted) {
       const sam = attributeString(adopted, 'sAMAccountName');
       const ours = await this.prisma.nameReservation.findUnique({ where: { nameLower: sam.toLowerCase() } });
@@ -214,7 +249,9 @@ export class OperationExecutor {
       const entry = await withRetry(() => this.directory.findEntry(dn, ACCOUNT_ATTRIBUTES), this.retry);
       if (!entry) throw new DirectoryError('UNAVAILABLE', 'account vanished right after its add');
       await this.recordProvisioned(layout, desired, entry, 'created');
-      await this.syncMemberships(layout, desired, entry);
+      // A new account is in no group yet: its member values are added per group for the whole
+      // batch at its end (one modify per group instead of one per account and group).
+      for (const group of desired.groups) this.defer(pending, group, entry.dn);
       return;
     }
     throw new PermanentFailure('NO_FREE_NAME', `no free account name after ${tried.size} candidates`);
@@ -227,16 +264,13 @@ export class OperationExecutor {
     yield* generateAccountNameCandidates({ pattern }, { givenName: desired.givenName, familyName: desired.sn });
   }
 
-  /** Free = not reserved for anyone else (any letter case) and not present in AD (any case). */
+  /**
+   * Free = not reserved for anyone else (any letter case). AD itself refuses a sAMAccountName that
+   * exists in any case (68) in the add, which then moves on to the next candidate.
+   */
   private async isFreeFor(identityId: string, sam: string): Promise<boolean> {
     const reservation = await this.prisma.nameReservation.findUnique({ where: { nameLower: sam.toLowerCase() } });
-    if (reservation && reservation.identityId !== identityId) return false;
-    const inAd = await this.directory.search(this.options.domainDn, {
-      filter: equalsFilter('sAMAccountName', sam),
-      attributes: ['employeeNumber'],
-      sizeLimit: 1,
-    });
-    return inAd.length === 0;
+    return !reservation || reservation.identityId === identityId;
   }
 
   /** Reserves the name for the identity; false when another identity holds it (any letter case). */

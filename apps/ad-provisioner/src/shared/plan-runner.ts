@@ -45,7 +45,7 @@ export class PlanRunner {
       const planId = await this.storePlan(layout, numbered, 'held', `over the change threshold: ${reason}`, breaches);
       return { status: 'held', planId, operations: numbered, breaches };
     }
-    const result = await this.executor.execute(layout, numbered);
+    const result = await this.executor.execute(layout, numbered.map((op) => ({ ...op, freshlyPlanned: true })));
     return { status: 'applied', operations: numbered, result };
   }
 
@@ -77,7 +77,7 @@ export class PlanRunner {
           tenant: layout.id,
           status,
           reason,
-          operations: JSON.parse(JSON.stringify(operations)),
+          operations: JSON.parse(JSON.stringify(operations.map(({ freshlyPlanned: _fresh, ...op }) => op))),
           thresholds: JSON.parse(JSON.stringify(breaches)),
         },
       });

@@ -19,6 +19,8 @@ export interface PlannedOperation {
   /** An existing account with this identity's employeeNumber is to be linked, not created. */
   adoptDn?: string;
   groups?: { add: DesiredGroup[]; remove: string[] };
+  /** Planned in the same call that applies it (not held): the executor may trust the planner's reads. */
+  freshlyPlanned?: boolean;
   /** Why (disable/delete). */
   reason?: string;
 }

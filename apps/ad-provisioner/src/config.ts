@@ -1,0 +1,76 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { ServiceConfig } from '@skolkonto/platform';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+  const raw = obj[key];
+  return raw === undefined || raw === '' ? undefined : raw === true || raw === 'true' || raw === '1';
+};
+
+/**
+ * ad-provisioner's environment. Per-tenant OU names, UPN suffix, naming patterns, retention and
+ * thresholds come from config/tenants.yaml (`directory`, `naming`, `lifecycle`, `thresholds`, `dryRun`).
+ */
+export class ProvisionerConfig extends ServiceConfig {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  override PORT: number = 3003;
+
+  /** Bearer token for the operator endpoints (list, approve and reject held plans; drift now). */
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  PROVISIONER_ADMIN_TOKEN!: string;
+
+  /** ldaps://host:636, or ldap://host:389 which is always upgraded with StartTLS. */
+  @Matches(/^ldaps?:\/\/\S+$/, { message: 'must be an ldaps:// (or ldap:// for StartTLS) URL' })
+  LDAP_URL!: string;
+
+  /** PEM file of the CA that signed the directory's certificate (verification is never off). */
+  @IsString() @MinLength(1)
+  LDAP_CA_FILE!: string;
+
+  @IsString() @MinLength(3)
+  LDAP_BIND_DN!: string;
+
+  @IsString() @MinLength(1)
+  LDAP_BIND_PASSWORD!: string;
+
+  /** The domain (searched for sAMAccountName collisions), e.g. DC=skola,DC=test. */
+  @IsString() @MinLength(3)
+  LDAP_BASE_DN!: string;
+
+  /** Where OU=Skolkonto lives; defaults to LDAP_BASE_DN. */
+  @IsOptional() @IsString()
+  AD_ACCOUNTS_BASE_DN?: string;
+
+  @IsString() @MinLength(1)
+  AD_ROOT_OU: string = 'Skolkonto';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(32)
+  AD_POOL_SIZE: number = 4;
+
+  /** Identities applied side by side within a batch. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(32)
+  PROVISIONER_CONCURRENCY: number = 4;
+
+  /** Publish plans only, for every tenant (a tenant can set dryRun in tenants.yaml). */
+  @Transform(toBool) @IsBoolean()
+  PROVISIONER_DRY_RUN: boolean = false;
+
+  @Transform(toBool) @IsBoolean()
+  PROVISIONER_MUST_CHANGE_PASSWORD: boolean = false;
+
+  /** random: enabled with a random password in the add; none: created disabled for a claim flow. */
+  @IsIn(['random', 'none'])
+  PROVISIONER_INITIAL_PASSWORD: 'random' | 'none' = 'random';
+
+  @IsIn(['repair', 'report'])
+  PROVISIONER_DRIFT_POLICY: 'repair' | 'report' = 'report';
+
+  /** Drift reconciliation and retention deletes run this often; 0 turns the timer off. */
+  @Transform(toInt) @IsInt() @Min(0)
+  PROVISIONER_RECONCILE_INTERVAL_SECONDS: number = 3600;
+
+  /** The tenant's percentage threshold applies once it has at least this many accounts. */
+  @Transform(toInt) @IsInt() @Min(0)
+  PROVISIONER_PERCENT_RULE_MIN_ACCOUNTS: number = 20;
+}

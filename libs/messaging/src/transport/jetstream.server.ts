@@ -64,6 +64,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   private publisher?: EventPublisher;
   private readonly bindings: Binding[] = [];
   private closing = false;
+  private readonly pendingAcks: JsMsg[] = [];
   private readonly decoder = new TextDecoder();
 
   constructor(private readonly serverOptions: JetStreamServerOptions) {
@@ -119,6 +120,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     for (const binding of this.bindings) binding.messages?.stop();
     await Promise.all(this.bindings.map((b) => b.loop));
     await Promise.all(this.bindings.map((b) => b.scheduler.drain()));
+    this.flushAcks();
     for (const binding of this.bindings) clearInterval(binding.keepAlive);
     if (this.ownsConnection) await this.connection?.close();
   }
@@ -210,7 +212,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       const result: unknown = await binding.handler(event, context);
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       binding.inFlight.delete(message);
-      message.ack();
+      this.ack(message);
       this.report(binding, 'acked', started);
     } catch (error) {
       binding.inFlight.delete(message);
@@ -231,6 +233,19 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         this.report(binding, 'retried', started, summary.code);
       }
     }
+  }
+
+  /**
+   * Acks are written together once per event-loop turn: the nats client flushes its buffer in a
+   * microtask, and acks finishing in different microtasks would otherwise each cost a socket write.
+   */
+  private ack(message: JsMsg): void {
+    this.pendingAcks.push(message);
+    if (this.pendingAcks.length === 1) setImmediate(() => this.flushAcks());
+  }
+
+  private flushAcks(): void {
+    for (const message of this.pendingAcks.splice(0)) message.ack();
   }
 
   private report(binding: Binding, outcome: 'acked' | 'retried' | 'dead-lettered', started: number, code?: string): void {

@@ -96,14 +96,27 @@ export function toRequest(positional, o) {
       return [
         'POST',
         `/tenants/${encodeURIComponent(a[0])}/enrol`,
-        { personId: o.person, givenName: o.given, middleName: o.middle, familyName: o.family, schoolYear: num(o.year), schoolUnit: o.unit, classId: o.class, startDate: o.date },
+        {
+          personId: o.person,
+          givenName: o.given,
+          middleName: o.middle,
+          familyName: o.family,
+          schoolYear: num(o.year),
+          schoolUnit: o.unit,
+          classId: o.class,
+          startDate: o.date,
+        },
       ];
     case 'change-class':
       need(3, 'change-class <tenant> <personId> <classId>');
       return ['POST', `${person(a[0], a[1])}/change-class`, { classId: a[2], date: o.date }];
     case 'rename':
       need(2, 'rename <tenant> <personId> [--given G] [--middle M] [--family F]');
-      return ['POST', `${person(a[0], a[1])}/rename`, { givenName: o.given, middleName: o.middle, familyName: o.family }];
+      return [
+        'POST',
+        `${person(a[0], a[1])}/rename`,
+        { givenName: o.given, middleName: o.middle, familyName: o.family },
+      ];
     case 'leave':
       need(2, 'leave <tenant> <personId>');
       return ['POST', `${person(a[0], a[1])}/leave`, { endDate: o.date }];
@@ -112,7 +125,11 @@ export function toRequest(positional, o) {
       return ['POST', `${person(a[0], a[1])}/move`, { toTenant: a[2], schoolUnit: o.unit, date: o.date }];
     case 'protect':
       need(2, 'protect <tenant> <personId>');
-      return ['POST', `${person(a[0], a[1])}/protect`, { securityMarking: o.marking ?? 'Skyddad folkbokföring' }];
+      return [
+        'POST',
+        `${person(a[0], a[1])}/protect`,
+        { securityMarking: o.marking ?? 'Skyddad folkbokföring' },
+      ];
     case 'deceased':
       need(2, 'deceased <tenant> <personId>');
       return ['POST', `${person(a[0], a[1])}/status`, { personStatus: 'Avliden', date: o.date }];
@@ -121,16 +138,30 @@ export function toRequest(positional, o) {
       return ['POST', `${person(a[0], a[1])}/status`, { personStatus: 'Utvandrad', date: o.date }];
     case 'delete':
       need(3, 'delete <tenant> <entity> <id>');
-      return ['DELETE', `/tenants/${encodeURIComponent(a[0])}/${encodeURIComponent(a[1])}/${encodeURIComponent(a[2])}`];
+      return [
+        'DELETE',
+        `/tenants/${encodeURIComponent(a[0])}/${encodeURIComponent(a[1])}/${encodeURIComponent(a[2])}`,
+      ];
     case 'add-member':
       need(3, 'add-member <tenant> <groupId> <personId>');
-      return ['POST', `/tenants/${encodeURIComponent(a[0])}/groups/${encodeURIComponent(a[1])}/members`, { personId: a[2], startDate: o.date }];
+      return [
+        'POST',
+        `/tenants/${encodeURIComponent(a[0])}/groups/${encodeURIComponent(a[1])}/members`,
+        { personId: a[2], startDate: o.date },
+      ];
     case 'remove-member':
       need(3, 'remove-member <tenant> <groupId> <personId>');
-      return ['DELETE', `/tenants/${encodeURIComponent(a[0])}/groups/${encodeURIComponent(a[1])}/members/${encodeURIComponent(a[2])}`];
+      return [
+        'DELETE',
+        `/tenants/${encodeURIComponent(a[0])}/groups/${encodeURIComponent(a[1])}/members/${encodeURIComponent(a[2])}`,
+      ];
     case 'reseed':
       need(1, 'reseed <tenant> [--persons N] [--seed S]');
-      return ['POST', `/tenants/${encodeURIComponent(a[0])}/reseed`, { persons: num(o.persons), seed: num(o.seed) }];
+      return [
+        'POST',
+        `/tenants/${encodeURIComponent(a[0])}/reseed`,
+        { persons: num(o.persons), seed: num(o.seed) },
+      ];
     case 'fault':
       if (a[0] === 'list') return ['GET', '/faults'];
       if (a[0] === 'clear') return ['DELETE', '/faults'];
@@ -139,7 +170,16 @@ export function toRequest(positional, o) {
         return [
           'POST',
           '/faults',
-          { kind: o.kind, tenant: o.tenant, entity: o.entity, page: num(o.page), status: num(o.status), times: num(o.times), retryAfterSeconds: num(o['retry-after']), delayMs: num(o['delay-ms']) },
+          {
+            kind: o.kind,
+            tenant: o.tenant,
+            entity: o.entity,
+            page: num(o.page),
+            status: num(o.status),
+            times: num(o.times),
+            retryAfterSeconds: num(o['retry-after']),
+            delayMs: num(o['delay-ms']),
+          },
         ];
       }
       throw new Error('usage: fault add|list|clear|remove');
@@ -168,7 +208,11 @@ async function main() {
     return 2;
   }
   const demo = parseEnvFile(join(root, '.stack/demo.env'));
-  const token = process.env.SIM_ADMIN_TOKEN ?? process.env.SIMULATOR_ADMIN_TOKEN ?? demo.SIM_ADMIN_TOKEN ?? demo.SIMULATOR_ADMIN_TOKEN;
+  const token =
+    process.env.SIM_ADMIN_TOKEN ??
+    process.env.SIMULATOR_ADMIN_TOKEN ??
+    demo.SIM_ADMIN_TOKEN ??
+    demo.SIMULATOR_ADMIN_TOKEN;
   if (!token) {
     process.stderr.write('no admin token: set SIM_ADMIN_TOKEN (npm start writes one to .stack/demo.env)\n');
     return 2;
@@ -184,7 +228,9 @@ async function main() {
       body: clean ? JSON.stringify(clean) : undefined,
     });
   } catch (error) {
-    process.stderr.write(`register simulator not reachable at ${base}: ${error.cause?.code ?? error.message}\n`);
+    process.stderr.write(
+      `register simulator not reachable at ${base}: ${error.cause?.code ?? error.message}\n`,
+    );
     return 1;
   }
   const text = await response.text();

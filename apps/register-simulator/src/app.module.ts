@@ -19,7 +19,9 @@ export function personsPerTenant(spec: string, tenants: TenantConfig[]): Record<
     const total = Number(spec);
     const weights = tenants.map((t) => catalogueFor(t.municipalityCode, t.id).weight);
     const sum = weights.reduce((a, b) => a + b, 0) || 1;
-    return Object.fromEntries(tenants.map((t, i) => [t.id, Math.max(1, Math.round((total * weights[i]) / sum))]));
+    return Object.fromEntries(
+      tenants.map((t, i) => [t.id, Math.max(1, Math.round((total * weights[i]) / sum))]),
+    );
   }
   const out: Record<string, number> = {};
   for (const part of spec.split(',')) {
@@ -27,19 +29,26 @@ export function personsPerTenant(spec: string, tenants: TenantConfig[]): Record<
     out[tenant] = Number(n);
   }
   for (const tenant of Object.keys(out)) {
-    if (!tenants.some((t) => t.id === tenant)) throw new Error(`SIM_PERSONS names ${tenant}, which is not in the tenants file`);
+    if (!tenants.some((t) => t.id === tenant))
+      throw new Error(`SIM_PERSONS names ${tenant}, which is not in the tenants file`);
   }
   return out;
 }
 
 /** Each tenant's credentials; a missing secret stops the boot naming the variable. */
-export function tenantCredentials(tenants: TenantConfig[], env: Record<string, string | undefined>): Map<string, TenantCredential> {
+export function tenantCredentials(
+  tenants: TenantConfig[],
+  env: Record<string, string | undefined>,
+): Map<string, TenantCredential> {
   const out = new Map<string, TenantCredential>();
   for (const tenant of tenants) {
     const auth = tenant.register.auth;
     const secret = () => {
       const value = auth.secretEnv ? env[auth.secretEnv] : undefined;
-      if (!value) throw new Error(`tenants[${tenant.id}].register.auth.secretEnv: environment variable ${auth.secretEnv ?? '(unset)'} is empty`);
+      if (!value)
+        throw new Error(
+          `tenants[${tenant.id}].register.auth.secretEnv: environment variable ${auth.secretEnv ?? '(unset)'} is empty`,
+        );
       return value;
     };
     switch (auth.type) {
@@ -74,7 +83,11 @@ class PrismaLifecycle implements OnModuleDestroy {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: SimulatorConfig, tenants: TenantConfig[], env: Record<string, string | undefined> = process.env): DynamicModule {
+  static forRoot(
+    config: SimulatorConfig,
+    tenants: TenantConfig[],
+    env: Record<string, string | undefined> = process.env,
+  ): DynamicModule {
     const credentials = tenantCredentials(tenants, env);
     return {
       module: AppModule,
@@ -122,7 +135,11 @@ export class AppModule {
             }),
           inject: [RegisterRepository, RegisterStore],
         },
-        { provide: MutateRegisterService, useFactory: (store: RegisterStore) => new MutateRegisterService(store), inject: [RegisterStore] },
+        {
+          provide: MutateRegisterService,
+          useFactory: (store: RegisterStore) => new MutateRegisterService(store),
+          inject: [RegisterStore],
+        },
       ],
     };
   }

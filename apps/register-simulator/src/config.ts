@@ -2,7 +2,8 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
 import { ServiceConfig } from '@skolkonto/platform';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1';
 
@@ -12,7 +13,10 @@ const toBool = ({ value }: { value: unknown }) =>
  * reads, so both sides agree on tokens without further setup.
  */
 export class SimulatorConfig extends ServiceConfig {
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   override PORT: number = 3006;
 
   /** Bearer token for /admin (mutations, reseed, faults); SIMULATOR_ADMIN_TOKEN is read when unset. */
@@ -21,7 +25,10 @@ export class SimulatorConfig extends ServiceConfig {
   SIM_ADMIN_TOKEN!: string;
 
   /** Seed of the synthetic data: the same seed and size give the same registers. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(2 ** 31 - 1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(2 ** 31 - 1)
   SIM_SEED: number = 12000;
 
   /**
@@ -32,20 +39,34 @@ export class SimulatorConfig extends ServiceConfig {
   SIM_PERSONS: string = '300';
 
   /** Year the current school year started (August); default: the latest August. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(2000) @Max(2100)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(2000)
+  @Max(2100)
   SIM_SCHOOL_YEAR_START?: number;
 
   /** Throw the stored registers away and seed again at boot. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   SIM_RESEED_ON_BOOT: boolean = false;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 365)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 365)
   SIM_SUBSCRIPTION_TTL_HOURS: number = 24;
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   SIM_WEBHOOK_TIMEOUT_MS: number = 5000;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(10)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
   SIM_WEBHOOK_RETRIES: number = 2;
 }
 

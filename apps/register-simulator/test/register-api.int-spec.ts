@@ -20,7 +20,12 @@ afterEach(async () => {
 });
 
 const client = (tenant = 'skara', pageSize = 25) =>
-  new Ss12000Client({ baseUrl: sim.baseUrl(tenant), auth: new StaticBearerAuth(TOKEN(tenant)), pageSize, backoffBaseMs: 10 });
+  new Ss12000Client({
+    baseUrl: sim.baseUrl(tenant),
+    auth: new StaticBearerAuth(TOKEN(tenant)),
+    pageSize,
+    backoffBaseMs: 10,
+  });
 
 describe('register simulator: SS 12000 read API', () => {
   it('serves the seeded register, every record valid by the spec, over several pages', async () => {
@@ -37,7 +42,9 @@ describe('register simulator: SS 12000 read API', () => {
     expect(persons.records).toHaveLength(120);
     expect(persons.pages).toBe(5);
     expect(new Set(persons.records.map((p) => p.id)).size).toBe(120);
-    expect(orgs.records.filter((o) => o.organisationType === 'Huvudman').map((o) => o.displayName)).toEqual(['Skara kommun']);
+    expect(orgs.records.filter((o) => o.organisationType === 'Huvudman').map((o) => o.displayName)).toEqual([
+      'Skara kommun',
+    ]);
     const units = orgs.records.filter((o) => o.organisationType === 'Skolenhet');
     expect(units.length).toBeGreaterThan(0);
     for (const unit of units) expect(unit.schoolUnitCode).toMatch(/^\d{8}$/);
@@ -59,10 +66,14 @@ describe('register simulator: SS 12000 read API', () => {
     expect((await sim.get('skara', '/persons', '')).status).toBe(401);
     expect((await sim.get('skara', '/persons', 'wrong')).status).toBe(401);
     expect((await sim.get('skara', '/persons', TOKEN('essunga'))).status).toBe(401);
-    expect((await sim.get('skara', '/persons', TOKEN('essunga'))).headers.get('www-authenticate')).toBe('Bearer');
+    expect((await sim.get('skara', '/persons', TOKEN('essunga'))).headers.get('www-authenticate')).toBe(
+      'Bearer',
+    );
     expect((await sim.get('nowhere', '/persons', TOKEN('skara'))).status).toBe(404);
     expect((await sim.admin('GET', '/tenants')).status).toBe(200);
-    const noAdmin = await fetch(`${sim.url}/admin/tenants`, { headers: { authorization: `Bearer ${TOKEN('skara')}` } });
+    const noAdmin = await fetch(`${sim.url}/admin/tenants`, {
+      headers: { authorization: `Bearer ${TOKEN('skara')}` },
+    });
     expect(noAdmin.status).toBe(401);
   });
 
@@ -74,7 +85,10 @@ describe('register simulator: SS 12000 read API', () => {
     const second = await sim.get('skara', `/persons?limit=10&pageToken=${token}`);
     expect(second.status).toBe(200);
     expect(second.body.data[0].id > first.body.data[9].id).toBe(true);
-    const refiltered = await sim.get('skara', `/persons?limit=10&pageToken=${token}&meta.modified.after=2000-01-01T00:00:00Z`);
+    const refiltered = await sim.get(
+      'skara',
+      `/persons?limit=10&pageToken=${token}&meta.modified.after=2000-01-01T00:00:00Z`,
+    );
     expect(refiltered.status).toBe(400);
     expect(refiltered.body.code).toBe('FILTER_WITH_PAGE_TOKEN');
     expect((await sim.get('skara', '/persons?pageToken=garbage')).status).toBe(400);
@@ -87,7 +101,10 @@ describe('register simulator: SS 12000 read API', () => {
     const sorted = [...all].sort((a, b) => Date.parse(a.meta!.modified) - Date.parse(b.meta!.modified));
     const pivot = sorted[Math.floor(sorted.length / 2)];
     const at = pivot.meta!.modified;
-    const expected = all.filter((p) => Date.parse(p.meta!.modified) > Date.parse(at)).map((p) => p.id).sort();
+    const expected = all
+      .filter((p) => Date.parse(p.meta!.modified) > Date.parse(at))
+      .map((p) => p.id)
+      .sort();
 
     const delta = await client().readAll('persons', { modifiedAfter: at });
 
@@ -129,7 +146,13 @@ describe('register simulator: SS 12000 read API', () => {
 
 describe('register simulator: faults for tests', () => {
   it('fails page 3 once with 500; the client retries and completes', async () => {
-    await sim.admin('POST', '/faults', { kind: 'status', tenant: 'skara', entity: 'persons', page: 3, status: 500 });
+    await sim.admin('POST', '/faults', {
+      kind: 'status',
+      tenant: 'skara',
+      entity: 'persons',
+      page: 3,
+      status: 500,
+    });
     const retries: number[] = [];
     const c = new Ss12000Client({
       baseUrl: sim.baseUrl('skara'),
@@ -146,7 +169,12 @@ describe('register simulator: faults for tests', () => {
 
   it('hands out tokens forever when asked to; the client stops with PAGE_LIMIT', async () => {
     await sim.admin('POST', '/faults', { kind: 'endlessTokens', tenant: 'skara', entity: 'groups' });
-    const c = new Ss12000Client({ baseUrl: sim.baseUrl('skara'), auth: new StaticBearerAuth(TOKEN('skara')), pageSize: 50, maxPages: 20 });
+    const c = new Ss12000Client({
+      baseUrl: sim.baseUrl('skara'),
+      auth: new StaticBearerAuth(TOKEN('skara')),
+      pageSize: 50,
+      maxPages: 20,
+    });
     const result = await c.readAll('groups');
     expect(!result.complete && result.error.code).toBe('PAGE_LIMIT');
   });
@@ -158,7 +186,13 @@ describe('register simulator: faults for tests', () => {
   });
 
   it('rate limits with Retry-After; the client waits and completes', async () => {
-    await sim.admin('POST', '/faults', { kind: 'rateLimit', tenant: 'skara', entity: 'duties', page: 1, retryAfterSeconds: 1 });
+    await sim.admin('POST', '/faults', {
+      kind: 'rateLimit',
+      tenant: 'skara',
+      entity: 'duties',
+      page: 1,
+      retryAfterSeconds: 1,
+    });
     const started = Date.now();
     const result = await client().readAll('duties');
     expect(result.complete).toBe(true);
@@ -168,7 +202,10 @@ describe('register simulator: faults for tests', () => {
   it('serves a record broken on purpose, which the client rejects while the rest flows', async () => {
     const persons = (await client().readAll('persons')).records;
     const target = persons[10];
-    const patched = await sim.admin('PATCH', `/tenants/skara/raw/persons/${target.id}`, { sex: 'Robot', familyName: null });
+    const patched = await sim.admin('PATCH', `/tenants/skara/raw/persons/${target.id}`, {
+      sex: 'Robot',
+      familyName: null,
+    });
     expect(patched.status).toBe(200);
     const result = await client().readAll('persons');
     expect(result.complete).toBe(true);

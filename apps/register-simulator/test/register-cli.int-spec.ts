@@ -6,7 +6,9 @@ const root = resolve(__dirname, '../../..');
 let sim: SimulatorHarness;
 
 beforeAll(async () => {
-  sim = await startSimulator([{ id: 'essunga', name: 'Essunga kommun', municipalityCode: '1445', persons: 40 }]);
+  sim = await startSimulator([
+    { id: 'essunga', name: 'Essunga kommun', municipalityCode: '1445', persons: 40 },
+  ]);
 });
 
 afterAll(async () => {
@@ -14,10 +16,17 @@ afterAll(async () => {
 });
 
 /** Runs the CLI as its own process; asynchronously, since the simulator answers from this process. */
-function run(env: Record<string, string>, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [resolve(root, 'scripts/register-cli.mjs'), ...args], { env: { ...process.env, ...env }, encoding: 'utf8' }, (error, stdout, stderr) =>
-      done({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [resolve(root, 'scripts/register-cli.mjs'), ...args],
+      { env: { ...process.env, ...env }, encoding: 'utf8' },
+      (error, stdout, stderr) =>
+        done({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -49,7 +58,20 @@ describe('npm run register (CLI)', () => {
   });
 
   it('adds and clears faults', async () => {
-    const added = await cli('fault', 'add', '--kind', 'status', '--tenant', 'essunga', '--entity', 'persons', '--page', '2', '--status', '503');
+    const added = await cli(
+      'fault',
+      'add',
+      '--kind',
+      'status',
+      '--tenant',
+      'essunga',
+      '--entity',
+      'persons',
+      '--page',
+      '2',
+      '--status',
+      '503',
+    );
     expect(added.status).toBe(0);
     expect(added.out).toMatchObject({ kind: 'status', page: 2, status: 503, times: 1 });
     expect((await cli('fault', 'list')).out).toHaveLength(1);

@@ -1,6 +1,11 @@
 import { Ss12000Client, StaticBearerAuth } from '@skolkonto/ss12000';
 import { createTestDatabase } from '@skolkonto/testing';
-import { startSimulator, TOKEN, type HarnessTenant, type SimulatorHarness } from './support/simulator-harness';
+import {
+  startSimulator,
+  TOKEN,
+  type HarnessTenant,
+  type SimulatorHarness,
+} from './support/simulator-harness';
 
 const TENANTS: HarnessTenant[] = [
   { id: 'essunga', name: 'Essunga kommun', municipalityCode: '1445', persons: 80 },
@@ -8,7 +13,11 @@ const TENANTS: HarnessTenant[] = [
 ];
 
 async function snapshot(sim: SimulatorHarness, tenant: string) {
-  const c = new Ss12000Client({ baseUrl: sim.baseUrl(tenant), auth: new StaticBearerAuth(TOKEN(tenant)), pageSize: 1000 });
+  const c = new Ss12000Client({
+    baseUrl: sim.baseUrl(tenant),
+    auth: new StaticBearerAuth(TOKEN(tenant)),
+    pageSize: 1000,
+  });
   const out: Record<string, unknown[]> = {};
   for (const entity of ['persons', 'organisations', 'groups', 'duties'] as const) {
     const result = await c.readAll(entity);
@@ -63,7 +72,9 @@ describe('register simulator: seed and persistence', () => {
     try {
       const after = await snapshot(second, 'skara');
       expect(after).toEqual(before);
-      expect((after.persons as { id: string; givenName: string }[]).find((p) => p.id === renamed)!.givenName).toBe('Märta');
+      expect(
+        (after.persons as { id: string; givenName: string }[]).find((p) => p.id === renamed)!.givenName,
+      ).toBe('Märta');
       const gone = await second.get('skara', '/deletedEntities?entities=Person');
       expect(gone.body.data.persons).toEqual([deleted]);
     } finally {

@@ -96,15 +96,21 @@ export class OAuth2ClientCredentialsAuth implements AuthProvider {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (error) {
-      throw new Ss12000Error('AUTH', `token endpoint unreachable: ${(error as Error).message}`, {}, { cause: error });
+      throw new Ss12000Error(
+        'AUTH',
+        `token endpoint unreachable: ${(error as Error).message}`,
+        {},
+        { cause: error },
+      );
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new Ss12000Error('AUTH', `token endpoint answered ${response.status}`, { status: response.status });
+      throw new Ss12000Error('AUTH', `token endpoint answered ${response.status}`, {
+        status: response.status,
+      });
     }
     const json = (await response.json().catch(() => undefined)) as
-      | { access_token?: unknown; expires_in?: unknown; token_type?: unknown }
-      | undefined;
+      { access_token?: unknown; expires_in?: unknown; token_type?: unknown } | undefined;
     if (!json || typeof json.access_token !== 'string' || json.access_token === '') {
       throw new Ss12000Error('AUTH', 'token endpoint answered without an access_token');
     }

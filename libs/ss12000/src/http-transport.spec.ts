@@ -17,8 +17,18 @@ describe('parseRetryAfter', () => {
 
 describe(HttpTransport.name, () => {
   it('doubles the backoff per retry, with jitter in [d/2, d], up to the maximum', () => {
-    const low = new HttpTransport({ baseUrl: 'http://x', backoffBaseMs: 100, backoffMaxMs: 1000, random: () => 0 });
-    const high = new HttpTransport({ baseUrl: 'http://x', backoffBaseMs: 100, backoffMaxMs: 1000, random: () => 1 });
+    const low = new HttpTransport({
+      baseUrl: 'http://x',
+      backoffBaseMs: 100,
+      backoffMaxMs: 1000,
+      random: () => 0,
+    });
+    const high = new HttpTransport({
+      baseUrl: 'http://x',
+      backoffBaseMs: 100,
+      backoffMaxMs: 1000,
+      random: () => 1,
+    });
     expect([1, 2, 3, 4, 5, 6].map((n) => low.backoffDelay(n))).toEqual([50, 100, 200, 400, 500, 500]);
     expect([1, 2, 3, 4, 5, 6].map((n) => high.backoffDelay(n))).toEqual([100, 200, 400, 800, 1000, 1000]);
   });

@@ -162,8 +162,14 @@ export class HttpTransport {
       }
       if ((status < 200 || status >= 300) && !spec.accept?.includes(status)) {
         await response.body?.cancel();
-        const retryAfterMs = RETRYABLE_STATUS(status) ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
-        throw new Ss12000Error('HTTP_STATUS', `${spec.method} ${path} answered ${status}`, { status, path, retryAfterMs });
+        const retryAfterMs = RETRYABLE_STATUS(status)
+          ? parseRetryAfter(response.headers.get('retry-after'))
+          : undefined;
+        throw new Ss12000Error('HTTP_STATUS', `${spec.method} ${path} answered ${status}`, {
+          status,
+          path,
+          retryAfterMs,
+        });
       }
       const text = await response.text();
       let body: unknown = undefined;
@@ -171,10 +177,15 @@ export class HttpTransport {
         try {
           body = JSON.parse(text);
         } catch (error) {
-          throw new Ss12000Error('INVALID_RESPONSE', `${spec.method} ${path} answered a body that is not JSON`, {
-            status,
-            path,
-          }, { cause: error });
+          throw new Ss12000Error(
+            'INVALID_RESPONSE',
+            `${spec.method} ${path} answered a body that is not JSON`,
+            {
+              status,
+              path,
+            },
+            { cause: error },
+          );
         }
       }
       return { status, body, headers: response.headers };
@@ -190,14 +201,24 @@ export class HttpTransport {
         throw new Ss12000Error('ABORTED', `${spec.method} ${path} aborted`, { path }, { cause: error });
       }
       if (timeout.aborted) {
-        throw new Ss12000Error('TIMEOUT', `${spec.method} ${path} did not answer within ${timeoutMs} ms`, { path }, {
-          cause: error,
-        });
+        throw new Ss12000Error(
+          'TIMEOUT',
+          `${spec.method} ${path} did not answer within ${timeoutMs} ms`,
+          { path },
+          {
+            cause: error,
+          },
+        );
       }
       const cause = (error as { cause?: { code?: string } }).cause;
-      throw new Ss12000Error('NETWORK', `${spec.method} ${path} failed: ${cause?.code ?? (error as Error).message}`, {
-        path,
-      }, { cause: error });
+      throw new Ss12000Error(
+        'NETWORK',
+        `${spec.method} ${path} failed: ${cause?.code ?? (error as Error).message}`,
+        {
+          path,
+        },
+        { cause: error },
+      );
     }
   }
 }

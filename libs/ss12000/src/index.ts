@@ -1,7 +1,13 @@
 export * from './types';
 export { Ss12000Error, isSs12000Error, type Ss12000ErrorCode } from './ss12000.errors';
 export { classifyCivicNo, computeLuhnCheckDigit, type CivicNoKind } from './civic-no';
-export { validateRecord, isUuid, redactDigits, type RecordRejection, type ValidationResult } from './validate-record';
+export {
+  validateRecord,
+  isUuid,
+  redactDigits,
+  type RecordRejection,
+  type ValidationResult,
+} from './validate-record';
 export {
   type AuthProvider,
   type AuthConfig,

@@ -127,7 +127,10 @@ export class Ss12000Client {
    * and limit, as the spec requires. Throws Ss12000Error PAGING_LOOP when a token repeats and
    * PAGE_LIMIT when the read would exceed maxPages.
    */
-  async *pages<P extends EntityPath>(entity: P, query: ListQuery = {}): AsyncGenerator<RecordPage<EntityByPath[P]>> {
+  async *pages<P extends EntityPath>(
+    entity: P,
+    query: ListQuery = {},
+  ): AsyncGenerator<RecordPage<EntityByPath[P]>> {
     const limit = query.pageSize ?? this.options.pageSize ?? 500;
     const maxPages = this.options.maxPages ?? 10_000;
     const first = new URLSearchParams();
@@ -136,7 +139,13 @@ export class Ss12000Client {
     for (const [key, value] of Object.entries(query.params ?? {})) appendParam(first, key, value);
     first.set('limit', String(limit));
 
-    for await (const { page, data, nextPageToken } of this.rawPages(`/${entity}`, first, limit, maxPages, query.signal)) {
+    for await (const { page, data, nextPageToken } of this.rawPages(
+      `/${entity}`,
+      first,
+      limit,
+      maxPages,
+      query.signal,
+    )) {
       if (!Array.isArray(data)) {
         throw new Ss12000Error('INVALID_RESPONSE', `GET /${entity} page ${page} has no data array`, {
           path: `/${entity}`,
@@ -200,7 +209,9 @@ export class Ss12000Client {
     const res = await this.http.request({ method: 'POST', path: `/${entity}/lookup`, body, signal });
     const data = Array.isArray(res.body) ? res.body : (res.body as { data?: unknown } | undefined)?.data;
     if (!Array.isArray(data)) {
-      throw new Ss12000Error('INVALID_RESPONSE', `POST /${entity}/lookup has no data array`, { path: `/${entity}/lookup` });
+      throw new Ss12000Error('INVALID_RESPONSE', `POST /${entity}/lookup has no data array`, {
+        path: `/${entity}/lookup`,
+      });
     }
     const out: LookupResult<EntityByPath[P]> = { records: [], rejections: [] };
     for (const raw of data) {
@@ -218,7 +229,13 @@ export class Ss12000Client {
     if (query.entities?.length) first.set('entities', query.entities.join(','));
     first.set('limit', String(limit));
     const maxPages = this.options.maxPages ?? 10_000;
-    for await (const { page, data, nextPageToken } of this.rawPages('/deletedEntities', first, limit, maxPages, query.signal)) {
+    for await (const { page, data, nextPageToken } of this.rawPages(
+      '/deletedEntities',
+      first,
+      limit,
+      maxPages,
+      query.signal,
+    )) {
       if (typeof data !== 'object' || data === null || Array.isArray(data)) {
         throw new Ss12000Error('INVALID_RESPONSE', `GET /deletedEntities page ${page} has no data object`, {
           path: '/deletedEntities',
@@ -251,7 +268,11 @@ export class Ss12000Client {
 
   /** Extends a subscription's expiry (the spec's PATCH has no body; the server picks the new expiry). */
   async renewSubscription(id: string, signal?: AbortSignal): Promise<Subscription> {
-    const res = await this.http.request({ method: 'PATCH', path: `/subscriptions/${encodeURIComponent(id)}`, signal });
+    const res = await this.http.request({
+      method: 'PATCH',
+      path: `/subscriptions/${encodeURIComponent(id)}`,
+      signal,
+    });
     return this.subscriptionFrom(res.body, 'PATCH /subscriptions/{id}');
   }
 
@@ -268,8 +289,15 @@ export class Ss12000Client {
     const out: Subscription[] = [];
     const first = new URLSearchParams({ limit: String(this.options.pageSize ?? 500) });
     const limit = this.options.pageSize ?? 500;
-    for await (const { data } of this.rawPages('/subscriptions', first, limit, this.options.maxPages ?? 10_000, signal)) {
-      if (!Array.isArray(data)) throw new Ss12000Error('INVALID_RESPONSE', 'GET /subscriptions has no data array');
+    for await (const { data } of this.rawPages(
+      '/subscriptions',
+      first,
+      limit,
+      this.options.maxPages ?? 10_000,
+      signal,
+    )) {
+      if (!Array.isArray(data))
+        throw new Ss12000Error('INVALID_RESPONSE', 'GET /subscriptions has no data array');
       for (const raw of data) out.push(this.subscriptionFrom(raw, 'GET /subscriptions'));
     }
     return out;
@@ -295,24 +323,37 @@ export class Ss12000Client {
     let query = first;
     for (let page = 1; ; page++) {
       if (page > maxPages) {
-        throw new Ss12000Error('PAGE_LIMIT', `GET ${path} still had more pages after ${maxPages}`, { path, page });
-      }
-      const res = await this.http.request({ method: 'GET', path, query, signal });
-      const body = res.body as { data?: unknown; pageToken?: unknown } | undefined;
-      if (typeof body !== 'object' || body === null) {
-        throw new Ss12000Error('INVALID_RESPONSE', `GET ${path} page ${page} is not a JSON object`, { path, page });
-      }
-      const token = body.pageToken;
-      if (token !== undefined && token !== null && typeof token !== 'string') {
-        throw new Ss12000Error('INVALID_RESPONSE', `GET ${path} page ${page} has a pageToken that is not a string`, {
+        throw new Ss12000Error('PAGE_LIMIT', `GET ${path} still had more pages after ${maxPages}`, {
           path,
           page,
         });
       }
+      const res = await this.http.request({ method: 'GET', path, query, signal });
+      const body = res.body as { data?: unknown; pageToken?: unknown } | undefined;
+      if (typeof body !== 'object' || body === null) {
+        throw new Ss12000Error('INVALID_RESPONSE', `GET ${path} page ${page} is not a JSON object`, {
+          path,
+          page,
+        });
+      }
+      const token = body.pageToken;
+      if (token !== undefined && token !== null && typeof token !== 'string') {
+        throw new Ss12000Error(
+          'INVALID_RESPONSE',
+          `GET ${path} page ${page} has a pageToken that is not a string`,
+          {
+            path,
+            page,
+          },
+        );
+      }
       const nextPageToken = token ? token : null;
       if (nextPageToken !== null) {
         if (seen.has(nextPageToken)) {
-          throw new Ss12000Error('PAGING_LOOP', `GET ${path} repeated a pageToken on page ${page}`, { path, page });
+          throw new Ss12000Error('PAGING_LOOP', `GET ${path} repeated a pageToken on page ${page}`, {
+            path,
+            page,
+          });
         }
         seen.add(nextPageToken);
       }
@@ -324,7 +365,10 @@ export class Ss12000Client {
 }
 
 /** Which resource types a webhook names; tolerates `modifiedEntites` (spec) and `modifiedEntities`. */
-export function parseWebhookNotification(body: unknown): { modified: ResourceType[]; deletedEntities: boolean } {
+export function parseWebhookNotification(body: unknown): {
+  modified: ResourceType[];
+  deletedEntities: boolean;
+} {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const list = [b.modifiedEntites, b.modifiedEntities].flatMap((v) => (Array.isArray(v) ? v : []));
   const modified = [...new Set(list.filter((v): v is ResourceType => typeof v === 'string'))];

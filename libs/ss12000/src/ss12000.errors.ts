@@ -23,7 +23,13 @@ export class Ss12000Error extends Error {
   constructor(
     readonly code: Ss12000ErrorCode,
     message: string,
-    readonly details: { status?: number; path?: string; page?: number; attempts?: number; retryAfterMs?: number } = {},
+    readonly details: {
+      status?: number;
+      path?: string;
+      page?: number;
+      attempts?: number;
+      retryAfterMs?: number;
+    } = {},
     options?: ErrorOptions,
   ) {
     super(message, options);

@@ -68,7 +68,12 @@ describe('validateRecord', () => {
   it('checks enrolments one by one', () => {
     const result = validateRecord(
       'persons',
-      aPerson({ enrolments: [{ enroledAt: { id: ORG }, schoolType: 'GR', startDate: '2020-08-17' }, { schoolType: 'XX' }] }),
+      aPerson({
+        enrolments: [
+          { enroledAt: { id: ORG }, schoolType: 'GR', startDate: '2020-08-17' },
+          { schoolType: 'XX' },
+        ],
+      }),
     );
     expect(!result.ok && result.rejection.reason).toBe(
       'enrolments[1].enroledAt is missing; enrolments[1].schoolType has unknown value "XX"; enrolments[1].startDate is missing',
@@ -76,12 +81,21 @@ describe('validateRecord', () => {
   });
 
   it('requires meta with RFC 3339 times', () => {
-    const result = validateRecord('persons', aPerson({ meta: { created: 'yesterday', modified: META.modified } }));
+    const result = validateRecord(
+      'persons',
+      aPerson({ meta: { created: 'yesterday', modified: META.modified } }),
+    );
     expect(!result.ok && result.rejection.reason).toBe('meta.created is not an RFC 3339 date-time');
   });
 
   it('validates organisations, groups and duties by their own rules', () => {
-    const org = { id: ORG, meta: META, displayName: 'Källby skola', organisationType: 'Skolenhet', schoolUnitCode: '1234567' };
+    const org = {
+      id: ORG,
+      meta: META,
+      displayName: 'Källby skola',
+      organisationType: 'Skolenhet',
+      schoolUnitCode: '1234567',
+    };
     expect(!validateRecord('organisations', org).ok && 'rejected').toBe('rejected');
     expect(validateRecord('organisations', { ...org, schoolUnitCode: '12345678' }).ok).toBe(true);
 
@@ -95,7 +109,11 @@ describe('validateRecord', () => {
       groupMemberships: [{ person: { id: 'nope' } }],
     };
     const g = validateRecord('groups', group);
-    expect(!g.ok && g.rejection).toEqual({ entity: 'Group', id: group.id, reason: 'groupMemberships[0].person.id is not a uuid' });
+    expect(!g.ok && g.rejection).toEqual({
+      entity: 'Group',
+      id: group.id,
+      reason: 'groupMemberships[0].person.id is not a uuid',
+    });
 
     const duty = {
       id: '2b7e5c1a-2f3d-4e5f-8a9b-0c1d2e3f4a5b',
@@ -111,12 +129,19 @@ describe('validateRecord', () => {
 
   it('never throws and never leaks a civic number, whatever the record holds', () => {
     fc.assert(
-      fc.property(fc.anything(), fc.constantFrom('persons', 'organisations', 'groups', 'duties' as const), (junk, entity) => {
-        const result = validateRecord(entity, junk);
-        if (!result.ok) expect(typeof result.rejection.reason).toBe('string');
-        const withCivic = validateRecord('persons', aPerson({ civicNo: { value: CIVIC }, sex: junk, givenName: junk }));
-        if (!withCivic.ok) expect(JSON.stringify(withCivic.rejection)).not.toContain(CIVIC);
-      }),
+      fc.property(
+        fc.anything(),
+        fc.constantFrom('persons', 'organisations', 'groups', 'duties' as const),
+        (junk, entity) => {
+          const result = validateRecord(entity, junk);
+          if (!result.ok) expect(typeof result.rejection.reason).toBe('string');
+          const withCivic = validateRecord(
+            'persons',
+            aPerson({ civicNo: { value: CIVIC }, sex: junk, givenName: junk }),
+          );
+          if (!withCivic.ok) expect(JSON.stringify(withCivic.rejection)).not.toContain(CIVIC);
+        },
+      ),
     );
   });
 });

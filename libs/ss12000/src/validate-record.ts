@@ -106,11 +106,13 @@ class Problems {
   }
 
   integer(value: unknown, path: string): void {
-    if (value !== undefined && value !== null && !Number.isInteger(value)) this.add(path, 'is not an integer');
+    if (value !== undefined && value !== null && !Number.isInteger(value))
+      this.add(path, 'is not an integer');
   }
 
   boolean(value: unknown, path: string): void {
-    if (value !== undefined && value !== null && typeof value !== 'boolean') this.add(path, 'is not a boolean');
+    if (value !== undefined && value !== null && typeof value !== 'boolean')
+      this.add(path, 'is not a boolean');
   }
 
   array(value: unknown, path: string): value is unknown[] {
@@ -157,7 +159,8 @@ function checkPerson(r: Record<string, unknown>, p: Problems): void {
   if (r.civicNo !== undefined && r.civicNo !== null && p.object(r.civicNo, 'civicNo', false)) {
     // Never quote the value: the reason is published and logged.
     if (typeof r.civicNo.value !== 'string') p.add('civicNo.value', 'is missing');
-    else if (!classifyCivicNo(r.civicNo.value)) p.add('civicNo.value', 'is not a valid personnummer or samordningsnummer');
+    else if (!classifyCivicNo(r.civicNo.value))
+      p.add('civicNo.value', 'is not a valid personnummer or samordningsnummer');
   }
   if (p.array(r.eduPersonPrincipalNames, 'eduPersonPrincipalNames')) {
     r.eduPersonPrincipalNames.forEach((v, i) => p.string(v, `eduPersonPrincipalNames[${i}]`, true));
@@ -268,19 +271,26 @@ const CHECKS: Record<EntityPath, (r: Record<string, unknown>, p: Problems) => vo
 };
 
 /** Validates one record of the given entity; the record is passed through unchanged when valid. */
-export function validateRecord<P extends EntityPath>(entity: P, raw: unknown): ValidationResult<EntityByPath[P]> {
+export function validateRecord<P extends EntityPath>(
+  entity: P,
+  raw: unknown,
+): ValidationResult<EntityByPath[P]> {
   const resource = RESOURCE_TYPE_OF[entity];
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, rejection: { entity: resource, reason: 'record is not an object' } };
   }
   const record = raw as Record<string, unknown>;
   const rawId: unknown = record.id;
-  const id = typeof rawId !== 'string' ? undefined : UUID.test(rawId) ? rawId : redactDigits(rawId.slice(0, 100));
+  const id =
+    typeof rawId !== 'string' ? undefined : UUID.test(rawId) ? rawId : redactDigits(rawId.slice(0, 100));
   const problems = new Problems();
   problems.uuid(record.id, 'id', true);
   CHECKS[entity](record, problems);
   if (problems.list.length > 0) {
-    return { ok: false, rejection: { entity: resource, ...(id !== undefined && { id }), reason: problems.list.join('; ') } };
+    return {
+      ok: false,
+      rejection: { entity: resource, ...(id !== undefined && { id }), reason: problems.list.join('; ') },
+    };
   }
   return { ok: true, record: raw as EntityByPath[P] };
 }

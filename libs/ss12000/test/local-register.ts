@@ -22,7 +22,7 @@ export class LocalRegister {
   ) {}
 
   static async start(): Promise<LocalRegister> {
-    let self: LocalRegister | undefined;
+    const holder: { self?: LocalRegister } = {};
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -35,8 +35,8 @@ export class LocalRegister {
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
         };
-        self!.requests.push(seen);
-        Promise.resolve(self!.handler(seen, res)).catch((error) => {
+        holder.self!.requests.push(seen);
+        Promise.resolve(holder.self!.handler(seen, res)).catch((error) => {
           res.statusCode = 599;
           res.end(String(error));
         });
@@ -44,8 +44,8 @@ export class LocalRegister {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    self = new LocalRegister(server, `http://127.0.0.1:${port}`);
-    return self;
+    holder.self = new LocalRegister(server, `http://127.0.0.1:${port}`);
+    return holder.self;
   }
 
   handle(handler: Handler): void {
@@ -59,7 +59,12 @@ export class LocalRegister {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }

@@ -188,7 +188,11 @@ describe('Ss12000Client paging', () => {
     expect(result.complete).toBe(true);
     expect(result.records.map((p) => p.id)).toEqual(good.map((p) => p.id));
     expect(result.rejections).toEqual([
-      { entity: 'Person', id: bad[0].id, reason: 'civicNo.value is not a valid personnummer or samordningsnummer' },
+      {
+        entity: 'Person',
+        id: bad[0].id,
+        reason: 'civicNo.value is not a valid personnummer or samordningsnummer',
+      },
       { entity: 'Person', id: bad[1].id, reason: 'sex has unknown value "Robot"' },
       { entity: 'Person', id: bad[2].id, reason: 'familyName is missing' },
     ]);
@@ -235,7 +239,9 @@ describe('Ss12000Client auth', () => {
     await c.readAll('groups');
     expect(issued).toBe(1);
     const tokenRequest = register.requests.find((r) => r.path === '/token')!;
-    expect(tokenRequest.headers.authorization).toBe(`Basic ${Buffer.from('skolkonto:s3cret').toString('base64')}`);
+    expect(tokenRequest.headers.authorization).toBe(
+      `Basic ${Buffer.from('skolkonto:s3cret').toString('base64')}`,
+    );
     expect(Object.fromEntries(new URLSearchParams(tokenRequest.body))).toEqual({
       grant_type: 'client_credentials',
       scope: 'ss12000',
@@ -258,7 +264,11 @@ describe('Ss12000Client auth', () => {
       sendJson(res, 200, { data: [], pageToken: null });
     });
     const c = client({
-      auth: new OAuth2ClientCredentialsAuth({ tokenUrl: `${register.baseUrl}/token`, clientId: 'a', clientSecret: 'b' }),
+      auth: new OAuth2ClientCredentialsAuth({
+        tokenUrl: `${register.baseUrl}/token`,
+        clientId: 'a',
+        clientSecret: 'b',
+      }),
     });
     await c.readAll('persons');
     revoked = true;
@@ -272,7 +282,11 @@ describe('Ss12000Client auth', () => {
   it('reports a failing token endpoint as AUTH', async () => {
     register.handle((_req, res) => sendJson(res, 400, { error: 'invalid_client' }));
     const c = client({
-      auth: new OAuth2ClientCredentialsAuth({ tokenUrl: `${register.baseUrl}/token`, clientId: 'a', clientSecret: 'b' }),
+      auth: new OAuth2ClientCredentialsAuth({
+        tokenUrl: `${register.baseUrl}/token`,
+        clientId: 'a',
+        clientSecret: 'b',
+      }),
     });
     const result = await c.readAll('persons');
     expect(!result.complete && result.error).toMatchObject({ code: 'AUTH', details: { status: 400 } });
@@ -284,12 +298,18 @@ describe('Ss12000Client deletedEntities, lookups and subscriptions', () => {
     const [p1, p2, g1, a1, a2] = Array.from({ length: 5 }, () => randomUUID());
     register.handle((req, res) => {
       if (!req.query.get('pageToken')) {
-        return sendJson(res, 200, { data: { persons: [p1], groups: [g1], activitites: [a1] }, pageToken: 'next' });
+        return sendJson(res, 200, {
+          data: { persons: [p1], groups: [g1], activitites: [a1] },
+          pageToken: 'next',
+        });
       }
       sendJson(res, 200, { data: { persons: [p2], activities: [a2] }, pageToken: null });
     });
 
-    const result = await client().readDeletedEntities({ after: '2026-08-01T00:00:00Z', entities: ['Person', 'Group'] });
+    const result = await client().readDeletedEntities({
+      after: '2026-08-01T00:00:00Z',
+      entities: ['Person', 'Group'],
+    });
 
     expect(result).toEqual({
       complete: true,
@@ -309,8 +329,16 @@ describe('Ss12000Client deletedEntities, lookups and subscriptions', () => {
     register.handle((req, res) =>
       req.path.endsWith(person.id) ? sendJson(res, 200, person) : sendJson(res, 404, { code: 'NOT_FOUND' }),
     );
-    await expect(client().get('persons', person.id)).resolves.toEqual({ found: true, records: [person], rejections: [] });
-    await expect(client().get('persons', randomUUID())).resolves.toEqual({ found: false, records: [], rejections: [] });
+    await expect(client().get('persons', person.id)).resolves.toEqual({
+      found: true,
+      records: [person],
+      rejections: [],
+    });
+    await expect(client().get('persons', randomUUID())).resolves.toEqual({
+      found: false,
+      records: [],
+      rejections: [],
+    });
   });
 
   it('looks up persons with civic numbers in the body, never in the URL', async () => {
@@ -325,7 +353,13 @@ describe('Ss12000Client deletedEntities, lookups and subscriptions', () => {
 
   it('creates, renews, lists and deletes a subscription', async () => {
     const id = randomUUID();
-    const sub = { id, name: 'skolkonto', target: 'https://x/hook', resourceTypes: [{ resource: 'Person' }], expires: '2026-12-01T00:00:00Z' };
+    const sub = {
+      id,
+      name: 'skolkonto',
+      target: 'https://x/hook',
+      resourceTypes: [{ resource: 'Person' }],
+      expires: '2026-12-01T00:00:00Z',
+    };
     register.handle((req, res) => {
       if (req.method === 'DELETE') {
         res.writeHead(204);
@@ -336,7 +370,11 @@ describe('Ss12000Client deletedEntities, lookups and subscriptions', () => {
     });
     const c = client();
     await expect(
-      c.createSubscription({ name: 'skolkonto', target: 'https://x/hook', resourceTypes: [{ resource: 'Person' }] }),
+      c.createSubscription({
+        name: 'skolkonto',
+        target: 'https://x/hook',
+        resourceTypes: [{ resource: 'Person' }],
+      }),
     ).resolves.toEqual(sub);
     await expect(c.renewSubscription(id)).resolves.toEqual(sub);
     await expect(c.listSubscriptions()).resolves.toEqual([sub]);

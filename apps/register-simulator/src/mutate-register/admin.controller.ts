@@ -1,7 +1,20 @@
 // The simulator's operator API (/admin, bearer SIM_ADMIN_TOKEN): mutate registers as real life
 // does, reseed, switch faults on and off, and see webhook deliveries. The CLI
 // (`npm run register -- <command>`) is a thin client of this API.
-import { Body, Controller, Delete, Get, Headers, Inject, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { RegisterStore } from '../register-store/register-store.service';
 import { FAULT_KINDS, FaultRegistry, type FaultSpec } from '../serve-register/fault-registry';
@@ -26,8 +39,16 @@ export class AdminController {
   ) {}
 
   /** Runs an admin action: 401 without the admin token, ApiError → its status, result as JSON. */
-  private async run(authorization: string | undefined, res: Response, action: () => unknown, status = 200): Promise<void> {
-    const token = authorization && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, '') : undefined;
+  private async run(
+    authorization: string | undefined,
+    res: Response,
+    action: () => unknown,
+    status = 200,
+  ): Promise<void> {
+    const token =
+      authorization && /^Bearer\s+/i.test(authorization)
+        ? authorization.replace(/^Bearer\s+/i, '')
+        : undefined;
     if (!sameSecret(token, this.adminToken)) {
       res.status(401).json({ code: 'UNAUTHORIZED', message: 'admin token missing or wrong' });
       return;
@@ -35,7 +56,8 @@ export class AdminController {
     try {
       res.status(status).json(await action());
     } catch (error) {
-      if (error instanceof ApiError) res.status(error.status).json({ code: error.code, message: error.message });
+      if (error instanceof ApiError)
+        res.status(error.status).json({ code: error.code, message: error.message });
       else throw error;
     }
   }
@@ -45,19 +67,35 @@ export class AdminController {
     return this.run(a, res, () =>
       this.store.tenantIds().map((id) => {
         const r = this.store.register(id)!;
-        return { tenant: id, name: r.tenant.name, municipalityCode: r.tenant.municipalityCode, counts: r.counts(), deletions: r.deletions.length, seed: r.state?.seed, persons: r.state?.persons, clock: new Date(r.clock).toISOString() };
+        return {
+          tenant: id,
+          name: r.tenant.name,
+          municipalityCode: r.tenant.municipalityCode,
+          counts: r.counts(),
+          deletions: r.deletions.length,
+          seed: r.state?.seed,
+          persons: r.state?.persons,
+          clock: new Date(r.clock).toISOString(),
+        };
       }),
     );
   }
 
   @Post('tenants/:tenant/reseed')
-  reseed(@Headers('authorization') a: string | undefined, @Param('tenant') tenant: string, @Body() body: Body_, @Res() res: Response) {
+  reseed(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') tenant: string,
+    @Body() body: Body_,
+    @Res() res: Response,
+  ) {
     return this.run(a, res, async () => {
-      if (!this.store.register(tenant)) throw new ApiError(404, 'UNKNOWN_TENANT', `no register for tenant ${tenant}`);
+      if (!this.store.register(tenant))
+        throw new ApiError(404, 'UNKNOWN_TENANT', `no register for tenant ${tenant}`);
       const num = (v: unknown, name: string, min: number, max: number) => {
         if (v === undefined) return undefined;
         const n = Number(v);
-        if (!Number.isInteger(n) || n < min || n > max) throw new ApiError(400, 'INVALID_PARAMETER', `${name} must be an integer ${min}..${max}`);
+        if (!Number.isInteger(n) || n < min || n > max)
+          throw new ApiError(400, 'INVALID_PARAMETER', `${name} must be an integer ${min}..${max}`);
         return n;
       };
       const r = await this.store.reseed(tenant, {
@@ -70,80 +108,200 @@ export class AdminController {
   }
 
   @Get('tenants/:tenant/persons')
-  search(@Headers('authorization') a: string | undefined, @Param('tenant') tenant: string, @Query() q: Record<string, string>, @Res() res: Response) {
-    return this.run(a, res, () => this.mutations.search(tenant, { name: q.name, kind: q.kind, limit: q.limit ? Number(q.limit) : undefined }));
+  search(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') tenant: string,
+    @Query() q: Record<string, string>,
+    @Res() res: Response,
+  ) {
+    return this.run(a, res, () =>
+      this.mutations.search(tenant, {
+        name: q.name,
+        kind: q.kind,
+        limit: q.limit ? Number(q.limit) : undefined,
+      }),
+    );
   }
 
   @Get('tenants/:tenant/groups')
-  groups(@Headers('authorization') a: string | undefined, @Param('tenant') tenant: string, @Query() q: Record<string, string>, @Res() res: Response) {
+  groups(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') tenant: string,
+    @Query() q: Record<string, string>,
+    @Res() res: Response,
+  ) {
     return this.run(a, res, () => {
       const r = this.store.register(tenant);
       if (!r) throw new ApiError(404, 'UNKNOWN_TENANT', `no register for tenant ${tenant}`);
       return r
         .sorted('groups')
-        .filter((g) => (!q.groupType || g.groupType === q.groupType) && (!q.name || String(g.displayName).includes(q.name)))
+        .filter(
+          (g) =>
+            (!q.groupType || g.groupType === q.groupType) &&
+            (!q.name || String(g.displayName).includes(q.name)),
+        )
         .slice(0, Number(q.limit ?? 50))
-        .map((g) => ({ id: g.id, displayName: g.displayName, groupType: g.groupType, organisation: g.organisation, members: (g.groupMemberships as unknown[] | undefined)?.length ?? 0 }));
+        .map((g) => ({
+          id: g.id,
+          displayName: g.displayName,
+          groupType: g.groupType,
+          organisation: g.organisation,
+          members: (g.groupMemberships as unknown[] | undefined)?.length ?? 0,
+        }));
     });
   }
 
   @Post('tenants/:tenant/enrol')
-  enrol(@Headers('authorization') a: string | undefined, @Param('tenant') tenant: string, @Body() body: Body_, @Res() res: Response) {
+  enrol(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') tenant: string,
+    @Body() body: Body_,
+    @Res() res: Response,
+  ) {
     return this.run(a, res, () => this.mutations.enrol(tenant, body ?? {}), 201);
   }
 
   @Post('tenants/:tenant/persons/:id/change-class')
-  changeClass(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('id') id: string, @Body() body: Body_, @Res() res: Response) {
-    return this.run(a, res, () => this.mutations.changeClass(t, id, (body ?? {}) as { classId?: string; date?: string }));
+  changeClass(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('id') id: string,
+    @Body() body: Body_,
+    @Res() res: Response,
+  ) {
+    return this.run(a, res, () =>
+      this.mutations.changeClass(t, id, (body ?? {}) as { classId?: string; date?: string }),
+    );
   }
 
   @Post('tenants/:tenant/persons/:id/rename')
-  rename(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('id') id: string, @Body() body: Body_, @Res() res: Response) {
-    return this.run(a, res, () => this.mutations.rename(t, id, (body ?? {}) as { givenName?: string; familyName?: string; middleName?: string | null }));
+  rename(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('id') id: string,
+    @Body() body: Body_,
+    @Res() res: Response,
+  ) {
+    return this.run(a, res, () =>
+      this.mutations.rename(
+        t,
+        id,
+        (body ?? {}) as { givenName?: string; familyName?: string; middleName?: string | null },
+      ),
+    );
   }
 
   @Post('tenants/:tenant/persons/:id/leave')
-  leave(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('id') id: string, @Body() body: Body_, @Res() res: Response) {
+  leave(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('id') id: string,
+    @Body() body: Body_,
+    @Res() res: Response,
+  ) {
     return this.run(a, res, () => this.mutations.leave(t, id, (body ?? {}) as { endDate?: string }));
   }
 
   @Post('tenants/:tenant/persons/:id/move')
-  move(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('id') id: string, @Body() body: Body_, @Res() res: Response) {
-    return this.run(a, res, () => this.mutations.move(t, id, (body ?? {}) as { toTenant?: string; schoolUnit?: string; schoolYear?: number; date?: string }));
+  move(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('id') id: string,
+    @Body() body: Body_,
+    @Res() res: Response,
+  ) {
+    return this.run(a, res, () =>
+      this.mutations.move(
+        t,
+        id,
+        (body ?? {}) as { toTenant?: string; schoolUnit?: string; schoolYear?: number; date?: string },
+      ),
+    );
   }
 
   @Post('tenants/:tenant/persons/:id/protect')
-  protect(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('id') id: string, @Body() body: Body_, @Res() res: Response) {
-    return this.run(a, res, () => this.mutations.protect(t, id, (body ?? {}) as { securityMarking?: string }));
+  protect(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('id') id: string,
+    @Body() body: Body_,
+    @Res() res: Response,
+  ) {
+    return this.run(a, res, () =>
+      this.mutations.protect(t, id, (body ?? {}) as { securityMarking?: string }),
+    );
   }
 
   @Post('tenants/:tenant/persons/:id/status')
-  status(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('id') id: string, @Body() body: Body_, @Res() res: Response) {
-    return this.run(a, res, () => this.mutations.setStatus(t, id, (body ?? {}) as { personStatus?: string; date?: string }));
+  status(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('id') id: string,
+    @Body() body: Body_,
+    @Res() res: Response,
+  ) {
+    return this.run(a, res, () =>
+      this.mutations.setStatus(t, id, (body ?? {}) as { personStatus?: string; date?: string }),
+    );
   }
 
   @Post('tenants/:tenant/groups/:id/members')
-  addMember(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('id') id: string, @Body() body: Body_, @Res() res: Response) {
-    return this.run(a, res, () => this.mutations.addMember(t, id, (body ?? {}) as { personId?: string; startDate?: string }));
+  addMember(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('id') id: string,
+    @Body() body: Body_,
+    @Res() res: Response,
+  ) {
+    return this.run(a, res, () =>
+      this.mutations.addMember(t, id, (body ?? {}) as { personId?: string; startDate?: string }),
+    );
   }
 
   @Delete('tenants/:tenant/groups/:id/members/:personId')
-  removeMember(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('id') id: string, @Param('personId') personId: string, @Res() res: Response) {
+  removeMember(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('id') id: string,
+    @Param('personId') personId: string,
+    @Res() res: Response,
+  ) {
     return this.run(a, res, () => this.mutations.removeMember(t, id, personId));
   }
 
   @Put('tenants/:tenant/raw/:entity/:id')
-  putRaw(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('entity') entity: string, @Param('id') id: string, @Query('rawMeta') rawMeta: string | undefined, @Body() body: unknown, @Res() res: Response) {
+  putRaw(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('entity') entity: string,
+    @Param('id') id: string,
+    @Query('rawMeta') rawMeta: string | undefined,
+    @Body() body: unknown,
+    @Res() res: Response,
+  ) {
     return this.run(a, res, () => this.mutations.putRaw(t, entity, id, body, rawMeta === 'true'));
   }
 
   @Patch('tenants/:tenant/raw/:entity/:id')
-  patchRaw(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('entity') entity: string, @Param('id') id: string, @Body() body: unknown, @Res() res: Response) {
+  patchRaw(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('entity') entity: string,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Res() res: Response,
+  ) {
     return this.run(a, res, () => this.mutations.patchRaw(t, entity, id, body));
   }
 
   @Delete('tenants/:tenant/:entity/:id')
-  remove(@Headers('authorization') a: string | undefined, @Param('tenant') t: string, @Param('entity') entity: string, @Param('id') id: string, @Res() res: Response) {
+  remove(
+    @Headers('authorization') a: string | undefined,
+    @Param('tenant') t: string,
+    @Param('entity') entity: string,
+    @Param('id') id: string,
+    @Res() res: Response,
+  ) {
     return this.run(a, res, () => this.mutations.remove(t, entity, id));
   }
 
@@ -159,7 +317,8 @@ export class AdminController {
       res,
       () => {
         const spec = (body ?? {}) as unknown as FaultSpec;
-        if (!FAULT_KINDS.includes(spec.kind)) throw new ApiError(400, 'INVALID_PARAMETER', `kind must be one of ${FAULT_KINDS.join(', ')}`);
+        if (!FAULT_KINDS.includes(spec.kind))
+          throw new ApiError(400, 'INVALID_PARAMETER', `kind must be one of ${FAULT_KINDS.join(', ')}`);
         for (const key of ['page', 'status', 'retryAfterSeconds', 'delayMs', 'times'] as const) {
           if (spec[key] !== undefined && (!Number.isInteger(spec[key]) || (spec[key] as number) < 0)) {
             throw new ApiError(400, 'INVALID_PARAMETER', `${key} must be a non-negative integer`);
@@ -177,7 +336,11 @@ export class AdminController {
   }
 
   @Delete('faults/:id')
-  removeFault(@Headers('authorization') a: string | undefined, @Param('id') id: string, @Res() res: Response) {
+  removeFault(
+    @Headers('authorization') a: string | undefined,
+    @Param('id') id: string,
+    @Res() res: Response,
+  ) {
     return this.run(a, res, () => {
       if (!this.faults.remove(id)) throw new ApiError(404, 'NOT_FOUND', 'no such fault');
       return { removed: id };
@@ -193,7 +356,11 @@ export class AdminController {
   }
 
   @Get('webhook-deliveries')
-  deliveries(@Headers('authorization') a: string | undefined, @Query('tenant') tenant: string | undefined, @Res() res: Response) {
+  deliveries(
+    @Headers('authorization') a: string | undefined,
+    @Query('tenant') tenant: string | undefined,
+    @Res() res: Response,
+  ) {
     return this.run(a, res, () => this.subscriptions.recentDeliveries(tenant));
   }
 }

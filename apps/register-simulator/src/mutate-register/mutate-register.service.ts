@@ -49,12 +49,14 @@ function isActive(m: { endDate?: string; cancelled?: boolean }, on: string): boo
 }
 
 function requireString(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ApiError(400, 'INVALID_PARAMETER', `${name} is required`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ApiError(400, 'INVALID_PARAMETER', `${name} is required`);
   return value;
 }
 
 function checkDate(value: string | undefined, name: string): string | undefined {
-  if (value !== undefined && !DATE.test(value)) throw new ApiError(400, 'INVALID_PARAMETER', `${name} must be YYYY-MM-DD`);
+  if (value !== undefined && !DATE.test(value))
+    throw new ApiError(400, 'INVALID_PARAMETER', `${name} must be YYYY-MM-DD`);
   return value;
 }
 
@@ -62,7 +64,8 @@ export class MutateRegisterService {
   constructor(private readonly store: RegisterStore) {}
 
   private requireTenant(tenant: string): void {
-    if (!this.store.register(tenant)) throw new ApiError(404, 'UNKNOWN_TENANT', `no register for tenant ${tenant}`);
+    if (!this.store.register(tenant))
+      throw new ApiError(404, 'UNKNOWN_TENANT', `no register for tenant ${tenant}`);
   }
 
   private person(draft: MutationDraft, id: string): Person {
@@ -92,13 +95,25 @@ export class MutateRegisterService {
   }
 
   private classes(draft: MutationDraft, unitId?: string): Group[] {
-    return draft.all<Group>('groups', (g) => g.groupType === 'Klass' && (unitId === undefined || (g.organisation as { id: string }).id === unitId));
+    return draft.all<Group>(
+      'groups',
+      (g) =>
+        g.groupType === 'Klass' && (unitId === undefined || (g.organisation as { id: string }).id === unitId),
+    );
   }
 
   /** Ends the person's active memberships in Klass groups (a pupil is in at most one Klass). */
-  private endClassMemberships(draft: MutationDraft, personId: string, endDate: string, exceptGroup?: string): string[] {
+  private endClassMemberships(
+    draft: MutationDraft,
+    personId: string,
+    endDate: string,
+    exceptGroup?: string,
+  ): string[] {
     const ended: string[] = [];
-    for (const group of draft.all<Group>('groups', (g) => g.groupType === 'Klass' && hasActiveMember(g as unknown as Group, personId, endDate))) {
+    for (const group of draft.all<Group>(
+      'groups',
+      (g) => g.groupType === 'Klass' && hasActiveMember(g as unknown as Group, personId, endDate),
+    )) {
       if (group.id === exceptGroup) continue;
       for (const m of group.groupMemberships ?? []) {
         if (m.person.id === personId && isActive(m, endDate)) m.endDate = endDate;
@@ -111,7 +126,9 @@ export class MutateRegisterService {
 
   private endAllMemberships(draft: MutationDraft, personId: string, endDate: string): string[] {
     const ended: string[] = [];
-    for (const group of draft.all<Group>('groups', (g) => hasActiveMember(g as unknown as Group, personId, endDate))) {
+    for (const group of draft.all<Group>('groups', (g) =>
+      hasActiveMember(g as unknown as Group, personId, endDate),
+    )) {
       for (const m of group.groupMemberships ?? []) {
         if (m.person.id === personId && isActive(m, endDate)) m.endDate = endDate;
       }
@@ -121,7 +138,14 @@ export class MutateRegisterService {
     return ended;
   }
 
-  private addToClass(draft: MutationDraft, person: Person, classId: string | undefined, unit: Organisation, schoolYear: number | undefined, startDate: string): string | undefined {
+  private addToClass(
+    draft: MutationDraft,
+    person: Person,
+    classId: string | undefined,
+    unit: Organisation,
+    schoolYear: number | undefined,
+    startDate: string,
+  ): string | undefined {
     let klass: Group | undefined;
     if (classId) {
       klass = draft.get<Group>('groups', classId);
@@ -130,11 +154,18 @@ export class MutateRegisterService {
       const prefix = schoolYear === undefined ? '' : schoolYear === 0 ? 'F' : String(schoolYear);
       klass = this.classes(draft, unit.id)
         .sort((a, b) => a.displayName.localeCompare(b.displayName, 'sv'))
-        .find((g) => (schoolYear === undefined || g.displayName.startsWith(prefix)) && !/^\d/.test(g.displayName.slice(prefix.length)));
+        .find(
+          (g) =>
+            (schoolYear === undefined || g.displayName.startsWith(prefix)) &&
+            !/^\d/.test(g.displayName.slice(prefix.length)),
+        );
     }
     if (!klass) return undefined;
     const memberships = (klass.groupMemberships ??= []);
-    memberships.push({ person: { id: person.id, securityMarking: person.securityMarking ?? 'Ingen' }, startDate });
+    memberships.push({
+      person: { id: person.id, securityMarking: person.securityMarking ?? 'Ingen' },
+      startDate,
+    });
     draft.put('groups', klass);
     return klass.id;
   }
@@ -144,7 +175,11 @@ export class MutateRegisterService {
     const startDate = checkDate(input.startDate, 'startDate') ?? today();
     const schoolYear = input.schoolYear === undefined ? undefined : Number(input.schoolYear);
     if (schoolYear !== undefined && (!Number.isInteger(schoolYear) || schoolYear < 0 || schoolYear > 9)) {
-      throw new ApiError(400, 'INVALID_PARAMETER', 'schoolYear must be 0 to 9 (use a GY unit for upper secondary years 1-3)');
+      throw new ApiError(
+        400,
+        'INVALID_PARAMETER',
+        'schoolYear must be 0 to 9 (use a GY unit for upper secondary years 1-3)',
+      );
     }
     const { result, change } = await this.store.mutate(tenant, (draft) => {
       const unit = this.unit(draft, input.schoolUnit, schoolYear);
@@ -160,12 +195,15 @@ export class MutateRegisterService {
           ...(input.middleName && { middleName: input.middleName }),
           familyName: requireString(input.familyName, 'familyName'),
           civicNo: { value: input.civicNo ?? this.freshCivicNo(draft, birthYear), nationality: 'SE' },
-          birthDate: input.civicNo ? `${input.civicNo.slice(0, 4)}-${input.civicNo.slice(4, 6)}-${String(Number(input.civicNo.slice(6, 8)) % 60).padStart(2, '0')}` : undefined,
+          birthDate: input.civicNo
+            ? `${input.civicNo.slice(0, 4)}-${input.civicNo.slice(4, 6)}-${String(Number(input.civicNo.slice(6, 8)) % 60).padStart(2, '0')}`
+            : undefined,
           sex: 'Okänt',
           securityMarking: 'Ingen',
           personStatus: 'Aktiv',
         } as Person;
-        if (person.birthDate === undefined) person.birthDate = `${person.civicNo!.value.slice(0, 4)}-${person.civicNo!.value.slice(4, 6)}-${person.civicNo!.value.slice(6, 8)}`;
+        if (person.birthDate === undefined)
+          person.birthDate = `${person.civicNo!.value.slice(0, 4)}-${person.civicNo!.value.slice(4, 6)}-${person.civicNo!.value.slice(6, 8)}`;
       }
       person.enrolments = [
         ...(person.enrolments ?? []),
@@ -184,15 +222,21 @@ export class MutateRegisterService {
     return { ...result, change };
   }
 
-  async changeClass(tenant: string, personId: string, input: { classId?: string; date?: string }): Promise<MutationOutcome> {
+  async changeClass(
+    tenant: string,
+    personId: string,
+    input: { classId?: string; date?: string },
+  ): Promise<MutationOutcome> {
     this.requireTenant(tenant);
     const classId = requireString(input.classId, 'classId');
     const date = checkDate(input.date, 'date') ?? today();
     const { result, change } = await this.store.mutate(tenant, (draft) => {
       const person = this.person(draft, personId);
       const target = draft.get<Group>('groups', classId);
-      if (!target || target.groupType !== 'Klass') throw new ApiError(404, 'NOT_FOUND', `no class ${classId}`);
-      if (hasActiveMember(target, personId, date)) throw new ApiError(409, 'ALREADY_MEMBER', 'the pupil is already in that class');
+      if (!target || target.groupType !== 'Klass')
+        throw new ApiError(404, 'NOT_FOUND', `no class ${classId}`);
+      if (hasActiveMember(target, personId, date))
+        throw new ApiError(409, 'ALREADY_MEMBER', 'the pupil is already in that class');
       const from = this.endClassMemberships(draft, personId, dayBefore(date), classId);
       const unit = draft.get<Organisation>('organisations', target.organisation.id)!;
       this.addToClass(draft, person, classId, unit, undefined, date);
@@ -201,7 +245,11 @@ export class MutateRegisterService {
     return { ...result, change };
   }
 
-  async rename(tenant: string, personId: string, input: { givenName?: string; middleName?: string | null; familyName?: string }): Promise<MutationOutcome> {
+  async rename(
+    tenant: string,
+    personId: string,
+    input: { givenName?: string; middleName?: string | null; familyName?: string },
+  ): Promise<MutationOutcome> {
     this.requireTenant(tenant);
     if (input.givenName === undefined && input.familyName === undefined && input.middleName === undefined) {
       throw new ApiError(400, 'INVALID_PARAMETER', 'give givenName, middleName or familyName');
@@ -221,7 +269,9 @@ export class MutateRegisterService {
   async leave(tenant: string, personId: string, input: { endDate?: string }): Promise<MutationOutcome> {
     this.requireTenant(tenant);
     const endDate = checkDate(input.endDate, 'endDate') ?? today();
-    const { change } = await this.store.mutate(tenant, (draft) => this.endEverything(draft, personId, endDate));
+    const { change } = await this.store.mutate(tenant, (draft) =>
+      this.endEverything(draft, personId, endDate),
+    );
     return { change };
   }
 
@@ -237,7 +287,11 @@ export class MutateRegisterService {
    * The pupil moves to another municipality: enrolments end here, and the other register gets the
    * person (found by civic number, else created with a new id) enrolled at one of its units.
    */
-  async move(tenant: string, personId: string, input: { toTenant?: string; schoolUnit?: string; schoolYear?: number; date?: string }): Promise<MutationOutcome> {
+  async move(
+    tenant: string,
+    personId: string,
+    input: { toTenant?: string; schoolUnit?: string; schoolYear?: number; date?: string },
+  ): Promise<MutationOutcome> {
     this.requireTenant(tenant);
     const toTenant = requireString(input.toTenant, 'toTenant');
     this.requireTenant(toTenant);
@@ -252,7 +306,10 @@ export class MutateRegisterService {
     const existing = [...this.store.register(toTenant)!.docs.persons.values()].find(
       (p) => moving.civicNo && (p.civicNo as { value?: string } | undefined)?.value === moving.civicNo.value,
     );
-    const schoolYear = left.result.schoolYear !== undefined && left.result.schoolYear <= 9 ? left.result.schoolYear : undefined;
+    const schoolYear =
+      left.result.schoolYear !== undefined && left.result.schoolYear <= 9
+        ? left.result.schoolYear
+        : undefined;
     let targetPersonId = existing?.id;
     if (!existing) {
       const created = await this.store.mutate(toTenant, (draft) => {
@@ -272,26 +329,43 @@ export class MutateRegisterService {
       });
       targetPersonId = created.result;
     }
-    const enrolled = await this.enrol(toTenant, { personId: targetPersonId, schoolUnit: input.schoolUnit, schoolYear, startDate: date });
+    const enrolled = await this.enrol(toTenant, {
+      personId: targetPersonId,
+      schoolUnit: input.schoolUnit,
+      schoolYear,
+      startDate: date,
+    });
     return { change: left.change, toTenant, toPersonId: targetPersonId, toChange: enrolled.change };
   }
 
   /** Protected identity: the marking changes on the person and on every reference to them. */
-  async protect(tenant: string, personId: string, input: { securityMarking?: string }): Promise<MutationOutcome> {
+  async protect(
+    tenant: string,
+    personId: string,
+    input: { securityMarking?: string },
+  ): Promise<MutationOutcome> {
     this.requireTenant(tenant);
     const marking = (input.securityMarking ?? 'Skyddad folkbokföring') as SecurityMarking;
     if (!SECURITY_MARKINGS.includes(marking)) {
-      throw new ApiError(400, 'INVALID_PARAMETER', `securityMarking must be one of ${SECURITY_MARKINGS.join(', ')}`);
+      throw new ApiError(
+        400,
+        'INVALID_PARAMETER',
+        `securityMarking must be one of ${SECURITY_MARKINGS.join(', ')}`,
+      );
     }
     const { change } = await this.store.mutate(tenant, (draft) => {
       const person = this.person(draft, personId);
       person.securityMarking = marking;
       draft.put('persons', person);
       for (const group of draft.all<Group>('groups', (g) => hasMember(g as unknown as Group, personId))) {
-        for (const m of group.groupMemberships ?? []) if (m.person.id === personId) m.person.securityMarking = marking;
+        for (const m of group.groupMemberships ?? [])
+          if (m.person.id === personId) m.person.securityMarking = marking;
         draft.put('groups', group);
       }
-      for (const duty of draft.all<{ id: string; person?: { id: string; securityMarking?: string } }>('duties', (d) => (d.person as { id?: string } | undefined)?.id === personId)) {
+      for (const duty of draft.all<{ id: string; person?: { id: string; securityMarking?: string } }>(
+        'duties',
+        (d) => (d.person as { id?: string } | undefined)?.id === personId,
+      )) {
         duty.person!.securityMarking = marking;
         draft.put('duties', duty);
       }
@@ -300,15 +374,24 @@ export class MutateRegisterService {
   }
 
   /** personStatus Avliden or Utvandrad also ends enrolments and memberships on `date`. */
-  async setStatus(tenant: string, personId: string, input: { personStatus?: string; date?: string }): Promise<MutationOutcome> {
+  async setStatus(
+    tenant: string,
+    personId: string,
+    input: { personStatus?: string; date?: string },
+  ): Promise<MutationOutcome> {
     this.requireTenant(tenant);
     const status = input.personStatus as PersonStatus;
     if (!PERSON_STATUSES.includes(status)) {
-      throw new ApiError(400, 'INVALID_PARAMETER', `personStatus must be one of ${PERSON_STATUSES.join(', ')}`);
+      throw new ApiError(
+        400,
+        'INVALID_PARAMETER',
+        `personStatus must be one of ${PERSON_STATUSES.join(', ')}`,
+      );
     }
     const date = checkDate(input.date, 'date') ?? today();
     const { change } = await this.store.mutate(tenant, (draft) => {
-      const person = status === 'Aktiv' ? this.person(draft, personId) : this.endEverything(draft, personId, date);
+      const person =
+        status === 'Aktiv' ? this.person(draft, personId) : this.endEverything(draft, personId, date);
       person.personStatus = status;
       draft.put('persons', person);
     });
@@ -327,13 +410,18 @@ export class MutateRegisterService {
           group.groupMemberships = (group.groupMemberships ?? []).filter((m) => m.person.id !== id);
           draft.put('groups', group);
         }
-        for (const duty of draft.all('duties', (d) => (d.person as { id?: string } | undefined)?.id === id)) draft.remove('duties', duty.id);
+        for (const duty of draft.all('duties', (d) => (d.person as { id?: string } | undefined)?.id === id))
+          draft.remove('duties', duty.id);
       }
     });
     return { change };
   }
 
-  async addMember(tenant: string, groupId: string, input: { personId?: string; startDate?: string }): Promise<MutationOutcome> {
+  async addMember(
+    tenant: string,
+    groupId: string,
+    input: { personId?: string; startDate?: string },
+  ): Promise<MutationOutcome> {
     this.requireTenant(tenant);
     const personId = requireString(input.personId, 'personId');
     const startDate = checkDate(input.startDate, 'startDate') ?? today();
@@ -341,8 +429,12 @@ export class MutateRegisterService {
       const person = this.person(draft, personId);
       const group = draft.get<Group>('groups', groupId);
       if (!group) throw new ApiError(404, 'NOT_FOUND', `no group ${groupId}`);
-      if (hasActiveMember(group, personId, startDate)) throw new ApiError(409, 'ALREADY_MEMBER', 'already a member');
-      (group.groupMemberships ??= []).push({ person: { id: person.id, securityMarking: person.securityMarking ?? 'Ingen' }, startDate });
+      if (hasActiveMember(group, personId, startDate))
+        throw new ApiError(409, 'ALREADY_MEMBER', 'already a member');
+      (group.groupMemberships ??= []).push({
+        person: { id: person.id, securityMarking: person.securityMarking ?? 'Ingen' },
+        startDate,
+      });
       draft.put('groups', group);
     });
     return { change };
@@ -365,7 +457,13 @@ export class MutateRegisterService {
    * Stores a document exactly as given (tests serving invalid records). meta is stamped unless
    * `rawMeta`, so a record without meta, or with odd times, can be served too.
    */
-  async putRaw(tenant: string, entity: string, id: string, document: unknown, rawMeta: boolean): Promise<MutationOutcome> {
+  async putRaw(
+    tenant: string,
+    entity: string,
+    id: string,
+    document: unknown,
+    rawMeta: boolean,
+  ): Promise<MutationOutcome> {
     this.requireTenant(tenant);
     const path = checkEntity(entity);
     if (typeof document !== 'object' || document === null || Array.isArray(document)) {
@@ -402,13 +500,16 @@ export class MutateRegisterService {
     this.requireTenant(tenant);
     const register = this.store.register(tenant)!;
     const needle = input.name?.toLocaleLowerCase('sv');
-    const staff = new Set([...register.docs.duties.values()].map((d) => (d.person as { id?: string } | undefined)?.id));
+    const staff = new Set(
+      [...register.docs.duties.values()].map((d) => (d.person as { id?: string } | undefined)?.id),
+    );
     const on = today();
     const classes = new Map<string, string[]>();
     for (const g of register.docs.groups.values()) {
       if (g.groupType !== 'Klass') continue;
       for (const m of (g.groupMemberships as Group['groupMemberships']) ?? []) {
-        if (isActive(m, on)) classes.set(m.person.id, [...(classes.get(m.person.id) ?? []), `${g.displayName} (${g.id})`]);
+        if (isActive(m, on))
+          classes.set(m.person.id, [...(classes.get(m.person.id) ?? []), `${g.displayName} (${g.id})`]);
       }
     }
     const out: unknown[] = [];
@@ -417,14 +518,23 @@ export class MutateRegisterService {
       if (input.kind && input.kind !== kind) continue;
       const name = [p.givenName, p.middleName, p.familyName].filter(Boolean).join(' ');
       if (needle && !name.toLocaleLowerCase('sv').includes(needle)) continue;
-      out.push({ id: p.id, name, kind, securityMarking: p.securityMarking, personStatus: p.personStatus, classes: classes.get(p.id) ?? [] });
+      out.push({
+        id: p.id,
+        name,
+        kind,
+        securityMarking: p.securityMarking,
+        personStatus: p.personStatus,
+        classes: classes.get(p.id) ?? [],
+      });
       if (out.length >= (input.limit ?? 20)) break;
     }
     return out;
   }
 
   private freshCivicNo(draft: MutationDraft, birthYear: number): string {
-    const taken = new Set(draft.all('persons', () => true).map((p) => (p.civicNo as { value?: string } | undefined)?.value));
+    const taken = new Set(
+      draft.all('persons', () => true).map((p) => (p.civicNo as { value?: string } | undefined)?.value),
+    );
     for (;;) {
       const month = 1 + Math.floor(Math.random() * 12);
       const day = 1 + Math.floor(Math.random() * 28);

@@ -15,13 +15,22 @@ export class SubscriptionsController {
   ) {}
 
   @Get()
-  async list(@Param('tenant') tenant: string, @Headers() headers: HeaderMap, @Res() res: Response): Promise<void> {
+  async list(
+    @Param('tenant') tenant: string,
+    @Headers() headers: HeaderMap,
+    @Res() res: Response,
+  ): Promise<void> {
     if (!authorise(this.auth, tenant, headers, res)) return;
     res.json({ data: await this.subscriptions.list(tenant), pageToken: null });
   }
 
   @Post()
-  async create(@Param('tenant') tenant: string, @Body() body: unknown, @Headers() headers: HeaderMap, @Res() res: Response): Promise<void> {
+  async create(
+    @Param('tenant') tenant: string,
+    @Body() body: unknown,
+    @Headers() headers: HeaderMap,
+    @Res() res: Response,
+  ): Promise<void> {
     if (!authorise(this.auth, tenant, headers, res)) return;
     try {
       res.status(201).json(await this.subscriptions.create(tenant, body));
@@ -31,7 +40,12 @@ export class SubscriptionsController {
   }
 
   @Get(':id')
-  async one(@Param('tenant') tenant: string, @Param('id') id: string, @Headers() headers: HeaderMap, @Res() res: Response): Promise<void> {
+  async one(
+    @Param('tenant') tenant: string,
+    @Param('id') id: string,
+    @Headers() headers: HeaderMap,
+    @Res() res: Response,
+  ): Promise<void> {
     if (!authorise(this.auth, tenant, headers, res)) return;
     try {
       res.json(await this.subscriptions.get(tenant, id));
@@ -57,7 +71,12 @@ export class SubscriptionsController {
   }
 
   @Delete(':id')
-  async remove(@Param('tenant') tenant: string, @Param('id') id: string, @Headers() headers: HeaderMap, @Res() res: Response): Promise<void> {
+  async remove(
+    @Param('tenant') tenant: string,
+    @Param('id') id: string,
+    @Headers() headers: HeaderMap,
+    @Res() res: Response,
+  ): Promise<void> {
     if (!authorise(this.auth, tenant, headers, res)) return;
     try {
       await this.subscriptions.remove(tenant, id);

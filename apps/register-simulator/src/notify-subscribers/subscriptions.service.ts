@@ -98,7 +98,9 @@ export class SubscriptionsService {
     if (!found) throw new ApiError(404, 'NOT_FOUND', 'no such subscription');
     const asked = (body as { expires?: unknown } | undefined)?.expires;
     const askedMs = typeof asked === 'string' ? Date.parse(asked) : NaN;
-    found.expires = new Date(Number.isNaN(askedMs) || askedMs <= Date.now() ? Date.now() + this.settings.ttlMs : askedMs);
+    found.expires = new Date(
+      Number.isNaN(askedMs) || askedMs <= Date.now() ? Date.now() + this.settings.ttlMs : askedMs,
+    );
     await this.repository.saveSubscription(found);
     return toSubscription(found);
   }
@@ -122,7 +124,9 @@ export class SubscriptionsService {
     const modified = new Set(change.modified.map((m) => RESOURCE_TYPE_OF[m.entity]));
     const deleted = new Set(change.deleted.map((d) => RESOURCE_TYPE_OF[d.entity]));
     const now = Date.now();
-    const subscribers = (await this.all()).filter((s) => s.tenant === change.tenant && s.expires.getTime() > now);
+    const subscribers = (await this.all()).filter(
+      (s) => s.tenant === change.tenant && s.expires.getTime() > now,
+    );
     await Promise.all(
       subscribers.map(async (s) => {
         const wanted = new Set(s.resourceTypes.map((r) => r.resource));
@@ -156,7 +160,8 @@ export class SubscriptionsService {
         await response.body?.cancel();
         record.status = response.status;
         record.error = undefined;
-        if (response.ok || (response.status >= 400 && response.status < 500 && response.status !== 429)) break;
+        if (response.ok || (response.status >= 400 && response.status < 500 && response.status !== 429))
+          break;
       } catch (error) {
         record.error = (error as Error).message;
       }

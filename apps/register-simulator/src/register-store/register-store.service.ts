@@ -5,9 +5,17 @@
 import { Logger } from '@nestjs/common';
 import { ENTITY_PATHS, type EntityPath, RESOURCE_TYPE_OF, type ResourceType } from '@skolkonto/ss12000';
 import { generateRegister, type RegisterData } from '../seed-register/generate-register';
-import type { RegisterRepository, StoredDeletion, StoredDocument, TenantSeedState } from './register.repository';
+import type {
+  RegisterRepository,
+  StoredDeletion,
+  StoredDocument,
+  TenantSeedState,
+} from './register.repository';
 
-export type RegisterDocument = Record<string, unknown> & { id: string; meta?: { created: string; modified: string } };
+export type RegisterDocument = Record<string, unknown> & {
+  id: string;
+  meta?: { created: string; modified: string };
+};
 
 export interface SimulatedTenant {
   id: string;
@@ -151,7 +159,10 @@ export class RegisterStore {
   }
 
   /** Replaces a tenant's register with a freshly generated one (same inputs, same data). */
-  async reseed(tenant: string, overrides: { seed?: number; persons?: number; schoolYearStart?: number }): Promise<TenantRegister> {
+  async reseed(
+    tenant: string,
+    overrides: { seed?: number; persons?: number; schoolYearStart?: number },
+  ): Promise<TenantRegister> {
     const register = this.registers.get(tenant);
     if (!register) throw new Error(`unknown tenant ${tenant}`);
     return this.serialise(tenant, async () => {
@@ -191,7 +202,10 @@ export class RegisterStore {
    * meta.modified = one new clock tick (strictly after every earlier one), deletions are recorded
    * for /deletedEntities, the rows are written, and listeners hear about it.
    */
-  async mutate<T>(tenant: string, change: (draft: MutationDraft) => T | Promise<T>): Promise<{ result: T; change: ChangeSet }> {
+  async mutate<T>(
+    tenant: string,
+    change: (draft: MutationDraft) => T | Promise<T>,
+  ): Promise<{ result: T; change: ChangeSet }> {
     const register = this.registers.get(tenant);
     if (!register) throw new Error(`unknown tenant ${tenant}`);
     const outcome = await this.serialise(tenant, async () => {

@@ -44,7 +44,10 @@ export class RegisterRepository {
     const state = await this.prisma.simulatorTenant.findUnique({ where: { tenant } });
     if (!state) return { documents: [], deletions: [] };
     const rows = await this.prisma.simulatorEntity.findMany({ where: { tenant } });
-    const deletions = await this.prisma.simulatorDeletion.findMany({ where: { tenant }, orderBy: { deletedAt: 'asc' } });
+    const deletions = await this.prisma.simulatorDeletion.findMany({
+      where: { tenant },
+      orderBy: { deletedAt: 'asc' },
+    });
     return {
       state: {
         seed: state.seed,
@@ -59,7 +62,11 @@ export class RegisterRepository {
         document: r.document as Record<string, unknown>,
         modified: r.modified.getTime(),
       })),
-      deletions: deletions.map((d) => ({ entity: d.entity as EntityPath, id: d.id, deletedAt: d.deletedAt.getTime() })),
+      deletions: deletions.map((d) => ({
+        entity: d.entity as EntityPath,
+        id: d.id,
+        deletedAt: d.deletedAt.getTime(),
+      })),
     };
   }
 
@@ -109,7 +116,11 @@ export class RegisterRepository {
       for (const d of upserts) {
         const key = { tenant_entity_id: { tenant, entity: d.entity, id: d.id } };
         const data = { document: d.document as object, modified: new Date(d.modified) };
-        await tx.simulatorEntity.upsert({ where: key, create: { tenant, entity: d.entity, id: d.id, ...data }, update: data });
+        await tx.simulatorEntity.upsert({
+          where: key,
+          create: { tenant, entity: d.entity, id: d.id, ...data },
+          update: data,
+        });
         // A re-created id is no longer deleted.
         await tx.simulatorDeletion.deleteMany({ where: { tenant, entity: d.entity, id: d.id } });
       }
@@ -135,8 +146,18 @@ export class RegisterRepository {
   }
 
   async saveSubscription(s: StoredSubscription): Promise<void> {
-    const data = { tenant: s.tenant, name: s.name, target: s.target, resourceTypes: s.resourceTypes, expires: s.expires };
-    await this.prisma.simulatorSubscription.upsert({ where: { id: s.id }, create: { id: s.id, ...data }, update: data });
+    const data = {
+      tenant: s.tenant,
+      name: s.name,
+      target: s.target,
+      resourceTypes: s.resourceTypes,
+      expires: s.expires,
+    };
+    await this.prisma.simulatorSubscription.upsert({
+      where: { id: s.id },
+      create: { id: s.id, ...data },
+      update: data,
+    });
   }
 
   async deleteSubscription(tenant: string, id: string): Promise<boolean> {

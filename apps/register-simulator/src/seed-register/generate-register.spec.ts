@@ -17,7 +17,8 @@ describe(generateRegister.name, () => {
   it('makes exactly the asked number of persons, all valid by the SS 12000 rules', () => {
     expect(register.persons).toHaveLength(400);
     for (const entity of ['persons', 'organisations', 'groups', 'duties'] as const) {
-      for (const record of register[entity]) expect(validateRecord(entity, record)).toMatchObject({ ok: true });
+      for (const record of register[entity])
+        expect(validateRecord(entity, record)).toMatchObject({ ok: true });
     }
   });
 
@@ -29,7 +30,9 @@ describe(generateRegister.name, () => {
 
   it('builds huvudman → förvaltning → skola → skolenhet with 8-digit school unit codes', () => {
     const byType = (t: string) => register.organisations.filter((o) => o.organisationType === t);
-    expect(byType('Huvudman')).toEqual([expect.objectContaining({ displayName: 'Lidköpings kommun', municipalityCode: '1494' })]);
+    expect(byType('Huvudman')).toEqual([
+      expect.objectContaining({ displayName: 'Lidköpings kommun', municipalityCode: '1494' }),
+    ]);
     expect(byType('Förvaltning')).toHaveLength(1);
     const units = byType('Skolenhet');
     expect(units.length).toBe(byType('Skola').length);
@@ -55,11 +58,18 @@ describe(generateRegister.name, () => {
 
   it('has pupils F–9 and upper secondary, classes with one Klass per pupil, teaching groups and staff duties', () => {
     const pupils = register.persons.filter((p) => p.enrolments?.length);
-    const years = new Set(pupils.flatMap((p) => (p.enrolments ?? []).filter((e) => !e.endDate && !e.cancelled).map((e) => `${e.schoolType}${e.schoolYear}`)));
+    const years = new Set(
+      pupils.flatMap((p) =>
+        (p.enrolments ?? [])
+          .filter((e) => !e.endDate && !e.cancelled)
+          .map((e) => `${e.schoolType}${e.schoolYear}`),
+      ),
+    );
     for (const y of ['FKLASS0', 'GR1', 'GR6', 'GR7', 'GR9', 'GY1', 'GY3']) expect(years).toContain(y);
     const klassCount = new Map<string, number>();
     for (const g of register.groups.filter((g) => g.groupType === 'Klass')) {
-      for (const m of g.groupMemberships ?? []) klassCount.set(m.person.id, (klassCount.get(m.person.id) ?? 0) + 1);
+      for (const m of g.groupMemberships ?? [])
+        klassCount.set(m.person.id, (klassCount.get(m.person.id) ?? 0) + 1);
     }
     expect([...klassCount.values()].every((n) => n === 1)).toBe(true);
     expect(klassCount.size).toBe(pupils.length);
@@ -91,13 +101,21 @@ describe(generateRegister.name, () => {
 
   it('protects references too: memberships carry the person’s security marking', () => {
     const marking = new Map(register.persons.map((p) => [p.id, p.securityMarking]));
-    for (const g of register.groups) for (const m of g.groupMemberships ?? []) expect(m.person.securityMarking).toBe(marking.get(m.person.id));
+    for (const g of register.groups)
+      for (const m of g.groupMemberships ?? [])
+        expect(m.person.securityMarking).toBe(marking.get(m.person.id));
   });
 
   it('splits any size into exactly that many persons', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 250 }), fc.integer({ min: 0, max: 1000 }), (persons, seed) => {
-        const r = generateRegister({ ...LIDKOPING, municipalityCode: '1445', tenantId: 'essunga', persons, seed });
+        const r = generateRegister({
+          ...LIDKOPING,
+          municipalityCode: '1445',
+          tenantId: 'essunga',
+          persons,
+          seed,
+        });
         expect(r.persons).toHaveLength(persons);
         expect(new Set(r.persons.map((x) => x.id)).size).toBe(persons);
       }),

@@ -165,14 +165,17 @@ class RegisterGenerator {
         municipalityCode: o.municipalityCode,
         startDate: '2005-07-01',
       };
-      const schoolTypes: SchoolType[] = school.stage === 'GY' ? ['GY'] : school.stage === '7-9' ? ['GR'] : ['FKLASS', 'GR', 'FTH'];
+      const schoolTypes: SchoolType[] =
+        school.stage === 'GY' ? ['GY'] : school.stage === '7-9' ? ['GR'] : ['FKLASS', 'GR', 'FTH'];
       const unit: Organisation = {
         id: this.id('org', `unit-${i}`),
         meta: this.meta(2016),
         displayName: school.stage === 'GY' ? school.name : `${school.name} ${school.stage}`,
         organisationType: 'Skolenhet',
         // Skolverket's codes are 8 digits; derive a stable one that never starts with 0.
-        schoolUnitCode: String(10_000_000 + (Number.parseInt(this.id('code', i).slice(0, 8), 16) % 89_999_999)),
+        schoolUnitCode: String(
+          10_000_000 + (Number.parseInt(this.id('code', i).slice(0, 8), 16) % 89_999_999),
+        ),
         organisationCode: `SE${o.municipalityCode}${pad(i + 1)}`,
         parentOrganisation: { id: schoolOrg.id },
         schoolTypes,
@@ -259,14 +262,23 @@ class RegisterGenerator {
       id: this.id('person', index),
       meta: this.meta(metaFrom),
       ...names,
-      civicNo: { value: civic.value, nationality: civic.samordning ? this.rng.pick(['NO', 'DK', 'FI', 'PL', 'SY']) : 'SE' },
+      civicNo: {
+        value: civic.value,
+        nationality: civic.samordning ? this.rng.pick(['NO', 'DK', 'FI', 'PL', 'SY']) : 'SE',
+      },
       birthDate: birth.toISOString().slice(0, 10),
       sex,
       securityMarking: this.securityMarking(index),
       personStatus: 'Aktiv',
     };
     if (kind === 'pupil') {
-      person.externalIdentifiers = [{ value: `E${this.o.municipalityCode}${pad(index, 6)}`, context: 'elevnummer', globallyUnique: false }];
+      person.externalIdentifiers = [
+        {
+          value: `E${this.o.municipalityCode}${pad(index, 6)}`,
+          context: 'elevnummer',
+          globallyUnique: false,
+        },
+      ];
     }
     return person;
   }
@@ -314,21 +326,37 @@ class RegisterGenerator {
         schoolType: gy ? 'GY' : year === 0 ? 'FKLASS' : 'GR',
         startDate: `${started}-08-${gy ? '18' : '17'}`,
         schoolYear: year,
-        ...(programme && { educationCode: `${programme.code}${programme.code === 'NA' ? 'NAT' : 'GEN'}`, programme: { id: this.id('programme', programme.code), displayName: programme.name } }),
+        ...(programme && {
+          educationCode: `${programme.code}${programme.code === 'NA' ? 'NAT' : 'GEN'}`,
+          programme: { id: this.id('programme', programme.code), displayName: programme.name },
+        }),
       });
       // A few pupils are also enrolled at a second school unit (e.g. a profile class elsewhere).
       const others = units.filter((u) => u !== unit && u.years.includes(year));
       if (others.length > 0 && !gy && this.rng.chance(0.02)) {
-        enrolments.push({ enroledAt: { id: this.rng.pick(others).org.id }, schoolType: 'GR', startDate: `${this.Y}-08-17`, schoolYear: year });
+        enrolments.push({
+          enroledAt: { id: this.rng.pick(others).org.id },
+          schoolType: 'GR',
+          startDate: `${this.Y}-08-17`,
+          schoolYear: year,
+        });
       }
       // A few have an enrolment that was cancelled before it started.
       if (this.rng.chance(0.01)) {
-        enrolments.push({ enroledAt: { id: unit.org.id }, schoolType: gy ? 'GY' : 'GR', startDate: `${this.Y}-01-08`, cancelled: true, schoolYear: year });
+        enrolments.push({
+          enroledAt: { id: unit.org.id },
+          schoolType: gy ? 'GY' : 'GR',
+          startDate: `${this.Y}-01-08`,
+          cancelled: true,
+          schoolYear: year,
+        });
       }
       pupil.enrolments = enrolments;
       if (year >= 4 || gy) {
         const local = `${toLocalPart(pupil.givenName).slice(0, 8)}.${toLocalPart(pupil.familyName).slice(0, 12)}`;
-        pupil.emails = [{ value: this.uniqueEmail(local, `elev.${this.catalogue.domain}`), type: 'Skola elev' }];
+        pupil.emails = [
+          { value: this.uniqueEmail(local, `elev.${this.catalogue.domain}`), type: 'Skola elev' },
+        ];
       }
       unit.pupils.push(pupil);
       (pupil as Person & { _year?: number })._year = year;
@@ -403,7 +431,9 @@ class RegisterGenerator {
   }
 
   private signature(person: Person): string {
-    const base = `${toLocalPart(person.givenName).slice(0, 2)}${toLocalPart(person.familyName).slice(0, 2)}`.toUpperCase() || 'XX';
+    const base =
+      `${toLocalPart(person.givenName).slice(0, 2)}${toLocalPart(person.familyName).slice(0, 2)}`.toUpperCase() ||
+      'XX';
     let candidate = base;
     for (let n = 2; this.usedSignatures.has(candidate); n++) candidate = `${base}${n}`;
     this.usedSignatures.add(candidate);
@@ -417,7 +447,8 @@ class RegisterGenerator {
     const extras = (unit: Unit): DutyRole[] => {
       const roles: DutyRole[] = ['Skolsköterska', 'Skoladministratör', 'Kurator'];
       if (unit.stage === 'F-6' || unit.stage === 'F-9') roles.push('Fritidspedagog', 'Lärarassistent');
-      if (unit.stage === '7-9' || unit.stage === 'F-9' || unit.stage === 'GY') roles.push('Studie- och yrkesvägledare', 'Förstelärare');
+      if (unit.stage === '7-9' || unit.stage === 'F-9' || unit.stage === 'GY')
+        roles.push('Studie- och yrkesvägledare', 'Förstelärare');
       return roles;
     };
     for (const unit of units) roleQueue.push({ unit, role: 'Rektor' });
@@ -435,7 +466,8 @@ class RegisterGenerator {
       // Weighted round robin: a unit gets teachers in proportion to its pupils.
       const unit = units[u % units.length];
       const share = unit.pupils.length / pupilsTotal;
-      if (this.rng.next() < share * units.length || unit.pupils.length === 0) roleQueue.push({ unit, role: 'Lärare' });
+      if (this.rng.next() < share * units.length || unit.pupils.length === 0)
+        roleQueue.push({ unit, role: 'Lärare' });
       u++;
     }
     const mentorsPerUnit = new Map<Unit, number>();
@@ -444,7 +476,9 @@ class RegisterGenerator {
       const local = `${toLocalPart(person.givenName)}.${toLocalPart(person.familyName)}`;
       const address = this.uniqueEmail(local, this.catalogue.domain);
       person.emails = [{ value: address, type: 'Skola personal' }];
-      person.eduPersonPrincipalNames = this.rng.chance(0.03) ? [address, `${local}@skolfed.${this.catalogue.domain}`] : [address];
+      person.eduPersonPrincipalNames = this.rng.chance(0.03)
+        ? [address, `${local}@skolfed.${this.catalogue.domain}`]
+        : [address];
       this.out.persons.push(person);
       const duty: Duty = {
         id: this.id('duty', i),
@@ -460,7 +494,14 @@ class RegisterGenerator {
         const m = mentorsPerUnit.get(unit) ?? 0;
         const klass = unit.classes[m];
         if (klass) {
-          duty.assignmentRole = [{ group: { id: klass.id }, assignmentRoleType: 'Mentor', startDate: klass.startDate, endDate: klass.endDate }];
+          duty.assignmentRole = [
+            {
+              group: { id: klass.id },
+              assignmentRoleType: 'Mentor',
+              startDate: klass.startDate,
+              endDate: klass.endDate,
+            },
+          ];
           mentorsPerUnit.set(unit, m + 1);
         }
       }

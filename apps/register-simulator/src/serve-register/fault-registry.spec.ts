@@ -6,7 +6,9 @@ describe(FaultRegistry.name, () => {
     faults.add({ kind: 'status', tenant: 'skara', entity: 'persons', page: 3, status: 500 });
     expect(faults.take('skara', 'persons', 2)).toEqual([]);
     expect(faults.take('essunga', 'persons', 3)).toEqual([]);
-    expect(faults.take('skara', 'persons', 3)).toEqual([expect.objectContaining({ kind: 'status', status: 500 })]);
+    expect(faults.take('skara', 'persons', 3)).toEqual([
+      expect.objectContaining({ kind: 'status', status: 500 }),
+    ]);
     expect(faults.take('skara', 'persons', 3)).toEqual([]);
   });
 

@@ -3,7 +3,15 @@
 // inclusive `.after`, a body that is not JSON. In memory only: a restart clears them.
 import { randomUUID } from 'node:crypto';
 
-export const FAULT_KINDS = ['status', 'rateLimit', 'delay', 'endlessTokens', 'repeatToken', 'inclusiveAfter', 'invalidJson'] as const;
+export const FAULT_KINDS = [
+  'status',
+  'rateLimit',
+  'delay',
+  'endlessTokens',
+  'repeatToken',
+  'inclusiveAfter',
+  'invalidJson',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultSpec {

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import type { RegisterDocument } from '../register-store/register-store.service';
-import { ApiError, decodeToken, deletedPage, listPage, matches, parseDeletedRequest, parseListRequest } from './list-query';
+import {
+  ApiError,
+  decodeToken,
+  deletedPage,
+  listPage,
+  matches,
+  parseDeletedRequest,
+  parseListRequest,
+} from './list-query';
 
 const doc = (id: string, modified: string, extra: Record<string, unknown> = {}): RegisterDocument => ({
   id,
@@ -8,7 +16,11 @@ const doc = (id: string, modified: string, extra: Record<string, unknown> = {}):
   ...extra,
 });
 
-function readAll(sorted: RegisterDocument[], query: Record<string, unknown>, limit: number): RegisterDocument[] {
+function readAll(
+  sorted: RegisterDocument[],
+  query: Record<string, unknown>,
+  limit: number,
+): RegisterDocument[] {
   const out: RegisterDocument[] = [];
   let request = parseListRequest('persons', { ...query, limit: String(limit) });
   for (let n = 0; n < 1000; n++) {
@@ -41,13 +53,27 @@ describe('list paging', () => {
   });
 
   it('keeps the first request’s filters in the token and refuses filters beside a token', () => {
-    const first = parseListRequest('groups', { groupType: 'Klass', 'meta.modified.after': '2026-01-01T00:00:00Z' }, ['groupType']);
-    expect(first.filters).toEqual({ modifiedAfter: Date.parse('2026-01-01T00:00:00Z'), match: { groupType: ['Klass'] } });
-    const sorted = [doc('a', '2026-02-01T00:00:00Z', { groupType: 'Klass' }), doc('b', '2026-02-01T00:00:00Z', { groupType: 'Klass' })];
+    const first = parseListRequest(
+      'groups',
+      { groupType: 'Klass', 'meta.modified.after': '2026-01-01T00:00:00Z' },
+      ['groupType'],
+    );
+    expect(first.filters).toEqual({
+      modifiedAfter: Date.parse('2026-01-01T00:00:00Z'),
+      match: { groupType: ['Klass'] },
+    });
+    const sorted = [
+      doc('a', '2026-02-01T00:00:00Z', { groupType: 'Klass' }),
+      doc('b', '2026-02-01T00:00:00Z', { groupType: 'Klass' }),
+    ];
     const page = listPage('groups', sorted, { ...first, limit: 1 });
     expect(decodeToken(page.nextToken!, 'groups')).toMatchObject({ f: first.filters, a: 'a', p: 2 });
-    expect(() => parseListRequest('groups', { pageToken: page.nextToken, groupType: 'Klass' }, ['groupType'])).toThrow(ApiError);
-    expect(() => parseListRequest('persons', { pageToken: page.nextToken })).toThrow('pageToken is not one this server issued');
+    expect(() =>
+      parseListRequest('groups', { pageToken: page.nextToken, groupType: 'Klass' }, ['groupType']),
+    ).toThrow(ApiError);
+    expect(() => parseListRequest('persons', { pageToken: page.nextToken })).toThrow(
+      'pageToken is not one this server issued',
+    );
   });
 
   it('treats .after as exclusive, unless the inclusiveAfter fault is on', () => {

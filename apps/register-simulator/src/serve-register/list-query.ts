@@ -76,7 +76,8 @@ export function encodeToken(state: TokenState): string {
 export function decodeToken(token: string, entity: string): TokenState {
   try {
     const state = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as TokenState;
-    if (state?.v === 1 && state.e === entity && typeof state.p === 'number' && typeof state.f === 'object') return state;
+    if (state?.v === 1 && state.e === entity && typeof state.p === 'number' && typeof state.f === 'object')
+      return state;
   } catch {
     // fall through
   }
@@ -85,7 +86,10 @@ export function decodeToken(token: string, entity: string): TokenState {
 
 function values(input: unknown): string[] {
   const list = Array.isArray(input) ? input : [input];
-  return list.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return list
+    .flatMap((v) => String(v).split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 function parseLimit(input: unknown): number {
@@ -114,7 +118,11 @@ export function parseListRequest(entity: string, query: QueryInput, matchNames: 
     const raw = String(Array.isArray(query.pageToken) ? query.pageToken[0] : query.pageToken);
     const extra = Object.keys(query).filter((k) => !NEUTRAL.has(k));
     if (extra.length > 0) {
-      throw new ApiError(400, 'FILTER_WITH_PAGE_TOKEN', `with pageToken only limit may be sent, not ${extra.join(', ')}`);
+      throw new ApiError(
+        400,
+        'FILTER_WITH_PAGE_TOKEN',
+        `with pageToken only limit may be sent, not ${extra.join(', ')}`,
+      );
     }
     const state = decodeToken(raw, entity);
     return { entity, filters: state.f, limit, page: state.p, afterKey: state.a, rawToken: raw };
@@ -135,7 +143,9 @@ function timeOf(doc: RegisterDocument, field: 'created' | 'modified'): number {
 }
 
 function refId(value: unknown): string | undefined {
-  return typeof value === 'object' && value !== null ? ((value as { id?: unknown }).id as string | undefined) : undefined;
+  return typeof value === 'object' && value !== null
+    ? ((value as { id?: unknown }).id as string | undefined)
+    : undefined;
 }
 
 /** The values a document has for a match filter. */
@@ -164,15 +174,22 @@ function fieldValues(entity: EntityPath, name: string, doc: RegisterDocument): u
  * `.after` is exclusive (strictly later), `.before` exclusive too. `inclusiveAfter` imitates
  * servers that get this wrong (a fault tests can switch on).
  */
-export function matches(entity: EntityPath, doc: RegisterDocument, f: ListFilters, inclusiveAfter = false): boolean {
+export function matches(
+  entity: EntityPath,
+  doc: RegisterDocument,
+  f: ListFilters,
+  inclusiveAfter = false,
+): boolean {
   if (f.modifiedAfter !== undefined || f.modifiedBefore !== undefined) {
     const m = timeOf(doc, 'modified');
-    if (f.modifiedAfter !== undefined && !(inclusiveAfter ? m >= f.modifiedAfter : m > f.modifiedAfter)) return false;
+    if (f.modifiedAfter !== undefined && !(inclusiveAfter ? m >= f.modifiedAfter : m > f.modifiedAfter))
+      return false;
     if (f.modifiedBefore !== undefined && !(m < f.modifiedBefore)) return false;
   }
   if (f.createdAfter !== undefined || f.createdBefore !== undefined) {
     const c = timeOf(doc, 'created');
-    if (f.createdAfter !== undefined && !(inclusiveAfter ? c >= f.createdAfter : c > f.createdAfter)) return false;
+    if (f.createdAfter !== undefined && !(inclusiveAfter ? c >= f.createdAfter : c > f.createdAfter))
+      return false;
     if (f.createdBefore !== undefined && !(c < f.createdBefore)) return false;
   }
   for (const [name, wanted] of Object.entries(f.match ?? {})) {
@@ -243,17 +260,29 @@ export function parseDeletedRequest(query: QueryInput): ListRequest {
     const raw = String(query.pageToken);
     const extra = Object.keys(query).filter((k) => !NEUTRAL.has(k));
     if (extra.length > 0) {
-      throw new ApiError(400, 'FILTER_WITH_PAGE_TOKEN', `with pageToken only limit may be sent, not ${extra.join(', ')}`);
+      throw new ApiError(
+        400,
+        'FILTER_WITH_PAGE_TOKEN',
+        `with pageToken only limit may be sent, not ${extra.join(', ')}`,
+      );
     }
     const state = decodeToken(raw, 'deletedEntities');
-    return { entity: 'deletedEntities', filters: state.f, limit, page: state.p, afterKey: state.a, rawToken: raw };
+    return {
+      entity: 'deletedEntities',
+      filters: state.f,
+      limit,
+      page: state.p,
+      afterKey: state.a,
+      rawToken: raw,
+    };
   }
   const filters: ListFilters = {};
   if (query.after !== undefined) filters.modifiedAfter = parseTime('after', query.after);
   if (query.entities !== undefined) {
     const entities = values(query.entities);
     const unknown = entities.filter((e) => !/^[A-Z][A-Za-z]+$/.test(e));
-    if (unknown.length > 0) throw new ApiError(400, 'INVALID_PARAMETER', `entities has unknown values ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new ApiError(400, 'INVALID_PARAMETER', `entities has unknown values ${unknown.join(', ')}`);
     filters.match = { entities };
   }
   return { entity: 'deletedEntities', filters, limit, page: 1 };
@@ -267,7 +296,9 @@ export function deletedPage(
 ): { data: Record<string, string[]>; nextToken: string | null; lastKey?: string } {
   const wanted = request.filters.match?.entities;
   const paths = new Set<EntityPath>(
-    wanted ? wanted.map((e) => DELETED_KEY[e]).filter((p): p is EntityPath => !!p) : Object.values(DELETED_KEY),
+    wanted
+      ? wanted.map((e) => DELETED_KEY[e]).filter((p): p is EntityPath => !!p)
+      : Object.values(DELETED_KEY),
   );
   const after = request.filters.modifiedAfter;
   const selected = (d: StoredDeletion) =>

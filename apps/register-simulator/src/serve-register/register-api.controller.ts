@@ -30,7 +30,12 @@ export function sendError(res: Response, error: unknown): void {
 }
 
 /** Answers 401/404 for a request that is not this tenant's; returns true when it may proceed. */
-export function authorise(auth: TenantAuth, tenant: string, headers: Record<string, string | string[] | undefined>, res: Response): boolean {
+export function authorise(
+  auth: TenantAuth,
+  tenant: string,
+  headers: Record<string, string | string[] | undefined>,
+  res: Response,
+): boolean {
   if (!auth.knows(tenant)) {
     res.status(404).json({ code: 'UNKNOWN_TENANT', message: 'no register at this path' });
     return false;
@@ -71,8 +76,13 @@ export class RegisterApiController {
       const faults = this.faults.take(tenant, 'deletedEntities', request.page);
       if (await this.answerWithFault(faults, res)) return;
       const register = this.store.register(tenant)!;
-      const page = deletedPage(register.deletions, request, { inclusiveAfter: faults.some((f) => f.kind === 'inclusiveAfter') });
-      res.json({ data: page.data, pageToken: this.tokenWithFaults(faults, request, page.nextToken, page.lastKey) });
+      const page = deletedPage(register.deletions, request, {
+        inclusiveAfter: faults.some((f) => f.kind === 'inclusiveAfter'),
+      });
+      res.json({
+        data: page.data,
+        pageToken: this.tokenWithFaults(faults, request, page.nextToken, page.lastKey),
+      });
     } catch (error) {
       sendError(res, error);
     }
@@ -96,7 +106,10 @@ export class RegisterApiController {
       const page = listPage(entity, register.sorted(entity), request, {
         inclusiveAfter: faults.some((f) => f.kind === 'inclusiveAfter'),
       });
-      res.json({ data: page.data, pageToken: this.tokenWithFaults(faults, request, page.nextToken, page.lastKey) });
+      res.json({
+        data: page.data,
+        pageToken: this.tokenWithFaults(faults, request, page.nextToken, page.lastKey),
+      });
     } catch (error) {
       sendError(res, error);
     }
@@ -112,11 +125,17 @@ export class RegisterApiController {
   ): void {
     if (!authorise(this.auth, tenant, headers, res)) return;
     const entity = entityOf(req);
-    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    const strings = (v: unknown) =>
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
     const ids = strings(body?.ids);
     const civicNos = entity === 'persons' ? new Set(strings(body?.civicNos)) : new Set<string>();
     if (ids.length + civicNos.size === 0) {
-      res.status(400).json({ code: 'INVALID_PARAMETER', message: 'ids (or, for persons, civicNos) must be a non-empty array' });
+      res
+        .status(400)
+        .json({
+          code: 'INVALID_PARAMETER',
+          message: 'ids (or, for persons, civicNos) must be a non-empty array',
+        });
       return;
     }
     const register = this.store.register(tenant)!;
@@ -173,7 +192,12 @@ export class RegisterApiController {
   }
 
   /** endlessTokens: a fresh token even after the last page; repeatToken: echo the token received. */
-  private tokenWithFaults(faults: Fault[], request: ListRequest, next: string | null, lastKey?: string): string | null {
+  private tokenWithFaults(
+    faults: Fault[],
+    request: ListRequest,
+    next: string | null,
+    lastKey?: string,
+  ): string | null {
     if (faults.some((f) => f.kind === 'repeatToken') && request.rawToken) return request.rawToken;
     if (next === null && faults.some((f) => f.kind === 'endlessTokens')) {
       return encodeToken({ v: 1, e: request.entity, f: request.filters, a: lastKey, p: request.page + 1 });

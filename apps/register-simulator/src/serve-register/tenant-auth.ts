@@ -31,7 +31,10 @@ export class TenantAuth {
     const credential = this.credentials.get(tenant);
     if (!credential) return false;
     const authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
-    const bearer = authorization && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, '') : undefined;
+    const bearer =
+      authorization && /^Bearer\s+/i.test(authorization)
+        ? authorization.replace(/^Bearer\s+/i, '')
+        : undefined;
     switch (credential.type) {
       case 'none':
         return true;
@@ -57,7 +60,8 @@ export class TenantAuth {
   ): { access_token: string; token_type: 'Bearer'; expires_in: number } | undefined {
     const credential = this.credentials.get(tenant);
     if (credential?.type !== 'oauth2') return undefined;
-    if (!sameSecret(clientId, credential.clientId) || !sameSecret(clientSecret, credential.clientSecret)) return undefined;
+    if (!sameSecret(clientId, credential.clientId) || !sameSecret(clientSecret, credential.clientSecret))
+      return undefined;
     const token = randomBytes(24).toString('base64url');
     this.issued.set(token, { tenant, expires: Date.now() + lifetimeSeconds * 1000 });
     return { access_token: token, token_type: 'Bearer', expires_in: lifetimeSeconds };

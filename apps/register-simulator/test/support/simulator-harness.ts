@@ -13,7 +13,12 @@ export interface HarnessTenant {
   name?: string;
   municipalityCode: string;
   persons: number;
-  auth?: { type: 'bearer' | 'apiKey' | 'oauth2' | 'none'; secret?: string; headerName?: string; clientId?: string };
+  auth?: {
+    type: 'bearer' | 'apiKey' | 'oauth2' | 'none';
+    secret?: string;
+    headerName?: string;
+    clientId?: string;
+  };
 }
 
 export interface SimulatorHarness {
@@ -23,7 +28,11 @@ export interface SimulatorHarness {
   adminToken: string;
   baseUrl(tenant: string): string;
   /** GET on a tenant's API with its bearer token; returns status and parsed body. */
-  get(tenant: string, pathAndQuery: string, token?: string): Promise<{ status: number; body: any; headers: Headers }>;
+  get(
+    tenant: string,
+    pathAndQuery: string,
+    token?: string,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Waits until every webhook started so far has been delivered or given up. */
   webhooksSettled(): Promise<void>;
@@ -106,7 +115,10 @@ export async function startSimulator(
     async admin(method, path, body) {
       const response = await fetch(`${url}/admin${path}`, {
         method,
-        headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${adminToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: response.status, body: await parse(response) };

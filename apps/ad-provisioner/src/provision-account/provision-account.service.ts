@@ -31,6 +31,8 @@ export interface IdentityInput {
   reason?: string;
 }
 
+const PREFETCH_MIN_BATCH = 20;
+
 export class ProvisionAccountService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -55,14 +57,34 @@ export class ProvisionAccountService {
       const seen = latest.get(input.identity.identityId);
       if (!seen || seen.identity.version < input.identity.version) latest.set(input.identity.identityId, input);
     }
+    // employeeNumber is not indexed in AD: a large batch reads the tenant's accounts once instead
+    // of searching the subtree once per identity.
+    const byEmployeeNumber = latest.size >= PREFETCH_MIN_BATCH ? await withRetry(() => this.readEmployeeNumbers(layout), this.retry) : undefined;
     const operations: PlannedOperation[] = [];
     for (const { identity, reason } of latest.values()) {
-      operations.push(...(await withRetry(() => this.planIdentity(layout, identity, reason), this.retry)));
+      operations.push(...(await withRetry(() => this.planIdentity(layout, identity, reason, byEmployeeNumber), this.retry)));
     }
     return operations;
   }
 
-  private async planIdentity(layout: TenantLayout, identity: PersonIdentityV1, reason?: string): Promise<PlannedOperation[]> {
+  private async readEmployeeNumbers(layout: TenantLayout): Promise<Map<string, DirectoryEntry>> {
+    const map = new Map<string, DirectoryEntry>();
+    try {
+      for await (const page of this.directory.searchPages(layout.rootDn, { filter: '(&(objectClass=user)(employeeNumber=*))', attributes: ACCOUNT_ATTRIBUTES })) {
+        for (const entry of page) map.set(attributeString(entry, 'employeeNumber'), entry);
+      }
+    } catch (error) {
+      if (!(error instanceof DirectoryError && error.code === 'NOT_FOUND')) throw error;
+    }
+    return map;
+  }
+
+  private async planIdentity(
+    layout: TenantLayout,
+    identity: PersonIdentityV1,
+    reason?: string,
+    byEmployeeNumber?: Map<string, DirectoryEntry>,
+  ): Promise<PlannedOperation[]> {
     const desired = toDesiredAccount(identity, layout.tenant, layout);
     const link = await this.prisma.accountLink.findUnique({
       where: { tenant_identityId: { tenant: layout.id, identityId: identity.identityId } },
@@ -73,7 +95,10 @@ export class ProvisionAccountService {
     let entry: DirectoryEntry | null = null;
     if (link && !link.deletedAt) entry = await this.directory.findEntry(guidBaseDn(link.objectGuid), ACCOUNT_ATTRIBUTES);
     let adoptable = false;
-    if (!entry && desired.state === 'present') {
+    if (!entry && desired.state === 'present' && byEmployeeNumber) {
+      entry = byEmployeeNumber.get(desired.employeeId) ?? null;
+      adoptable = entry !== null;
+    } else if (!entry && desired.state === 'present') {
       // The tenant's OU may not exist yet (first batch): then there is nothing to adopt.
       const found = await this.directory
         .search(layout.rootDn, {

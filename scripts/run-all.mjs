@@ -11,7 +11,8 @@ const root = resolve(import.meta.dirname, '..');
 
 export const APPS = [
   { name: 'register-simulator', port: 3006, color: 90 },
-  { name: 'register-ingest', port: 3001, color: 36 },
+  // Subscribes to the simulator's webhooks at this address, so changes arrive in seconds, not at the next pull.
+  { name: 'register-ingest', port: 3001, color: 36, env: { INGEST_PUBLIC_URL: 'http://127.0.0.1:3001' } },
   { name: 'identity-normalizer', port: 3002, color: 35 },
   { name: 'ad-provisioner', port: 3003, color: 33 },
   { name: 'federation-publisher', port: 3004, color: 32 },
@@ -28,20 +29,31 @@ function parseEnvFile(path) {
   return env;
 }
 
-/** Demo secrets are generated once per checkout, never committed, and shared by the apps that need them. */
+/**
+ * Demo secrets are generated once per checkout (missing ones are added later), never committed,
+ * and shared by the apps that need them.
+ */
+export const DEMO_SECRET_KEYS = [
+  ...['LIDKOPING', 'SKARA', 'GOTENE', 'ESSUNGA'].flatMap((t) => [`REGISTER_TOKEN_${t}`, `WEBHOOK_SECRET_${t}`, `FEDERATION_SECRET_${t}`]),
+  'SIMULATOR_ADMIN_TOKEN',
+  'PROVISIONER_ADMIN_TOKEN',
+  'INGEST_API_TOKEN',
+  'FEDERATION_IDP_TOKEN',
+  'CONSOLE_SESSION_SECRET',
+];
+
 function demoSecrets() {
   const path = join(root, '.stack/demo.env');
-  if (!existsSync(path)) {
-    const secret = () => randomBytes(24).toString('base64url');
-    const lines = [];
-    for (const tenant of ['LIDKOPING', 'SKARA', 'GOTENE', 'ESSUNGA']) {
-      lines.push(`REGISTER_TOKEN_${tenant}=${secret()}`, `WEBHOOK_SECRET_${tenant}=${secret()}`, `FEDERATION_SECRET_${tenant}=${secret()}`);
-    }
-    lines.push(`SIMULATOR_ADMIN_TOKEN=${secret()}`, `PROVISIONER_API_TOKEN=${secret()}`, `INGEST_API_TOKEN=${secret()}`);
-    lines.push(`FEDERATION_IDP_TOKEN=${secret()}`, `CONSOLE_SESSION_SECRET=${secret()}`);
+  const existing = parseEnvFile(path);
+  const missing = DEMO_SECRET_KEYS.filter((key) => !existing[key]);
+  if (missing.length > 0) {
+    const lines = Object.entries(existing).map(([key, value]) => `${key}=${value}`);
+    for (const key of missing) lines.push(`${key}=${randomBytes(24).toString('base64url')}`);
     writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
   }
-  return parseEnvFile(path);
+  const secrets = parseEnvFile(path);
+  // The simulator reads its admin token as SIM_ADMIN_TOKEN.
+  return { ...secrets, SIM_ADMIN_TOKEN: secrets.SIMULATOR_ADMIN_TOKEN };
 }
 
 const baseEnv = {

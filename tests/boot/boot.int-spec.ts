@@ -33,12 +33,12 @@ function demoEnv(databaseUrl: string): Record<string, string> {
     NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
     NATS_NAMESPACE: `boot${randomBytes(3).toString('hex')}`,
     TENANTS_FILE: join(REPO_ROOT, 'config/tenants.yaml'),
-    SIMULATOR_ADMIN_TOKEN: secret(),
-    PROVISIONER_API_TOKEN: secret(),
+    SIM_ADMIN_TOKEN: secret(),
+    PROVISIONER_ADMIN_TOKEN: secret(),
     INGEST_API_TOKEN: secret(),
     FEDERATION_IDP_TOKEN: secret(),
     CONSOLE_SESSION_SECRET: secret(),
-    INGEST_SCHEDULER_ENABLED: 'false',
+    INGEST_SCHEDULE_ENABLED: 'false',
   };
   for (const tenant of ['LIDKOPING', 'SKARA', 'GOTENE', 'ESSUNGA']) {
     env[`REGISTER_TOKEN_${tenant}`] = secret();

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
-import { ServiceConfig } from '@skolkonto/platform';
+import { envFlag, ServiceConfig } from '@skolkonto/platform';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
@@ -9,7 +9,7 @@ export class ConsoleConfig extends ServiceConfig {
   override PORT: number = 3005;
 
   /** Secure cookies need HTTPS; turn off only for local http (tests, development). */
-  @Transform(({ value }) => (typeof value === 'string' ? value !== 'false' : value))
+  @Transform(envFlag)
   @IsBoolean()
   COOKIE_SECURE: boolean = true;
 

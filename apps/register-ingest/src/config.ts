@@ -1,14 +1,9 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
-import { ServiceConfig } from '@skolkonto/platform';
+import { envFlag, ServiceConfig } from '@skolkonto/platform';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 // Implicit conversion would turn the string "false" into true: read the raw value instead.
-const toBool = ({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
-  const raw = obj[key];
-  return raw === undefined || raw === '' ? undefined : raw === true || raw === 'true' || raw === '1';
-};
-
 /**
  * register-ingest's environment. Per-tenant register endpoints, auth, webhook secrets, delta interval,
  * nightly reconciliation time and the full-read share come from config/tenants.yaml (`register.*`).
@@ -53,7 +48,7 @@ export class IngestConfig extends ServiceConfig {
   INGEST_REGISTER_TIMEOUT_MS: number = 30_000;
 
   /** Timers for delta pulls and the nightly reconciliation; off only in tests and benchmarks. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(envFlag) @IsBoolean()
   INGEST_SCHEDULE_ENABLED: boolean = true;
 
   /** Where registers reach this service; when set, a webhook subscription is created per tenant at boot. */

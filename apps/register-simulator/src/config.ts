@@ -1,12 +1,9 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
-import { ServiceConfig } from '@skolkonto/platform';
+import { envFlag, ServiceConfig } from '@skolkonto/platform';
 
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
-const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1';
-
 /**
  * register-simulator's environment. Its tenants, and each tenant's API credentials (the env var
  * named by register.auth.secretEnv), come from config/tenants.yaml — the same file the ingest
@@ -47,7 +44,7 @@ export class SimulatorConfig extends ServiceConfig {
   SIM_SCHOOL_YEAR_START?: number;
 
   /** Throw the stored registers away and seed again at boot. */
-  @Transform(toBool)
+  @Transform(envFlag)
   @IsBoolean()
   SIM_RESEED_ON_BOOT: boolean = false;
 

@@ -66,7 +66,7 @@ export async function deleteSubtree(dn: string): Promise<void> {
       if (isNoSuchObject(error)) return;
       throw error;
     }
-    entries.sort((a, b) => depth(b) - depth(a));
+    entries.sort((a, b) => dnDepth(b) - dnDepth(a));
     for (const entry of entries) {
       try {
         await client.del(entry);
@@ -79,8 +79,14 @@ export async function deleteSubtree(dn: string): Promise<void> {
   }
 }
 
-function depth(dn: string): number {
-  return dn.split(/(?<!\\),/).length;
+export function dnDepth(dn: string): number {
+  // Count RDN separators: commas not escaped by a backslash (an escaped backslash "\\" does not escape).
+  let separators = 0;
+  for (let i = 0; i < dn.length; i++) {
+    if (dn[i] === '\\') i++;
+    else if (dn[i] === ',') separators++;
+  }
+  return separators + 1;
 }
 
 function isNoSuchObject(error: unknown): boolean {

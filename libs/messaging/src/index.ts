@@ -18,6 +18,6 @@ export { KeyedScheduler } from './ordering/keyed-scheduler';
 export { applyIfNewer, decideVersion, InMemoryVersionStore } from './ordering/version-gate';
 export type { VersionDecision, VersionStore } from './ordering/version-gate';
 export { OutboxRelay } from './outbox/outbox-relay';
-export type { OutboxRecord, OutboxRelayOptions, OutboxStore } from './outbox/outbox-relay';
+export type { OutboxBatchOutcome, OutboxRecord, OutboxRelayOptions, OutboxStore } from './outbox/outbox-relay';
 export * from './testing/test-messaging';
 export { validateEventAgainstContract } from './validation/contract-validator';

@@ -3,4 +3,4 @@ export type { OutboxTable } from './outbox-tables';
 export { enqueueEvent } from './enqueue-event';
 export type { OutboxEntry, RawExecutor } from './enqueue-event';
 export { SqlOutboxStore } from './sql-outbox-store';
-export type { OutboxRecord, RelayBatchResult } from './sql-outbox-store';
+export type { BatchPublishOutcome, OutboxRecord, RelayBatchResult } from './sql-outbox-store';

@@ -1,6 +1,8 @@
 // The relay's side of the outbox in PostgreSQL. One relay at a time publishes a table (transaction
 // advisory lock), so rows go out in id order even with several replicas; a crash between publish
-// and commit re-publishes the row, which JetStream de-duplicates by event id.
+// and commit re-publishes the row, which JetStream de-duplicates by event id. The relay gets the
+// whole claimed batch at once (it pipelines the publishes) and the published rows are marked in one
+// UPDATE: only the leading run it reports, so a row after a failure is never marked ahead of it.
 import { Client, Pool } from 'pg';
 import type { CloudEvent } from '@skolkonto/contracts';
 import { assertOutboxTable, outboxChannel, type OutboxTable } from './outbox-tables';
@@ -25,6 +27,12 @@ export interface RelayBatchResult {
   readonly failed?: { readonly id: string; readonly error: string };
 }
 
+/** What the publisher did with a batch: the leading `published` records are in the stream. */
+export interface BatchPublishOutcome {
+  readonly published: number;
+  readonly failed?: { readonly id: string; readonly error: string };
+}
+
 /** Implements the OutboxStore interface of @skolkonto/messaging. */
 export class SqlOutboxStore {
   private readonly pool: Pool;
@@ -43,7 +51,7 @@ export class SqlOutboxStore {
     this.lockKey = hashKey(`skolkonto-outbox:${table}`);
   }
 
-  async relayBatch(limit: number, publish: (record: OutboxRecord) => Promise<void>): Promise<RelayBatchResult> {
+  async relayBatch(limit: number, publish: (records: readonly OutboxRecord[]) => Promise<BatchPublishOutcome>): Promise<RelayBatchResult> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -67,8 +75,7 @@ export class SqlOutboxStore {
         `SELECT o.id::text AS id FROM "${this.table}" o WHERE o.published_at IS NOT NULL ORDER BY o.id DESC LIMIT 1`,
       );
       let expected = BigInt(last.rows[0]?.id ?? '0') + 1n;
-      const published: string[] = [];
-      let failed: { id: string; error: string } | undefined;
+      const batch: OutboxRecord[] = [];
       let waitingForGap = false;
       for (const row of rows.rows) {
         const id = BigInt(row.id);
@@ -77,14 +84,19 @@ export class SqlOutboxStore {
           break;
         }
         if (id >= expected) expected = id + 1n;
+        batch.push({ id: row.id, eventId: row.event_id, subject: row.subject, event: row.payload, headers: row.headers ?? {}, attempts: row.attempts });
+      }
+      let outcome: BatchPublishOutcome = { published: 0 };
+      if (batch.length) {
         try {
-          await publish({ id: row.id, eventId: row.event_id, subject: row.subject, event: row.payload, headers: row.headers ?? {}, attempts: row.attempts });
-          published.push(row.id);
+          outcome = await publish(batch);
         } catch (error) {
-          failed = { id: row.id, error: error instanceof Error ? error.message : String(error) };
-          break;
+          // A publisher that throws has not said what reached the stream: mark nothing, blame the first row.
+          outcome = { published: 0, failed: { id: batch[0]!.id, error: error instanceof Error ? error.message : String(error) } };
         }
       }
+      const published = batch.slice(0, Math.max(0, Math.min(outcome.published, batch.length))).map((r) => r.id);
+      const failed = outcome.failed;
       if (published.length) {
         await client.query(`UPDATE "${this.table}" SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])`, [published]);
       }

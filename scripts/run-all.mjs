@@ -24,7 +24,8 @@ function parseEnvFile(path) {
   const env = {};
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
-    if (match) env[match[1]] = match[2].replace(/^"(.*)"$/, '$1');
+    // An empty value (as in a copied .env.example) means "not set here", never "set to empty".
+    if (match && match[2] !== '') env[match[1]] = match[2].replace(/^"(.*)"$/, '$1');
   }
   return env;
 }

@@ -1,0 +1,400 @@
+// The whole system for one e2e test file: a fresh PostgreSQL database, a unique NATS namespace, a
+// fresh OU in Samba AD standing in for the domain base, a tenants file pointing at a register
+// simulator with a small seed, and every app started as its own process with its log captured
+// under test-artifacts/e2e/<run>/.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client, Entry } from 'ldapts';
+import type { NatsConnection, JetStreamManager } from 'nats';
+import {
+  createTestDatabase,
+  createTestOu,
+  ldapConnect,
+  loadStackEnv,
+  natsConnect,
+  type TestDatabase,
+  type TestOu,
+} from '@skolkonto/testing';
+import { REPO_ROOT } from '../../boot/app-process';
+import { freePort, startService, type ServiceProcess } from './service-process';
+
+export const TENANTS = ['lidkoping', 'skara'] as const;
+export type E2eTenant = (typeof TENANTS)[number];
+
+export const PIPELINE_APPS = [
+  'register-ingest',
+  'identity-normalizer',
+  'ad-provisioner',
+  'federation-publisher',
+  'ops-console',
+] as const;
+export type PipelineApp = (typeof PIPELINE_APPS)[number];
+
+const OU_NAMES: Record<E2eTenant, string> = { lidkoping: 'Lidkoping', skara: 'Skara' };
+const MUNICIPALITY: Record<E2eTenant, string> = { lidkoping: '1494', skara: '1495' };
+
+export interface StreamMessage {
+  seq: number;
+  /** Subject without the namespace. */
+  subject: string;
+  /** The raw payload as text (for the privacy scan). */
+  raw: string;
+  event: { id?: string; type?: string; subject?: string; data?: Record<string, unknown> } | undefined;
+}
+
+export interface E2eSystem {
+  readonly runDir: string;
+  readonly namespace: string;
+  readonly ou: TestOu;
+  readonly database: TestDatabase;
+  readonly env: Record<string, string>;
+  readonly simulator: ServiceProcess;
+  /** The tenant id this run uses for skara/lidkoping (`skara-<suffix>`). */
+  tenantId(tenant: E2eTenant): string;
+  /** Started apps; a failed start is kept in `startErrors` so only the scenarios needing it fail. */
+  readonly apps: Partial<Record<PipelineApp, ServiceProcess>>;
+  readonly startErrors: Partial<Record<PipelineApp, Error>>;
+  /** The app, or the reason it did not start. */
+  app(name: PipelineApp): ServiceProcess;
+  readonly ldap: Client;
+  readonly nats: NatsConnection;
+  /** OU=<Tenant>,OU=Skolkonto,<test OU> */
+  tenantDn(tenant: E2eTenant): string;
+  /** Calls the simulator's admin API (`/tenants/skara/…` means this run's skara); throws on a non-2xx answer. */
+  admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Every person document currently in a tenant's register (through its SS 12000 API). */
+  registerPersons(tenant: E2eTenant): Promise<Array<Record<string, unknown>>>;
+  /** All messages of `<NS>_<STREAM>` (incrementally cached). */
+  streamMessages(stream: string): Promise<StreamMessage[]>;
+  /** Log files of every process started so far. */
+  logFiles(): string[];
+  close(): Promise<void>;
+}
+
+function secret(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+function tenantsYaml(simulatorUrl: string, ids: Record<E2eTenant, string>): string {
+  const lines = ['tenants:'];
+  for (const tenant of TENANTS) {
+    const upper = tenant.toUpperCase();
+    lines.push(
+      `  - id: ${ids[tenant]}`,
+      `    name: ${tenant === 'skara' ? 'Skara kommun' : 'Lidköpings kommun'}`,
+      `    municipalityCode: "${MUNICIPALITY[tenant]}"`,
+      `    register:`,
+      `      baseUrl: ${simulatorUrl}/tenants/${ids[tenant]}/v2.1`,
+      `      auth: { type: bearer, secretEnv: REGISTER_TOKEN_${upper} }`,
+      `      webhookSecretEnv: WEBHOOK_SECRET_${upper}`,
+      `      deltaIntervalSeconds: 10`,
+      `    directory: { ouName: ${OU_NAMES[tenant]}, upnSuffix: skola.${tenant}.se }`,
+      `    federation: { scope: ${tenant}.se }`,
+      `    thresholds: { maxDisablesOrDeletes: 50, maxPercent: 50 }`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The repository's release policies narrowed to the e2e tenants. */
+function releasePoliciesYaml(ids: Record<E2eTenant, string>): string {
+  const lines = ['tenants:'];
+  for (const tenant of TENANTS) {
+    lines.push(
+      `  - tenant: ${ids[tenant]}`,
+      `    pairwiseSecretEnv: FEDERATION_SECRET_${tenant.toUpperCase()}`,
+      `    groupAttribute: isMemberOf`,
+      `    serviceProviders:`,
+      `      - entityId: https://lms.example.se/shibboleth`,
+      `        attributes: [eduPersonPrincipalName, eduPersonScopedAffiliation, sisSchoolUnitCode, givenName, sn, displayName, mail, isMemberOf]`,
+      `      - entityId: https://prov.example.se/saml`,
+      `        attributes: [eduPersonPrincipalName, norEduPersonNIN, sisSchoolUnitCode, givenName, sn]`,
+    );
+  }
+  lines.push(
+    'idpClients:',
+    '  - id: shibboleth-idp',
+    '    tokenEnv: FEDERATION_IDP_TOKEN',
+    `    tenants: [${TENANTS.map((t) => ids[t]).join(', ')}]`,
+    'entra: []',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export async function startE2eSystem(options: { personsPerTenant?: number } = {}): Promise<E2eSystem> {
+  loadStackEnv();
+  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  const runDir = join(REPO_ROOT, 'test-artifacts/e2e', runId);
+  mkdirSync(runDir, { recursive: true });
+  const namespace = `e2e-${randomBytes(4).toString('hex')}`;
+  const database = await createTestDatabase({ prefix: 'e2e' });
+  const ou = await createTestOu('e2e');
+  const ldap = await ldapConnect();
+  const nats = await natsConnect({ name: 'skolkonto-e2e' });
+  const jsm: JetStreamManager = await nats.jetstreamManager();
+  const cleanups: Array<() => Promise<unknown>> = [];
+
+  const [simPort, ingestPort] = [await freePort(), await freePort()];
+  const simulatorUrl = `http://127.0.0.1:${simPort}`;
+  const configDir = mkdtempSync(join(tmpdir(), 'skolkonto-e2e-'));
+  const tenantsFile = join(configDir, 'tenants.yaml');
+  // Tenant ids carry the run's suffix: AD group sAMAccountNames are derived from tenant id and key
+  // and must be unique in the domain, which other test runs (and the demo) share.
+  const suffix = randomBytes(3).toString('hex');
+  const ids = Object.fromEntries(TENANTS.map((t) => [t, `${t}-${suffix}`])) as Record<E2eTenant, string>;
+  writeFileSync(tenantsFile, tenantsYaml(simulatorUrl, ids));
+  const releasePoliciesFile = join(configDir, 'release-policies.yaml');
+  writeFileSync(releasePoliciesFile, releasePoliciesYaml(ids));
+
+  const persons = options.personsPerTenant ?? 30;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: database.url,
+    NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    NATS_NAMESPACE: namespace,
+    TENANTS_FILE: tenantsFile,
+    RELEASE_POLICIES_FILE: releasePoliciesFile,
+    SIMULATOR_ADMIN_TOKEN: secret(),
+    SIM_ADMIN_TOKEN: '',
+    SIM_PERSONS: TENANTS.map((t) => `${ids[t]}=${persons}`).join(','),
+    SIM_SEED: '9009',
+    SIM_RESEED_ON_BOOT: 'true',
+    PROVISIONER_API_TOKEN: secret(),
+    PROVISIONER_ADMIN_TOKEN: secret(),
+    INGEST_ADMIN_TOKEN: secret(),
+    INGEST_API_TOKEN: secret(),
+    INGEST_PUBLIC_URL: `http://127.0.0.1:${ingestPort}`,
+    FEDERATION_IDP_TOKEN: secret(),
+    CONSOLE_SESSION_SECRET: secret(),
+    COOKIE_SECURE: 'false',
+    LIFECYCLE_SWEEP_INTERVAL_MS: '2000',
+  };
+  env.SIM_ADMIN_TOKEN = env.SIMULATOR_ADMIN_TOKEN!;
+  for (const tenant of ['LIDKOPING', 'SKARA', 'GOTENE', 'ESSUNGA']) {
+    env[`REGISTER_TOKEN_${tenant}`] = secret();
+    env[`WEBHOOK_SECRET_${tenant}`] = secret();
+    env[`FEDERATION_SECRET_${tenant}`] = secret();
+  }
+  for (const key of [
+    'LDAP_URL',
+    'LDAP_CA_FILE',
+    'LDAP_BIND_DN',
+    'LDAP_BIND_PASSWORD',
+    'LDAP_BASE_DN',
+    'AD_REALM',
+  ]) {
+    if (process.env[key]) env[key] = process.env[key]!;
+  }
+  // LDAP_BASE_DN stays the domain (name collisions are searched domain-wide); OU=Skolkonto and the
+  // tenant OUs land under the fresh test OU and go with it.
+  env.AD_ACCOUNTS_BASE_DN = ou.dn;
+
+  const logFile = (app: string) => join(runDir, `${app}.log`);
+  const logs: string[] = [logFile('register-simulator')];
+  let simulator: ServiceProcess;
+  try {
+    simulator = await startService('register-simulator', env, {
+      logFile: logFile('register-simulator'),
+      port: simPort,
+      timeoutMs: 120_000,
+    });
+  } catch (error) {
+    await releaseFixtures();
+    throw error;
+  }
+  cleanups.push(() => simulator.stop());
+
+  const apps: Partial<Record<PipelineApp, ServiceProcess>> = {};
+  const startErrors: Partial<Record<PipelineApp, Error>> = {};
+  await Promise.all(
+    PIPELINE_APPS.map(async (app) => {
+      logs.push(logFile(app));
+      try {
+        apps[app] = await startService(app, env, {
+          logFile: logFile(app),
+          port: app === 'register-ingest' ? ingestPort : 0,
+          timeoutMs: 120_000,
+        });
+      } catch (error) {
+        startErrors[app] = error as Error;
+      }
+    }),
+  );
+
+  const cursors = new Map<string, { next: number; messages: StreamMessage[] }>();
+  const system: E2eSystem = {
+    runDir,
+    namespace,
+    ou,
+    database,
+    env,
+    simulator,
+    tenantId: (tenant) => ids[tenant],
+    apps,
+    startErrors,
+    ldap,
+    nats,
+    app(name) {
+      const running = apps[name];
+      if (running) return running;
+      throw new Error(`${name} is not running: ${startErrors[name]?.message ?? 'not started'}`);
+    },
+    tenantDn: (tenant) => `OU=${OU_NAMES[tenant]},OU=Skolkonto,${ou.dn}`,
+    async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+      // `/tenants/skara/…` addresses this run's skara tenant.
+      path = path.replace(/^\/tenants\/(lidkoping|skara)\//, (_, t: E2eTenant) => `/tenants/${ids[t]}/`);
+      const response = await fetch(`${simulatorUrl}/admin${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${env.SIMULATOR_ADMIN_TOKEN}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} /admin${path}: ${response.status} ${text.slice(0, 500)}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    async registerPersons(tenant) {
+      const out: Array<Record<string, unknown>> = [];
+      const base = `${simulatorUrl}/tenants/${ids[tenant]}/v2.1/persons?limit=1000`;
+      let url: string | undefined = base;
+      while (url) {
+        const response: Response = await fetch(url, {
+          headers: { authorization: `Bearer ${env[`REGISTER_TOKEN_${tenant.toUpperCase()}`]}` },
+        });
+        if (!response.ok)
+          throw new Error(`GET persons of ${tenant}: ${response.status} ${await response.text()}`);
+        const page = (await response.json()) as { data: Array<Record<string, unknown>>; pageToken?: string };
+        out.push(...page.data);
+        url = page.pageToken ? `${base}&pageToken=${encodeURIComponent(page.pageToken)}` : undefined;
+      }
+      return out;
+    },
+    async streamMessages(stream) {
+      const name = `${namespace.toUpperCase()}_${stream}`;
+      const cursor = cursors.get(name) ?? { next: 1, messages: [] };
+      cursors.set(name, cursor);
+      let info;
+      try {
+        info = await jsm.streams.info(name);
+      } catch (error) {
+        if (/stream not found/i.test(String(error))) return cursor.messages;
+        throw error;
+      }
+      cursor.next = Math.max(cursor.next, info.state.first_seq);
+      for (; cursor.next <= info.state.last_seq; cursor.next++) {
+        let stored;
+        try {
+          stored = await jsm.streams.getMessage(name, { seq: cursor.next });
+        } catch (error) {
+          if (/no message found|not found/i.test(String(error))) continue;
+          throw error;
+        }
+        const raw = new TextDecoder().decode(stored.data);
+        let event: StreamMessage['event'];
+        try {
+          event = JSON.parse(raw) as StreamMessage['event'];
+        } catch {
+          event = undefined;
+        }
+        const subject = stored.subject.startsWith(`${namespace}.`)
+          ? stored.subject.slice(namespace.length + 1)
+          : stored.subject;
+        cursor.messages.push({ seq: stored.seq, subject, raw, event });
+      }
+      return cursor.messages;
+    },
+    logFiles: () => [...logs],
+    async close() {
+      await Promise.allSettled(Object.values(apps).map((app) => app.stop()));
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      await releaseFixtures();
+    },
+  };
+  return system;
+
+  async function releaseFixtures(): Promise<void> {
+    const prefix = `${namespace.toUpperCase()}_`;
+    const names: string[] = [];
+    for await (const name of jsm.streams.names()) if (name.startsWith(prefix)) names.push(name);
+    for (const name of names) await jsm.streams.delete(name).catch(() => undefined);
+    await nats.drain().catch(() => undefined);
+    await ldap.unbind().catch(() => undefined);
+    await ou.cleanup().catch(() => undefined);
+    await database.drop().catch(() => undefined);
+  }
+}
+
+/** Polls `probe` until it returns a value other than undefined/false, or fails with the last reason. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  intervalMs = 500,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export const ACCOUNT_ATTRIBUTES = [
+  'sAMAccountName',
+  'displayName',
+  'givenName',
+  'sn',
+  'userAccountControl',
+  'memberOf',
+  'employeeNumber',
+  'mail',
+  'userPrincipalName',
+  'description',
+];
+
+/** User objects below `baseDn` carrying the register person id in employeeNumber. */
+export async function findAccounts(ldap: Client, baseDn: string, personId: string): Promise<Entry[]> {
+  const { searchEntries } = await ldap.search(baseDn, {
+    scope: 'sub',
+    filter: `(&(objectClass=user)(employeeNumber=${personId.replace(/[*()\\\0]/g, '')}))`,
+    attributes: ACCOUNT_ATTRIBUTES,
+  });
+  return searchEntries;
+}
+
+export function isDisabled(entry: Entry): boolean {
+  return (Number(entry.userAccountControl) & 2) === 2;
+}
+
+export function values(entry: Entry, attribute: string): string[] {
+  const value = entry[attribute];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map((v) =>
+    Buffer.isBuffer(v) ? v.toString('utf8') : String(v),
+  );
+}
+
+/** The parent DN of an entry (its OU). */
+export function parentDn(dn: string): string {
+  return dn
+    .split(/(?<!\\),/)
+    .slice(1)
+    .join(',');
+}

@@ -1,7 +1,8 @@
 // Preloaded into each replica (node --require) by the scale test. Neither identity-normalizer nor
 // ad-provisioner exposes a per-process count of handled events (no /metrics counter, no log line
 // per message), so this counts them from outside the app code: every ack the JetStream transport
-// writes is printed as one line, `scale-probe ack <durable>`, into the replica's captured log.
+// writes is printed as one line, `scale-probe ack <durable> seq=<stream seq> delivery=<n>`, into the
+// replica's captured log.
 // It observes only; delivery, ordering and acking are unchanged.
 'use strict';
 const messaging = require('@skolkonto/messaging');
@@ -19,7 +20,8 @@ if (!proto || typeof proto.ack !== 'function' || typeof proto.process !== 'funct
   };
   const ack = proto.ack;
   proto.ack = function (message) {
-    process.stderr.write(`scale-probe ack ${durables.get(message) ?? 'unknown'}\n`);
+    const info = message.info || {};
+    process.stderr.write(`scale-probe ack ${durables.get(message) ?? 'unknown'} seq=${message.seq} delivery=${info.redeliveryCount ?? '?'}\n`);
     return ack.call(this, message);
   };
 }

@@ -15,6 +15,8 @@ export interface Replica {
   running(): boolean;
   /** Acks the replica wrote per durable consumer (from the delivery probe's lines). */
   acks(): Record<string, number>;
+  /** Every ack the replica wrote: durable, stream sequence and which delivery of the message it was. */
+  ackLines(): Array<{ durable: string; seq: number; delivery: number }>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** SIGTERM, SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
@@ -52,8 +54,11 @@ export function startReplica(app: string, name: string, env: Record<string, stri
         running: () => !exited(),
         acks() {
           const counts: Record<string, number> = {};
-          for (const line of output.matchAll(/^scale-probe ack (\S+)$/gm)) counts[line[1]!] = (counts[line[1]!] ?? 0) + 1;
+          for (const line of output.matchAll(/^scale-probe ack (\S+)/gm)) counts[line[1]!] = (counts[line[1]!] ?? 0) + 1;
           return counts;
+        },
+        ackLines() {
+          return [...output.matchAll(/^scale-probe ack (\S+) seq=(\d+) delivery=(\d+)$/gm)].map((m) => ({ durable: m[1]!, seq: Number(m[2]), delivery: Number(m[3]) }));
         },
         async kill(signal = 'SIGKILL') {
           if (!exited()) child.kill(signal);

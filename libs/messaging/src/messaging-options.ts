@@ -89,6 +89,7 @@ export function messagingOptionsFromEnv(app: string, env: NodeJS.ProcessEnv = pr
     replicas: int('NATS_REPLICAS'),
     maxAgeMs: int('NATS_MAX_AGE_MS'),
     maxDeliver: int('NATS_MAX_DELIVER'),
+    ackWaitMs: int('NATS_ACK_WAIT_MS'),
     concurrency: int('NATS_CONCURRENCY'),
   };
 }

@@ -339,6 +339,37 @@ describe('JetStream transport', () => {
     }
   });
 
+  it('keeps messages queued behind a slow handler from being redelivered while they wait', async () => {
+    const deliveries: Array<[string, number]> = [];
+    const server = new JetStreamServer({ ...nats.options, connection: nats.connection, ackWaitMs: 1000, concurrency: 1 });
+    server.addHandler(
+      'directory.*.account.deleted',
+      (async (event: CloudEvent, ctx: JetStreamContext) => {
+        deliveries.push([event.id, ctx.getDeliveryCount()]);
+        await new Promise((r) => setTimeout(r, 1500));
+      }) as unknown as MessageHandler,
+      true,
+      { durable: 'test-queued-behind-slow' },
+    );
+    await server.start();
+    try {
+      // One slot: the second and third wait in the replica's queue well past the 1 s ack wait.
+      const published = new Set<string>();
+      for (let i = 0; i < 3; i++) {
+        const { event } = await publisher.publish(EVENTS.directoryAccountDeleted, { tenant: 'skara', data: { ...SAMPLE_EVENT_DATA.directoryAccountDeleted, tenant: 'skara' } });
+        published.add(event.id);
+      }
+      // The stream also holds earlier tests' events; only this test's three count.
+      const ours = () => deliveries.filter(([id]) => published.has(id));
+      await until(() => ours().length >= 3, 15_000);
+      await until(async () => (await nats.connection.jsm.consumers.info(nats.streamName('DIRECTORY'), 'test-queued-behind-slow')).num_ack_pending === 0, 15_000);
+      expect(ours().map(([, count]) => count)).toEqual([1, 1, 1]);
+      expect(new Set(ours().map(([id]) => id)).size).toBe(3);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('provisions streams and consumers idempotently (twice, concurrently)', async () => {
     const server1 = new JetStreamServer({ ...nats.options, connection: nats.connection });
     const server2 = new JetStreamServer({ ...nats.options, connection: nats.connection });

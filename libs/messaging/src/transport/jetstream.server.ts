@@ -47,7 +47,7 @@ interface Binding {
   readonly durable: string;
   readonly handler: MessageHandler;
   readonly scheduler: KeyedScheduler;
-  /** Messages being handled, with their start time (for progress reports). */
+  /** Messages pulled and not yet acked, nak'ed or termed, with the time they arrived (for progress reports). */
   readonly inFlight: Map<JsMsg, number>;
   messages?: ConsumerMessages;
   loop?: Promise<void>;
@@ -103,9 +103,10 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       binding.loop = this.pull(binding);
       // Long handlers: tell the server they are still working so the ack wait does not expire.
       const every = Math.max(500, Math.floor(this.options.ackWaitMs / 3));
+      // Every tick, not only for messages older than one tick: a message that arrived just after a
+      // tick would otherwise wait almost two ticks, past the ack wait when timers run late.
       binding.keepAlive = setInterval(() => {
-        const now = Date.now();
-        for (const [message, started] of binding.inFlight) if (now - started >= every) message.working();
+        for (const message of binding.inFlight.keys()) message.working();
       }, every);
       binding.keepAlive.unref();
       this.bindings.push(binding);
@@ -161,6 +162,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         continue;
       }
       const parsed = this.parse(message);
+      // Tracked from the moment it is pulled: a message waiting behind others of its key (or for a
+      // free slot) also gets "working" signals, so a busy replica is not redelivered its own queue.
+      binding.inFlight.set(message, Date.now());
       if (!binding.scheduler.hasCapacity) await binding.scheduler.waitForCapacity();
       void binding.scheduler.run(parsed.key, () => this.process(binding, message, parsed));
     }
@@ -199,6 +203,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       eventId: parsed.event?.id,
     });
     if (parsed.error) {
+      binding.inFlight.delete(message);
       this.logger.warn({ ...log(), code: parsed.error.code, msg: 'rejecting invalid message' });
       await this.giveUp(binding, message, 'permanent', parsed.error, parsed.event);
       this.report(binding, 'dead-lettered', Date.now(), parsed.error.code);
@@ -207,7 +212,6 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     const event = parsed.event!;
     const context = new JetStreamContext([message, event, stripNamespace(message.subject, this.options.namespace)]);
     const started = Date.now();
-    binding.inFlight.set(message, started);
     try {
       const result: unknown = await binding.handler(event, context);
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });

@@ -112,19 +112,20 @@ export class OutboxRelay {
     const maxInFlight = Math.max(1, this.options.maxInFlight ?? 256);
     const outcomes: Promise<Outcome>[] = [];
     const lastEventIdOfStream = new Map<string, string>();
-    let settled = 0; // outcomes[0..settled) are awaited
+    let completed = 0;
     let sawFailure = false;
-    const awaitOldest = async () => {
-      const outcome = await outcomes[settled++]!;
-      if (!outcome.ok) sawFailure = true;
-    };
-
     for (let i = 0; i < records.length && !sawFailure; ) {
       const record = records[i]!;
       const stream = this.streamOfSubject.get(record.subject);
-      const inFlight = outcomes.length - settled;
-      if (inFlight > 0 && (stream === undefined || inFlight >= maxInFlight)) {
-        await awaitOldest();
+      const inFlight = outcomes.length - completed;
+      if (inFlight > 0 && stream === undefined) {
+        await Promise.all(outcomes);
+        continue;
+      }
+      if (inFlight >= maxInFlight) {
+        // Refill half a window at once: publishes started in one turn share one socket write (the
+        // client flushes once per microtask), where refilling one per ack would write one by one.
+        await outcomes[outcomes.length - Math.max(1, Math.floor(maxInFlight / 2))];
         continue;
       }
       const expected = stream === undefined ? undefined : lastEventIdOfStream.get(stream);
@@ -132,11 +133,16 @@ export class OutboxRelay {
       outcomes.push(
         this.publisher.publishEvent(record.event, record.subject, headers).then(
           (ack: PublishResult): Outcome => {
+            completed++;
             this.streamOfSubject.set(record.subject, ack.stream);
             if (stream === undefined) lastEventIdOfStream.set(ack.stream, record.event.id);
             return { ok: true };
           },
-          (error: unknown): Outcome => ({ ok: false, error }),
+          (error: unknown): Outcome => {
+            completed++;
+            sawFailure = true;
+            return { ok: false, error };
+          },
         ),
       );
       if (stream !== undefined) lastEventIdOfStream.set(stream, record.event.id);

@@ -284,8 +284,10 @@ describe('register → AD → federation, every app as its own process', () => {
     expect(isDisabled(gonePrevious)).toBe(false);
     const goneIdentity = await identityIdOf('skara', gone.id);
     await system.admin('POST', `/tenants/skara/persons/${gone.id}/leave`, { endDate: today(-40) });
-    const after = await account('skara', gone.id, (e) => isDisabled(e));
-    expect(parentDn(after.dn)).toBe(`OU=Avslutade,${system.tenantDn('skara')}`);
+    // Disabling and moving are separate LDAP writes: wait for both.
+    const leaversOu = `OU=Avslutade,${system.tenantDn('skara')}`;
+    const after = await account('skara', gone.id, (e) => isDisabled(e) && parentDn(e.dn) === leaversOu);
+    expect(parentDn(after.dn)).toBe(leaversOu);
     expect(values(after, 'sAMAccountName')).toEqual(values(gonePrevious, 'sAMAccountName'));
     expect(groupCns(after)).toEqual([]);
     await eventually('attributes revoked', async () =>

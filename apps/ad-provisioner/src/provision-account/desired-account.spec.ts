@@ -56,6 +56,16 @@ describe(toDesiredAccount.name, () => {
     expect(toDesiredAccount(identity({ status: 'pending' }), tenant!, layout).state).toBe('none');
   });
 
+  it('keeps a leaving pupil where the account was during the grace period, without role groups', () => {
+    const leaving = identity({ status: 'leaving', affiliations: [], schoolUnits: [], class: undefined });
+    const desired = toDesiredAccount(leaving, tenant!, layout, { kind: 'pupil', schoolUnitCode: '12345678' });
+    expect(desired).toMatchObject({ kind: 'pupil', state: 'present', schoolUnitCode: '12345678' });
+    expect(desired.ouDn).toBe('OU=12345678,OU=Elever,OU=Alpha,OU=Skolkonto,DC=skola,DC=test');
+    expect(desired.groups.map((g) => g.key)).toEqual(['role:pupil']);
+    // Without a previous placement there is nothing to keep.
+    expect(toDesiredAccount(leaving, tenant!, layout).kind).toBe('staff');
+  });
+
   it('treats anyone with a staff role as staff', () => {
     const staff = identity({ affiliations: ['staff'], schoolUnits: [{ ...identity().schoolUnits[0]!, roles: ['staff', 'student'] }] });
     expect(toDesiredAccount(staff, tenant!, layout).kind).toBe('staff');

@@ -53,13 +53,31 @@ function limit(text: string, max: number): string {
   return chars.length > max ? chars.slice(0, max).join('') : chars.join('');
 }
 
-export function toDesiredAccount(identity: PersonIdentityV1, tenant: TenantConfig, layout: TenantLayout): DesiredAccount {
+/** Where the account was placed last time, for a person who has no active role right now. */
+export interface PreviousPlacement {
+  kind: AccountKind;
+  schoolUnitCode: string | null;
+}
+
+export function toDesiredAccount(
+  identity: PersonIdentityV1,
+  tenant: TenantConfig,
+  layout: TenantLayout,
+  previous?: PreviousPlacement,
+): DesiredAccount {
   const staffUnits = identity.schoolUnits.filter((u) => u.roles.includes('staff'));
   const pupilUnits = identity.schoolUnits.filter((u) => u.roles.includes('student'));
-  const kind: AccountKind =
-    staffUnits.length > 0 || (pupilUnits.length === 0 && !identity.affiliations.includes('student')) ? 'staff' : 'pupil';
+  // A leaving person has no active role; during the grace period the account stays where it was
+  // (a pupil who left is not staff), only role-bound group memberships end.
+  const roleless = staffUnits.length === 0 && pupilUnits.length === 0 && !identity.affiliations.includes('student');
+  const keepPlace = roleless && identity.status === 'leaving' && previous !== undefined;
+  const kind: AccountKind = keepPlace
+    ? previous.kind
+    : staffUnits.length > 0 || (pupilUnits.length === 0 && !identity.affiliations.includes('student'))
+      ? 'staff'
+      : 'pupil';
   const units = (kind === 'staff' ? staffUnits : pupilUnits).map((u) => u.schoolUnitCode).sort();
-  const schoolUnitCode = units[0] ?? null;
+  const schoolUnitCode = keepPlace ? previous.schoolUnitCode : (units[0] ?? null);
 
   const state: AccountState =
     identity.status === 'active' || identity.status === 'leaving'

@@ -23,7 +23,7 @@ import { ACCOUNT_ATTRIBUTES } from '../shared/operation-executor';
 import { PlannedOperation } from '../shared/planned-operation';
 import { PlanOutcome, PlanRunner } from '../shared/plan-runner';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from '../shared/with-retry';
-import { accountCn, toDesiredAccount, type DesiredAccount } from './desired-account';
+import { accountCn, toDesiredAccount, type AccountKind, type DesiredAccount, type PreviousPlacement } from './desired-account';
 
 export interface IdentityInput {
   identity: PersonIdentityV1;
@@ -85,11 +85,14 @@ export class ProvisionAccountService {
     reason?: string,
     byEmployeeNumber?: Map<string, DirectoryEntry>,
   ): Promise<PlannedOperation[]> {
-    const desired = toDesiredAccount(identity, layout.tenant, layout);
     const link = await this.prisma.accountLink.findUnique({
       where: { tenant_identityId: { tenant: layout.id, identityId: identity.identityId } },
     });
     if (link && link.identityVersion >= identity.version) return []; // stale or duplicate
+    const placed = link?.desired as { kind?: AccountKind; schoolUnitCode?: string | null } | null | undefined;
+    const previous: PreviousPlacement | undefined =
+      placed?.kind === 'pupil' || placed?.kind === 'staff' ? { kind: placed.kind, schoolUnitCode: placed.schoolUnitCode ?? null } : undefined;
+    const desired = toDesiredAccount(identity, layout.tenant, layout, previous);
     const base = { identityId: identity.identityId, identityVersion: identity.version, desired };
 
     let entry: DirectoryEntry | null = null;

@@ -33,6 +33,9 @@ function projectConfig(projectDir, overrides = {}) {
     },
     globalSetup: path.join(root, 'libs/testing/src/jest/global-setup.js'),
     testTimeout: 60_000,
+    // Integration suites talk to real services; a socket a library keeps open after the last test
+    // (a pg pool, an LDAP reconnect timer) must never hang `npm test` after every result is in.
+    forceExit: true,
     reporters: ['default', path.join(root, 'libs/testing/src/jest/summary-reporter.js')],
     ...overrides,
   };

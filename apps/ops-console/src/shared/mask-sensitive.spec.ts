@@ -28,6 +28,12 @@ describe(maskSensitive.name, () => {
     );
   });
 
+  it('keeps a uuid whose first groups look like YYYYMMDD-NNNN, and masks a civic number beside it', () => {
+    const id = '63999084-8734-4b52-9dc0-f30ed009ac7e';
+    expect(maskSensitive(`${id} 20051224-2389`)).toBe(`${id} ${MASK}`);
+    expect(maskSensitive({ identityId: id })).toEqual({ identityId: id });
+  });
+
   it('does not change the input', () => {
     const input = { civicNo: '201001011234' };
     maskSensitive(input);

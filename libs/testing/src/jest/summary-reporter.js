@@ -13,7 +13,8 @@ class SummaryReporter {
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
     const name = (this.globalConfig.rootDir || 'project').replace(/[^a-zA-Z0-9-]+/g, '_');
-    const failedSuites = results.numFailedTestSuites + (results.numRuntimeErrorTestSuites || 0);
+    // Suites that could not run at all; suites with failing tests are already in numFailedTests.
+    const failedSuites = results.numRuntimeErrorTestSuites || 0;
     writeFileSync(
       join(dir, `${name}.json`),
       JSON.stringify({

@@ -1,13 +1,8 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { ServiceConfig } from '@skolkonto/platform';
+import { envFlag, ServiceConfig } from '@skolkonto/platform';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-const toBool = ({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
-  const raw = obj[key];
-  return raw === undefined || raw === '' ? undefined : raw === true || raw === 'true' || raw === '1';
-};
-
 /**
  * ad-provisioner's environment. Per-tenant OU names, UPN suffix, naming patterns, retention and
  * thresholds come from config/tenants.yaml (`directory`, `naming`, `lifecycle`, `thresholds`, `dryRun`).
@@ -53,10 +48,10 @@ export class ProvisionerConfig extends ServiceConfig {
   PROVISIONER_CONCURRENCY: number = 4;
 
   /** Publish plans only, for every tenant (a tenant can set dryRun in tenants.yaml). */
-  @Transform(toBool) @IsBoolean()
+  @Transform(envFlag) @IsBoolean()
   PROVISIONER_DRY_RUN: boolean = false;
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(envFlag) @IsBoolean()
   PROVISIONER_MUST_CHANGE_PASSWORD: boolean = false;
 
   /** random: enabled with a random password in the add; none: created disabled for a claim flow. */

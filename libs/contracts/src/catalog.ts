@@ -2,10 +2,10 @@
 // messaging library, the JSON Schemas, the AsyncAPI document and the tests all read it.
 import { appSource, createCloudEvent, formatEventType, type CloudEvent } from './cloud-event';
 import type { AppName } from './common';
-import { AccountDeletedV1, AccountDisabledV1, AccountFailedV1, AccountMovedV1, AccountProvisionedV1, AccountUpdatedV1, DriftDetectedV1, GroupSyncedV1 } from './directory/directory-events';
+import { AccountClaimedV1, AccountDeletedV1, AccountDisabledV1, AccountFailedV1, AccountMovedV1, AccountProvisionedV1, AccountUpdatedV1, DriftDetectedV1, GroupSyncedV1 } from './directory/directory-events';
 import { AttributesPublishedV1, AttributesRevokedV1 } from './federation/federation-events';
 import { PersonChangedV1, PersonDeactivatedV1, PersonReactivatedV1 } from './identity/identity-events';
-import { DeadLetterRecordedV1, PlanApprovedV1, PlanHeldV1, PlanRejectedV1, RecordRejectedV1, ReviewRequestedV1 } from './ops/ops-events';
+import { ClaimCodeIssuedV1, DeadLetterRecordedV1, PlanApprovedV1, PlanHeldV1, PlanRejectedV1, RecordRejectedV1, ReviewRequestedV1 } from './ops/ops-events';
 import {
   RegisterDutyDeletedV1,
   RegisterDutyUpsertedV1,
@@ -122,6 +122,7 @@ export const EVENTS = {
   directoryAccountDisabled: defineEvent({ domain: 'directory', entity: 'account', verb: 'disabled', version: 1, dataClass: AccountDisabledV1, stream: 'DIRECTORY', producer: 'ad-provisioner', subjectOf: (d) => d.identityId, ordering: accountOrdering, description: 'AD account disabled.' }),
   directoryAccountDeleted: defineEvent({ domain: 'directory', entity: 'account', verb: 'deleted', version: 1, dataClass: AccountDeletedV1, stream: 'DIRECTORY', producer: 'ad-provisioner', subjectOf: (d) => d.identityId, ordering: accountOrdering, description: 'AD account deleted after retention.' }),
   directoryAccountFailed: defineEvent({ domain: 'directory', entity: 'account', verb: 'failed', version: 1, dataClass: AccountFailedV1, stream: 'DIRECTORY', producer: 'ad-provisioner', subjectOf: (d) => d.identityId, description: 'An identity could not be applied to AD.' }),
+  directoryAccountClaimed: defineEvent({ domain: 'directory', entity: 'account', verb: 'claimed', version: 1, dataClass: AccountClaimedV1, stream: 'DIRECTORY', producer: 'claim-portal', subjectOf: (d) => d.identityId, description: 'The person set the first password with a one-time claim code.' }),
   directoryGroupSynced: defineEvent({ domain: 'directory', entity: 'group', verb: 'synced', version: 1, dataClass: GroupSyncedV1, stream: 'DIRECTORY', producer: 'ad-provisioner', subjectOf: (d) => d.groupId, description: 'An AD group mirrors a register group.' }),
   directoryDriftDetected: defineEvent({ domain: 'directory', entity: 'drift', verb: 'detected', version: 1, dataClass: DriftDetectedV1, stream: 'DIRECTORY', producer: 'ad-provisioner', subjectOf: (d) => d.distinguishedName, description: 'AD differs from the metadirectory.' }),
 
@@ -133,6 +134,7 @@ export const EVENTS = {
   opsPlanRejected: defineEvent({ domain: 'ops', entity: 'plan', verb: 'rejected', version: 1, dataClass: PlanRejectedV1, stream: 'OPS', producer: 'ops-console', subjectOf: (d) => d.planId, description: 'An operator rejected a held plan.' }),
   opsRecordRejected: defineEvent({ domain: 'ops', entity: 'record', verb: 'rejected', version: 1, dataClass: RecordRejectedV1, stream: 'OPS', producer: 'identity-normalizer', subjectOf: (d) => d.record.id, description: 'Bad input rejected with reasons (any app may publish).' }),
   opsDeadletterRecorded: defineEvent({ domain: 'ops', entity: 'deadletter', verb: 'recorded', version: 1, dataClass: DeadLetterRecordedV1, stream: 'OPS', producer: 'ops-console', subjectOf: (d) => d.originalSubject, description: 'A message was dead-lettered (published by the messaging library of the consuming app).' }),
+  opsClaimcodeIssued: defineEvent({ domain: 'ops', entity: 'claimcode', verb: 'issued', version: 1, dataClass: ClaimCodeIssuedV1, stream: 'OPS', producer: 'claim-portal', subjectOf: (d) => d.claimCodeId, description: 'An operator issued a one-time claim code (never the code itself).' }),
   opsReviewRequested: defineEvent({ domain: 'ops', entity: 'review', verb: 'requested', version: 1, dataClass: ReviewRequestedV1, stream: 'OPS', producer: 'identity-normalizer', subjectOf: (d) => d.reviewId, description: 'An ambiguous correlation needs an operator.' }),
 } as const;
 

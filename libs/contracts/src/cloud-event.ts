@@ -1,6 +1,7 @@
 // CloudEvents 1.0, structured JSON mode: the envelope every event travels in.
 import { randomUUID } from 'node:crypto';
 import { TENANT_ID_PATTERN } from './common';
+import { currentTraceparent } from './trace-context';
 
 export const CLOUDEVENTS_SPEC_VERSION = '1.0';
 export const EVENT_TYPE_PREFIX = 'se.skolkonto';
@@ -63,6 +64,7 @@ export interface EnvelopeInput<T> {
 }
 
 export function createCloudEvent<T>(input: EnvelopeInput<T>): CloudEvent<T> {
+  const traceparent = input.traceparent ?? currentTraceparent();
   const time = input.time instanceof Date ? input.time.toISOString() : (input.time ?? new Date().toISOString());
   return {
     id: input.id ?? randomUUID(),
@@ -75,7 +77,8 @@ export function createCloudEvent<T>(input: EnvelopeInput<T>): CloudEvent<T> {
     ...(input.dataschema ? { dataschema: input.dataschema } : {}),
     data: input.data,
     tenant: input.tenant,
-    ...(input.traceparent ? { traceparent: input.traceparent } : {}),
+    // An event built while another is handled (or a request served) continues that trace.
+    ...(traceparent ? { traceparent } : {}),
   };
 }
 

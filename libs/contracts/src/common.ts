@@ -17,6 +17,7 @@ export const APP_NAMES = [
   'ops-console',
   'register-simulator',
   'claim',
+  'claim-portal',
 ] as const;
 export type AppName = (typeof APP_NAMES)[number];
 

@@ -1,6 +1,7 @@
 export * from './common';
 export * from './subjects';
 export * from './cloud-event';
+export * from './trace-context';
 export * from './catalog';
 export * from './validation';
 export * from './schema/decorators';

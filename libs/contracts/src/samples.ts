@@ -103,6 +103,7 @@ export const SAMPLE_EVENT_DATA: Samples = {
   directoryAccountMoved: { ...account(), fromDn: 'CN=asli0001,OU=Elever,OU=Osterskolan,OU=lidkoping,DC=skol,DC=test' },
   directoryAccountDisabled: { ...account(), enabled: false, reason: 'identity deactivated (grace-expired)' },
   directoryAccountDeleted: { ...account(), enabled: false, reason: 'retention period ended' },
+  directoryAccountClaimed: { identityId, tenant, accountId, sAMAccountName: 'asli0001', claimCodeId: '71829304-b5c6-4d74-8a5b-6c7d8e9fa0b1', claimedAt: at },
   directoryAccountFailed: {
     identityId,
     tenant,
@@ -207,6 +208,17 @@ export const SAMPLE_EVENT_DATA: Samples = {
     kind: 'exhausted',
     error: { code: 'UNAVAILABLE', message: 'LDAP server unavailable' },
     recordedAt: at,
+  },
+  opsClaimcodeIssued: {
+    claimCodeId: '71829304-b5c6-4d74-8a5b-6c7d8e9fa0b1',
+    tenant,
+    identityId,
+    sAMAccountName: 'asli0001',
+    issuedBy: 'birgitta',
+    scope: 'class',
+    replacedPrevious: false,
+    issuedAt: at,
+    expiresAt: '2026-12-12T06:00:00.000Z',
   },
   opsReviewRequested: {
     reviewId: '60718293-a4b5-4c63-9f4a-5b6c7d8e9fa0',

@@ -86,6 +86,30 @@ export class AccountDeletedV1 extends AccountEventBase {
   reason!: string;
 }
 
+@Describe('The person set the first password of the account with a one-time claim code (claim-portal). No code, no names.')
+export class AccountClaimedV1 {
+  @IsUUID()
+  identityId!: string;
+
+  @Matches(TENANT_ID_PATTERN)
+  tenant!: string;
+
+  @Describe('AD objectGUID of the claimed account.')
+  @IsUUID()
+  accountId!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  sAMAccountName!: string;
+
+  @Describe('Id of the claim code that was used (not the code).')
+  @IsUUID()
+  claimCodeId!: string;
+
+  @IsTimestamp()
+  claimedAt!: string;
+}
+
 @Describe('ad-provisioner could not apply an identity to AD; the reason is safe to show.')
 export class AccountFailedV1 {
   @IsUUID()

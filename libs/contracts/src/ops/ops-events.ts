@@ -3,6 +3,7 @@
 // No personal data beyond ids: the console looks details up through the owning service.
 import {
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -242,4 +243,40 @@ export class ReviewRequestedV1 {
 
   @IsTimestamp()
   requestedAt!: string;
+}
+
+@Describe('An operator issued a one-time claim code for an account (claim-portal). Never carries the code or its hash.')
+export class ClaimCodeIssuedV1 {
+  @Describe('Id of the claim code (the code itself is shown once to the operator and stored only as a hash).')
+  @IsUUID()
+  claimCodeId!: string;
+
+  @Matches(TENANT_ID_PATTERN)
+  tenant!: string;
+
+  @IsUUID()
+  identityId!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  sAMAccountName!: string;
+
+  @Describe('Who issued it (the operator name the console passed).')
+  @IsString()
+  @IsNotEmpty()
+  issuedBy!: string;
+
+  @Describe('How the operator chose the account: one person, a class, or a school unit.')
+  @IsIn(['person', 'class', 'school'])
+  scope!: 'person' | 'class' | 'school';
+
+  @Describe('True when an earlier unused code of the account was invalidated by this one.')
+  @IsBoolean()
+  replacedPrevious!: boolean;
+
+  @IsTimestamp()
+  issuedAt!: string;
+
+  @IsTimestamp()
+  expiresAt!: string;
 }

@@ -5,6 +5,7 @@ export const OUTBOX_TABLES = [
   'provisioner_outbox',
   'federation_outbox',
   'console_outbox',
+  'claim_outbox',
 ] as const;
 export type OutboxTable = (typeof OUTBOX_TABLES)[number];
 

@@ -86,9 +86,26 @@ describe('evaluateLifecycle', () => {
     expect(decision.transitions).toEqual([{ from: 'active', to: 'deactivated', cause, on: '2026-10-01' }]);
   });
 
-  it('starts leaving on a move to another tenant even while the old register lists the person', () => {
+  it('goes leaving → suspended at once on a move to another tenant, even while the old register lists the person', () => {
     const decision = evaluateLifecycle(active, facts({ hasActiveRole: true, movedToOtherTenant: true }), '2026-10-01', policy);
-    expect(decision.status).toEqual({ state: 'leaving', cause: 'MOVED_TO_OTHER_TENANT', since: '2026-10-01', suspendOn: '2026-10-31', deactivateOn: '2026-12-30' });
+    expect(decision.transitions).toEqual([
+      { from: 'active', to: 'leaving', cause: 'MOVED_TO_OTHER_TENANT', on: '2026-10-01' },
+      { from: 'leaving', to: 'suspended', cause: 'MOVED_TO_OTHER_TENANT', on: '2026-10-01' },
+    ]);
+    expect(decision.status).toEqual({ state: 'suspended', cause: 'MOVED_TO_OTHER_TENANT', since: '2026-10-01', deactivateOn: '2026-11-30' });
+  });
+
+  it('skips the summer grace for a June leaver who moves, and keeps the earlier deactivation day', () => {
+    const leaving: LifecycleStatus = { state: 'leaving', cause: 'ROLE_ENDED', since: '2026-06-13', suspendOn: '2026-09-01', deactivateOn: '2026-10-31' };
+    const decision = evaluateLifecycle(leaving, facts({ lastRoleEnd: '2026-06-12', lastEndedRoleWasEnrolment: true, movedToOtherTenant: true }), '2026-09-20', policy);
+    expect(decision.transitions).toEqual([{ from: 'leaving', to: 'suspended', cause: 'MOVED_TO_OTHER_TENANT', on: '2026-09-20' }]);
+    expect(decision.status.deactivateOn).toBe('2026-10-31');
+  });
+
+  it('deactivates an identity an operator merged into another, and keeps it so when roles return', () => {
+    const decision = evaluateLifecycle(active, facts({ hasActiveRole: true, mergedIntoOther: true }), '2026-10-01', policy);
+    expect(decision.transitions).toEqual([{ from: 'active', to: 'deactivated', cause: 'MERGED', on: '2026-10-01' }]);
+    expect(evaluateLifecycle(decision.status, facts({ hasActiveRole: true, mergedIntoOther: true }), '2026-10-02', policy).transitions).toEqual([]);
   });
 
   it('names the event for each kind of change', () => {
@@ -113,6 +130,7 @@ describe('evaluateLifecycle', () => {
     personStatus: fc.constantFrom('Aktiv', 'Avliden', 'Utvandrad', undefined),
     deletedInRegister: fc.boolean(),
     movedToOtherTenant: fc.boolean(),
+    mergedIntoOther: fc.boolean(),
   });
   const day = fc.date({ min: new Date('2026-01-01'), max: new Date('2028-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
 
@@ -126,7 +144,7 @@ describe('evaluateLifecycle', () => {
   });
 
   it('only ever makes allowed transitions, chained from the current state', () => {
-    const allowed = new Set(['null>pending', 'null>active', 'null>deactivated', 'pending>active', 'pending>deactivated', 'active>leaving', 'active>deactivated', 'leaving>suspended', 'leaving>active', 'leaving>deactivated', 'suspended>deactivated', 'suspended>active', 'deactivated>active']);
+    const allowed = new Set(['null>pending', 'null>active', 'null>deactivated', 'pending>active', 'pending>leaving', 'pending>deactivated', 'active>leaving', 'active>deactivated', 'leaving>suspended', 'leaving>active', 'leaving>deactivated', 'suspended>deactivated', 'suspended>active', 'deactivated>active']);
     fc.assert(
       fc.property(fc.option(fc.constantFrom(...states), { nil: undefined }), arbitraryFacts, day, (current, f, today) => {
         const { status, transitions } = evaluateLifecycle(current, f, today, policy);

@@ -5,8 +5,10 @@ import { addDays, maxDate, type LocalDate } from '../clock/clock';
  *   pending ──role starts──▶ active ──last role ends──▶ leaving ──grace ends──▶ suspended
  *   ──retention ends──▶ deactivated
  * A returner (active role again) goes back to active from leaving, suspended or deactivated.
- * personStatus Avliden/Utvandrad and deletion in the register deactivate at once. Moving to
- * another tenant starts leaving even while the old register still lists the person.
+ * personStatus Avliden/Utvandrad, deletion in the register and an operator's merge into another
+ * identity deactivate at once. Moving to another tenant goes leaving → suspended at once, even while
+ * the old register still lists the person: the grace period bridges a summer for a pupil who may
+ * return, but a mover already has an active account elsewhere.
  * The function is pure: the same current status, facts and day always give the same answer,
  * which is what makes replays and differently-ordered events converge.
  */
@@ -22,7 +24,8 @@ export type LifecycleCause =
   | 'PERSON_DECEASED'
   | 'PERSON_EMIGRATED'
   | 'DELETED_IN_REGISTER'
-  | 'MOVED_TO_OTHER_TENANT';
+  | 'MOVED_TO_OTHER_TENANT'
+  | 'MERGED';
 
 export interface LifecycleStatus {
   state: LifecycleState;
@@ -49,6 +52,8 @@ export interface LifecycleFacts {
   personStatus?: string | null;
   deletedInRegister: boolean;
   movedToOtherTenant: boolean;
+  /** An operator decided this identity is the same person as another one, which is kept. */
+  mergedIntoOther?: boolean;
 }
 
 export interface LifecyclePolicy {
@@ -96,10 +101,19 @@ export function evaluateLifecycle(
   }
 
   if (!status) move('pending', 'REGISTERED', today);
+  if (facts.movedToOtherTenant) {
+    // Both transitions today, each with the move as its cause; retention runs from today.
+    const deactivateOn = addDays(today, policy.retentionDays);
+    if (status!.state === 'active' || status!.state === 'pending') move('leaving', 'MOVED_TO_OTHER_TENANT', today, { suspendOn: today, deactivateOn });
+    if (status!.state === 'leaving') {
+      const planned = status!.deactivateOn;
+      move('suspended', 'MOVED_TO_OTHER_TENANT', today, { deactivateOn: planned && planned < deactivateOn ? planned : deactivateOn });
+    }
+  }
   if (status!.state === 'active') {
-    const leaveOn = facts.movedToOtherTenant ? today : leavingDay(facts.lastRoleEnd, today);
+    const leaveOn = leavingDay(facts.lastRoleEnd, today);
     const suspendOn = suspensionDay(leaveOn, facts, policy);
-    move('leaving', facts.movedToOtherTenant ? 'MOVED_TO_OTHER_TENANT' : 'ROLE_ENDED', leaveOn, {
+    move('leaving', 'ROLE_ENDED', leaveOn, {
       suspendOn,
       deactivateOn: addDays(suspendOn, policy.retentionDays),
     });
@@ -115,6 +129,7 @@ export function evaluateLifecycle(
 }
 
 function terminalCause(facts: LifecycleFacts): LifecycleCause | undefined {
+  if (facts.mergedIntoOther) return 'MERGED';
   if (facts.deletedInRegister) return 'DELETED_IN_REGISTER';
   if (facts.personStatus === 'Avliden') return 'PERSON_DECEASED';
   if (facts.personStatus === 'Utvandrad') return 'PERSON_EMIGRATED';
@@ -131,7 +146,7 @@ function leavingDay(lastRoleEnd: LocalDate | undefined, today: LocalDate): Local
 function suspensionDay(leaveOn: LocalDate, facts: LifecycleFacts, policy: LifecyclePolicy): LocalDate {
   const afterGrace = addDays(leaveOn, policy.graceDays);
   const end = facts.lastRoleEnd;
-  if (!facts.movedToOtherTenant && facts.lastEndedRoleWasEnrolment && end && Number(end.slice(5, 7)) === policy.summerEndMonth) {
+  if (facts.lastEndedRoleWasEnrolment && end && Number(end.slice(5, 7)) === policy.summerEndMonth) {
     // Keep the account through the summer: suspended from the day after summerKeepUntil.
     const summerEnd = addDays(`${end.slice(0, 4)}-${policy.summerKeepUntil}`, 1);
     return maxDate(afterGrace, summerEnd);

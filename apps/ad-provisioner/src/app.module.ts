@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DynamicModule, Inject, Module, OnModuleDestroy } from '@nestjs/common';
 import { LdapDirectory } from '@skolkonto/directory';
-import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
+import { createPrismaClient, PrismaClient, OutboxPublishing } from '@skolkonto/persistence';
 import { HealthRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
 import { ADMIN_TOKEN, AdminTokenGuard } from './approve-plan/admin-token.guard';
 import { ApprovePlanController } from './approve-plan/approve-plan.controller';
@@ -13,7 +13,6 @@ import { EnsureLayoutService } from './directory-layout/ensure-layout.service';
 import { TenantLayouts } from './directory-layout/tenant-layouts';
 import { ProvisionAccountHandler } from './provision-account/provision-account.handler';
 import { ProvisionAccountService } from './provision-account/provision-account.service';
-import { OutboxPublishing } from './publish-outbox/outbox-publishing';
 import { ReconcileDirectoryService } from './reconcile-directory/reconcile-directory.service';
 import { ReconcileSchedulerService } from './reconcile-directory/reconcile-scheduler.service';
 import { OperationExecutor } from './shared/operation-executor';
@@ -108,7 +107,7 @@ export class AppModule {
         {
           provide: OutboxPublishing,
           useFactory: async (health: HealthRegistry) => {
-            const publishing = await OutboxPublishing.connect(config, env);
+            const publishing = await OutboxPublishing.connect({ app: 'ad-provisioner', table: 'provisioner_outbox', config, env });
             health.register('nats', async () => {
               if (!publishing.isConnected()) throw new Error('NATS connection closed');
             });

@@ -1,11 +1,10 @@
 import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { PlatformModule, HealthRegistry, type TenantConfig } from '@skolkonto/platform';
-import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
+import { createPrismaClient, PrismaClient, OutboxPublishing } from '@skolkonto/persistence';
 import type { FederationPublisherConfig } from './config';
 import { IdentifierRegistryRepository } from './identifier-registry/identifier-registry.repository';
 import { PublishAttributesHandler } from './publish-attributes/publish-attributes.handler';
 import { PublishAttributesService } from './publish-attributes/publish-attributes.service';
-import { OutboxPublishing } from './publish-outbox/outbox-publishing';
 import { RecordAccountService } from './record-account/record-account.service';
 import { RecordCivicNumberService } from './record-account/record-civic-number.service';
 import type { ReleaseSettings } from './release-settings/release-settings';
@@ -64,7 +63,7 @@ export class AppModule {
               {
                 provide: OutboxPublishing,
                 useFactory: async (health: HealthRegistry) => {
-                  const publishing = await OutboxPublishing.connect(config);
+                  const publishing = await OutboxPublishing.connect({ app: 'federation-publisher', table: 'federation_outbox', config });
                   health.register('nats', async () => {
                     if (!publishing.isConnected()) throw new Error('NATS connection closed');
                   });

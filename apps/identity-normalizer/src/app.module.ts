@@ -1,5 +1,6 @@
 import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { systemClock, type Clock } from '@skolkonto/domain';
+import { OutboxPublishing } from '@skolkonto/persistence';
 import { HealthRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
 import type { IdentityNormalizerConfig } from './config';
 import { NormalizeIdentityHandler } from './normalize-identity/normalize-identity.handler';
@@ -7,7 +8,6 @@ import { NormalizeIdentityService } from './normalize-identity/normalize-identit
 import { NormalizerDatabase } from './normalize-identity/normalizer-database';
 import { RegisterEventBatcher } from './normalize-identity/register-event-batcher';
 import { toTenantPolicies } from './normalize-identity/tenant-policy';
-import { OutboxPublishing } from './publish-outbox/outbox-publishing';
 import { SweepLifecycleScheduler } from './sweep-lifecycle/sweep-lifecycle.scheduler';
 
 export const CLOCK = Symbol('CLOCK');
@@ -64,7 +64,7 @@ export class AppModule {
               {
                 provide: OutboxPublishing,
                 useFactory: async (health: HealthRegistry) => {
-                  const publishing = await OutboxPublishing.connect(config);
+                  const publishing = await OutboxPublishing.connect({ app: 'identity-normalizer', table: 'normalizer_outbox', config });
                   health.register('nats', async () => {
                     if (!publishing.isConnected()) throw new Error('NATS connection closed');
                   });

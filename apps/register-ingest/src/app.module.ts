@@ -1,8 +1,6 @@
 import { DynamicModule, Inject, Module, OnModuleDestroy } from '@nestjs/common';
 import { HealthRegistry, PlatformModule, metricsRegistry, type TenantConfig } from '@skolkonto/platform';
-import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
-import { messagingOptionsFromEnv } from '@skolkonto/messaging';
-import { OutboxPublishing } from './publish-outbox/outbox-publishing';
+import { createPrismaClient, OutboxPublishing, PrismaClient } from '@skolkonto/persistence';
 import { WebhookSubscriptionsService } from './subscribe-webhooks/webhook-subscriptions.service';
 import { ApprovePlanController } from './approve-plan/approve-plan.controller';
 import { ApprovePlanHandler } from './approve-plan/approve-plan.handler';
@@ -18,7 +16,7 @@ import { ADMIN_TOKEN, AdminTokenGuard } from './schedule-sync/admin-token.guard'
 import { SyncSchedulerService } from './schedule-sync/sync-scheduler.service';
 import { IngestMetrics } from './sync-state/ingest-metrics';
 import { DEFAULT_SYNC_SETTINGS, IngestSettings } from './sync-state/ingest-settings';
-import { SyncStateRepository } from './sync-state/sync-state.repository';
+import { OUTBOX_TABLE, SyncStateRepository } from './sync-state/sync-state.repository';
 
 export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
 
@@ -84,10 +82,7 @@ export class AppModule {
         {
           provide: OutboxPublishing,
           useFactory: async (health: HealthRegistry) => {
-            const publishing = await OutboxPublishing.connect(
-              { ...messagingOptionsFromEnv('register-ingest', env), servers: config.NATS_URL.split(','), namespace: config.NATS_NAMESPACE },
-              config.DATABASE_URL,
-            );
+            const publishing = await OutboxPublishing.connect({ app: 'register-ingest', table: OUTBOX_TABLE, config, env });
             health.register('nats', async () => {
               if (!publishing.isConnected()) throw new Error('NATS connection closed');
             });

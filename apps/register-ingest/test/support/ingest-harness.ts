@@ -3,13 +3,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig, parseTenants, type TenantConfig } from '@skolkonto/platform';
-import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
+import { createPrismaClient, OutboxPublishing, PrismaClient } from '@skolkonto/persistence';
 import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
 import { connectJetStream, createTestMessaging, type TestMessaging } from '@skolkonto/messaging';
 import { AppModule } from '../../src/app.module';
 import { IngestConfig } from '../../src/config';
 import { SyncSchedulerService } from '../../src/schedule-sync/sync-scheduler.service';
-import { OutboxPublishing } from '../../src/publish-outbox/outbox-publishing';
 
 export interface IngestTenant {
   id: string;

@@ -4,3 +4,5 @@ export { enqueueEvent } from './enqueue-event';
 export type { OutboxEntry, RawExecutor } from './enqueue-event';
 export { SqlOutboxStore } from './sql-outbox-store';
 export type { BatchPublishOutcome, OutboxRecord, RelayBatchResult } from './sql-outbox-store';
+export { OutboxPublishing } from './outbox-publishing';
+export type { OutboxPublishingOptions } from './outbox-publishing';

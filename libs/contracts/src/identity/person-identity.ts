@@ -13,6 +13,7 @@ import {
   IsUUID,
   Matches,
   Max,
+  MaxLength,
   Min,
 } from 'class-validator';
 import { SCHOOL_UNIT_CODE_PATTERN, SourceReference, TENANT_ID_PATTERN } from '../common';
@@ -20,10 +21,31 @@ import { Describe, IsDateOnly, IsTimestamp, Nested } from '../schema/decorators'
 
 /**
  * Lifecycle: pending (known, not yet active: enrolment starts later) → active → leaving (no active
- * enrolment/duty, inside the tenant's grace period) → deactivated; suspended = held by an operator.
+ * enrolment/duty, inside the tenant's grace period) → suspended (grace over, or at once when the person
+ * moved to another tenant: account disabled) → deactivated (retention over, or at once: deceased,
+ * emigrated, deleted in the register, merged).
  */
 export const IDENTITY_STATUSES = ['pending', 'active', 'leaving', 'suspended', 'deactivated'] as const;
 export type IdentityStatus = (typeof IDENTITY_STATUSES)[number];
+
+/** Why the identity is in its current status (the cause of the last lifecycle transition). */
+export const STATUS_CAUSES = [
+  'registered',
+  'role-started',
+  'role-ended',
+  'returned',
+  'grace-period-ended',
+  'retention-period-ended',
+  'deceased',
+  'emigrated',
+  'register-deleted',
+  'moved-to-tenant',
+  'merged',
+] as const;
+export type StatusCause = (typeof STATUS_CAUSES)[number];
+
+/** A normalised address: lower-case, NFC, one @ and a dotted domain (libs/domain normalizeEmail decides validity). */
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 /** eduPerson affiliations the normalizer derives (Skolfederation words; a pupil is `student`). */
 export const AFFILIATIONS = ['student', 'faculty', 'staff', 'employee', 'member', 'affiliate'] as const;
@@ -213,8 +235,27 @@ export class PersonIdentityV1 {
   @IsIn(IDENTITY_STATUSES)
   status!: IdentityStatus;
 
+  @Describe(
+    'Cause of the transition into `status`, e.g. moved-to-tenant (the person is active in another tenant: ' +
+      'leaving and suspended at once, without a grace period), grace-period-ended, deceased, merged.',
+  )
+  @IsOptional()
+  @IsIn(STATUS_CAUSES)
+  statusCause?: StatusCause;
+
   @Nested(() => PersonNames)
   names!: PersonNames;
+
+  @Describe(
+    "The person's school or work address from the register (SS 12000 Person.emails: type Skola elev / Skola " +
+      'personal by role, else Arbete övrigt; never Privat), validated and lower-cased. Absent when there is none, ' +
+      'when it is invalid, or for a protected identity.',
+  )
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  @Matches(EMAIL_PATTERN)
+  email?: string;
 
   @Describe('Derived eduPerson affiliations (no scope; add the tenant scope when releasing).')
   @IsArray()

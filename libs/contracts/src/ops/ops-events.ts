@@ -280,3 +280,44 @@ export class ClaimCodeIssuedV1 {
   @IsTimestamp()
   expiresAt!: string;
 }
+
+export const REVIEW_DECISIONS = ['link', 'keep-separate'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+
+@Describe(
+  'An operator decided a review item. link = the candidates are one person: the kept identity continues and ' +
+    'the others are deactivated (reason merged) and linked to it; keep-separate = different persons, nothing ' +
+    'changes and the same conflict is not raised again. Applied by the app that requested the review.',
+)
+export class ReviewResolvedV1 {
+  @Describe('The reviewId of the ops.<tenant>.review.requested being decided.')
+  @IsUUID()
+  reviewId!: string;
+
+  @Matches(TENANT_ID_PATTERN)
+  tenant!: string;
+
+  @Describe('The app that requested the review and applies the decision.')
+  @IsIn(APP_NAMES)
+  sourceApp!: AppName;
+
+  @IsIn(REVIEW_DECISIONS)
+  decision!: ReviewDecision;
+
+  @Describe('link only: the candidate identity to keep; absent = the candidate created first.')
+  @IsOptional()
+  @IsUUID()
+  keepIdentityId?: string;
+
+  @Describe("Operator account name (not a person's civic data).")
+  @IsString()
+  @IsNotEmpty()
+  decidedBy!: string;
+
+  @IsTimestamp()
+  decidedAt!: string;
+
+  @IsOptional()
+  @IsString()
+  comment?: string;
+}

@@ -5,7 +5,9 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
 import {
+  continueTrace,
   findEventDefinition,
+  runInTrace,
   STREAMS,
   type CloudEvent,
 } from '@skolkonto/contracts';
@@ -166,7 +168,10 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       // free slot) also gets "working" signals, so a busy replica is not redelivered its own queue.
       binding.inFlight.set(message, Date.now());
       if (!binding.scheduler.hasCapacity) await binding.scheduler.waitForCapacity();
-      void binding.scheduler.run(parsed.key, () => this.process(binding, message, parsed));
+      // The handler runs in the event's trace (a new span of it; a new trace when it has none), so
+      // its log lines and the events it builds carry the trace id.
+      const trace = continueTrace(parsed.event?.traceparent);
+      void binding.scheduler.run(parsed.key, () => runInTrace(trace, () => this.process(binding, message, parsed)));
     }
   }
 

@@ -1,22 +1,33 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { Logger } from 'pino';
+import { currentTrace } from '@skolkonto/contracts';
+import pino, { DestinationStream, Logger } from 'pino';
 import { maskCivicNumbers, REDACT_PATHS } from './redaction';
 
-/** JSON logs on stdout (one line per decision), personal data redacted by key and by pattern. */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+/**
+ * JSON logs on stdout (one line per decision), personal data redacted by key and by pattern, and the
+ * trace id of the request or event being handled on every line written while handling it.
+ */
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
+    mixin: traceFields,
     hooks: {
       logMethod(args, method) {
         const masked = args.map((arg) => (typeof arg === 'string' ? maskCivicNumbers(arg) : arg));
         method.apply(this, masked as Parameters<typeof method>);
       },
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+function traceFields(): Record<string, string> {
+  const trace = currentTrace();
+  return trace ? { traceId: trace.traceId, spanId: trace.spanId } : {};
 }
 
 /** Nest's LoggerService over pino, so framework and application logs share one format. */

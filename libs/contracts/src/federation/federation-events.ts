@@ -1,6 +1,7 @@
 // federation.<tenant>.attributes.<published|revoked>: what federation-publisher now answers the IdP for
-// an identity. Never carries norEduPersonNIN (that comes from sensitive.* and stays inside the publisher).
-import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Min } from 'class-validator';
+// an identity; .failed: values it did not publish because they broke their rule. Never carries
+// norEduPersonNIN (that comes from sensitive.* and stays inside the publisher).
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, Min } from 'class-validator';
 import { SCHOOL_UNIT_CODE_PATTERN, TENANT_ID_PATTERN } from '../common';
 import { Describe, IsTimestamp, Nested } from '../schema/decorators';
 
@@ -90,4 +91,46 @@ export class AttributesRevokedV1 {
 
   @IsTimestamp()
   revokedAt!: string;
+}
+
+@Describe('One attribute value that broke its rule.')
+export class AttributeFailure {
+  @Describe('The Skolfederation attribute, e.g. sisSchoolUnitCode.')
+  @Matches(/^[A-Za-z][A-Za-z-]{1,63}$/)
+  attribute!: string;
+
+  @Describe('The rule the value broke, as a sentence (never contains the value).')
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
+  rule!: string;
+
+  @Describe(
+    'The failing value, only for attributes that are not personal data (school unit codes, identifiers, ' +
+      'affiliations) and never for a protected identity. Absent for names, mail and civic numbers.',
+  )
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  value?: string;
+}
+
+@Describe('Values of an identity failed their rules and were not published (the rest of the set was).')
+export class AttributesFailedV1 {
+  @IsUUID()
+  identityId!: string;
+
+  @Matches(TENANT_ID_PATTERN)
+  tenant!: string;
+
+  @IsInt()
+  @Min(1)
+  identityVersion!: number;
+
+  @Nested(() => AttributeFailure, { each: true })
+  @ArrayMinSize(1)
+  failures!: AttributeFailure[];
+
+  @IsTimestamp()
+  failedAt!: string;
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadTenants } from '@skolkonto/platform';
@@ -24,15 +25,27 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(resolved.volumes)).toEqual(expect.arrayContaining(['nats-data', 'postgres-data', 'samba-data']));
   });
 
-  it.each(APPS)('%s is built from its Dockerfile, has a health check and waits for healthy dependencies and migrations', (app) => {
+  it.each(APPS)('%s is built from the shared Dockerfile with its name, has a health check and waits for healthy dependencies and migrations', (app) => {
     const service = resolved.services[app];
-    expect(service.build.dockerfile).toBe(`apps/${app}/Dockerfile`);
+    expect(service.build.dockerfile).toBe('docker/Dockerfile');
+    expect(service.build.args).toMatchObject({ APP: app });
+    // The image's default port is the one the service listens on and publishes.
+    expect(String(service.build.args.PORT)).toBe(String(service.environment.PORT));
     expect(service.healthcheck.test.join(' ')).toContain('/health');
     expect(service.depends_on).toMatchObject({
       nats: { condition: 'service_healthy' },
       postgres: { condition: 'service_healthy' },
       migrate: { condition: 'service_completed_successfully' },
     });
+  });
+
+  it('builds every app from one template: no per-app Dockerfiles, and the template takes the app by ARG', () => {
+    const apps = readdirSync(join(REPO_ROOT, 'apps')).filter((name) => existsSync(join(REPO_ROOT, 'apps', name, 'package.json')));
+    expect(apps.filter((name) => existsSync(join(REPO_ROOT, 'apps', name, 'Dockerfile')))).toEqual([]);
+    const template = readFileSync(join(REPO_ROOT, 'docker/Dockerfile'), 'utf8');
+    expect(template).toMatch(/^ARG APP$/m);
+    // Only the app's name (never a hard-coded app) decides what is built and run.
+    expect(template.replace(/^#.*$/gm, '')).not.toMatch(new RegExp(`\\b(${apps.join('|')})\\b`));
   });
 
   it('binds every published port to loopback only', () => {

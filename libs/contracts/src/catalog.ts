@@ -5,7 +5,7 @@ import type { AppName } from './common';
 import { AccountClaimedV1, AccountDeletedV1, AccountDisabledV1, AccountFailedV1, AccountMovedV1, AccountProvisionedV1, AccountUpdatedV1, DriftDetectedV1, GroupSyncedV1 } from './directory/directory-events';
 import { AttributesFailedV1, AttributesPublishedV1, AttributesRevokedV1 } from './federation/federation-events';
 import { PersonChangedV1, PersonDeactivatedV1, PersonReactivatedV1 } from './identity/identity-events';
-import { ClaimCodeIssuedV1, DeadLetterRecordedV1, PlanApprovedV1, PlanHeldV1, PlanRejectedV1, RecordRejectedV1, ReviewRequestedV1 } from './ops/ops-events';
+import { ClaimCodeIssuedV1, DeadLetterRecordedV1, PlanApprovedV1, PlanHeldV1, PlanRejectedV1, RecordRejectedV1, ReviewRequestedV1, ReviewResolvedV1 } from './ops/ops-events';
 import {
   RegisterDutyDeletedV1,
   RegisterDutyUpsertedV1,
@@ -137,6 +137,7 @@ export const EVENTS = {
   opsDeadletterRecorded: defineEvent({ domain: 'ops', entity: 'deadletter', verb: 'recorded', version: 1, dataClass: DeadLetterRecordedV1, stream: 'OPS', producer: 'ops-console', subjectOf: (d) => d.originalSubject, description: 'A message was dead-lettered (published by the messaging library of the consuming app).' }),
   opsClaimcodeIssued: defineEvent({ domain: 'ops', entity: 'claimcode', verb: 'issued', version: 1, dataClass: ClaimCodeIssuedV1, stream: 'OPS', producer: 'claim-portal', subjectOf: (d) => d.claimCodeId, description: 'An operator issued a one-time claim code (never the code itself).' }),
   opsReviewRequested: defineEvent({ domain: 'ops', entity: 'review', verb: 'requested', version: 1, dataClass: ReviewRequestedV1, stream: 'OPS', producer: 'identity-normalizer', subjectOf: (d) => d.reviewId, description: 'An ambiguous correlation needs an operator.' }),
+  opsReviewResolved: defineEvent({ domain: 'ops', entity: 'review', verb: 'resolved', version: 1, dataClass: ReviewResolvedV1, stream: 'OPS', producer: 'ops-console', subjectOf: (d) => d.reviewId, description: 'An operator decided a review item (link or keep-separate); identity-normalizer applies it.' }),
 } as const;
 
 export type EventName = keyof typeof EVENTS;

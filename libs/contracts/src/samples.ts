@@ -20,7 +20,9 @@ function sampleIdentity(): PersonIdentityV1 {
     tenant,
     version: 3,
     status: 'active',
+    statusCause: 'role-started',
     names: { givenName: 'Åsa', familyName: 'Lindqvist', displayName: 'Åsa Lindqvist', protected: false },
+    email: 'asa.lindqvist@elev.lidkoping.se',
     affiliations: ['student', 'member'],
     schoolUnits: [
       { organisationId: schoolId, schoolUnitCode: '12345678', displayName: 'Västerskolan', municipalityCode: '1494', roles: ['student'] },
@@ -239,5 +241,14 @@ export const SAMPLE_EVENT_DATA: Samples = {
     candidates: [{ identityId, matchedOn: ['same name', 'same birth date'] }],
     reason: 'two identities match the same register person',
     requestedAt: at,
+  },
+  opsReviewResolved: {
+    reviewId: '60718293-a4b5-4c63-9f4a-5b6c7d8e9fa0',
+    tenant,
+    sourceApp: 'identity-normalizer',
+    decision: 'link',
+    keepIdentityId: identityId,
+    decidedBy: 'operator.anna',
+    decidedAt: at,
   },
 };

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { normalizeEmail, normalizeEmails } from './email';
+import { choosePublishedEmail, normalizeEmail, normalizeEmails } from './email';
 
 describe('normalizeEmail', () => {
   it('lower-cases and trims a valid address', () => {
@@ -46,5 +46,44 @@ describe('normalizeEmails', () => {
         { value: 'nope', type: 'Privat' },
       ]),
     ).toEqual({ emails: [{ value: 'a@skola.se', type: 'Skola elev' }], invalid: 1 });
+  });
+});
+
+describe('choosePublishedEmail', () => {
+  const emails = [
+    { value: 'anna@gmail.com', type: 'Privat' },
+    { value: 'Anna.Berg@Work.se', type: 'Arbete övrigt' },
+    { value: 'anna.berg@personal.skara.se', type: 'Skola personal' },
+    { value: 'Anna.Berg@Elev.Skara.se', type: 'Skola elev' },
+  ];
+
+  it("prefers a pupil's school address, lower-cased", () => {
+    expect(choosePublishedEmail(emails, { student: true, staff: false })).toEqual({ email: 'anna.berg@elev.skara.se' });
+  });
+
+  it("prefers a staff member's school address, then the work address", () => {
+    expect(choosePublishedEmail(emails, { student: false, staff: true })).toEqual({ email: 'anna.berg@personal.skara.se' });
+    expect(choosePublishedEmail(emails.slice(0, 2), { student: false, staff: true })).toEqual({ email: 'anna.berg@work.se' });
+  });
+
+  it('never publishes a private or untyped address', () => {
+    expect(choosePublishedEmail([{ value: 'anna@gmail.com', type: 'Privat' }, { value: 'x@skara.se', type: null }], { student: true, staff: false })).toEqual({});
+  });
+
+  it('flags an invalid school address and still chooses a valid one of another type', () => {
+    expect(choosePublishedEmail([{ value: 'anna@@elev', type: 'Skola elev' }, emails[1]!], { student: true, staff: false })).toEqual({ email: 'anna.berg@work.se', problem: 'FORMAT' });
+  });
+
+  it('only ever returns a valid, normalised address of a school or work type', () => {
+    const type = fc.constantFrom('Privat', 'Skola elev', 'Skola personal', 'Arbete övrigt', 'skola ELEV', '', undefined);
+    fc.assert(
+      fc.property(fc.array(fc.record({ value: fc.oneof(fc.emailAddress(), fc.string()), type })), fc.boolean(), fc.boolean(), (list, student, staff) => {
+        const { email } = choosePublishedEmail(list, { student, staff });
+        if (email === undefined) return;
+        expect(normalizeEmail(email)).toEqual({ valid: true, value: email });
+        const source = list.find((e) => normalizeEmail(e.value).valid && (normalizeEmail(e.value) as { value: string }).value === email && e.type && e.type !== 'Privat');
+        expect(source).toBeDefined();
+      }),
+    );
   });
 });

@@ -52,3 +52,34 @@ export function normalizeEmails(emails: readonly RegisterEmail[] | null | undefi
   }
   return { emails: result, invalid };
 }
+
+/** SS 12000 Person.emails types the identity may publish, by the person's role. Privat never is. */
+export const SCHOOL_EMAIL_TYPES = { student: 'Skola elev', staff: 'Skola personal', work: 'Arbete övrigt' } as const;
+
+export type PublishedEmail = { email?: string; problem?: 'FORMAT' | 'TOO_LONG' | 'MISSING' };
+
+/**
+ * The one address to publish for a person: a pupil's school address first (a staff member's for
+ * staff), then the other school type, then "Arbete övrigt"; register order within a type. A private
+ * address (or one without a type) is never chosen: it is not the school's to hand to services.
+ * `problem` names the first invalid school/work address, even when a later one was chosen.
+ */
+export function choosePublishedEmail(emails: readonly RegisterEmail[] | null | undefined, roles: { student: boolean; staff: boolean }): PublishedEmail {
+  const order = roles.staff && !roles.student
+    ? [SCHOOL_EMAIL_TYPES.staff, SCHOOL_EMAIL_TYPES.work, SCHOOL_EMAIL_TYPES.student]
+    : [SCHOOL_EMAIL_TYPES.student, SCHOOL_EMAIL_TYPES.staff, SCHOOL_EMAIL_TYPES.work];
+  const rank = (type: string | null | undefined) => order.findIndex((t) => t.localeCompare(type?.trim() ?? '', 'sv', { sensitivity: 'accent' }) === 0);
+  let best: { email: string; rank: number } | undefined;
+  let problem: PublishedEmail['problem'];
+  for (const entry of emails ?? []) {
+    const r = rank(entry?.type);
+    if (r < 0) continue;
+    const parsed = normalizeEmail(entry.value);
+    if (!parsed.valid) {
+      problem ??= parsed.problem;
+      continue;
+    }
+    if (!best || r < best.rank) best = { email: parsed.value, rank: r };
+  }
+  return { ...(best ? { email: best.email } : {}), ...(problem ? { problem } : {}) };
+}

@@ -95,6 +95,12 @@ describe('app boot and configuration', () => {
       expect(result.output).toMatch(/tenants\[skara\]\.municipalityCode/);
     });
 
+    it('stops with exit code 2 naming CLOCK_FILE when a test clock is set in production', async () => {
+      const result = await runUntilExit(app, { ...env, NODE_ENV: 'production', CLOCK_FILE: join(tmpdir(), 'clock') });
+      expect(result.code).toBe(2);
+      expect(result.output).toMatch(/CLOCK_FILE: is a test clock and must not be set when NODE_ENV=production/);
+    });
+
     it('comes up healthy with a good configuration', async () => {
       const running = await startApp(app, env);
       try {

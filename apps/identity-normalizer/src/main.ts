@@ -1,6 +1,7 @@
 // identity-normalizer: the metadirectory. register.* events in (durable JetStream consumers), one
 // canonical identity per person per tenant in PostgreSQL, identity.* events out through the outbox;
 // a clock-driven sweep moves identities through the lifecycle. PORT serves /health and /metrics.
+import { clockFromFile } from '@skolkonto/domain';
 import { connectJetStream, messagingOptionsFromEnv } from '@skolkonto/messaging';
 import { runService, SERVICE_CONFIG } from '@skolkonto/platform';
 import { AppModule } from './app.module';
@@ -10,7 +11,8 @@ async function main(): Promise<void> {
   const app = await runService({
     name: 'identity-normalizer',
     configClass: IdentityNormalizerConfig,
-    module: (config, tenants) => AppModule.forRoot(config, tenants),
+    // CLOCK_FILE (tests only; refused in production) lets an e2e test move "today" for the lifecycle.
+    module: (config, tenants) => AppModule.forRoot(config, tenants, { clock: clockFromFile(config.CLOCK_FILE) }),
   });
   const config = app.get<IdentityNormalizerConfig>(SERVICE_CONFIG);
   // Many handlers in flight feed the batcher, so one transaction carries many register events.

@@ -35,4 +35,12 @@ describe(loadConfig.name, () => {
       expect((error as Error).message).not.toContain('hunter2');
     }
   });
+
+  it('takes a test clock file outside production and refuses one in production', () => {
+    expect(loadConfig(ServiceConfig, { ...valid, NODE_ENV: 'test', CLOCK_FILE: '/tmp/clock' }).CLOCK_FILE).toBe('/tmp/clock');
+    expect(() => loadConfig(ServiceConfig, { ...valid, NODE_ENV: 'production', CLOCK_FILE: '/tmp/clock' })).toThrow(
+      /CLOCK_FILE: is a test clock and must not be set when NODE_ENV=production/,
+    );
+    expect(loadConfig(ServiceConfig, { ...valid, NODE_ENV: 'production', CLOCK_FILE: '' }).NODE_ENV).toBe('production');
+  });
 });

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsEmpty, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
@@ -35,4 +35,12 @@ export class ServiceConfig {
   @IsString()
   @IsNotEmpty()
   TENANTS_FILE: string = 'config/tenants.yaml';
+
+  /**
+   * Test clock (e2e): a file holding an ISO instant that date rules read as "now" (see fileClock
+   * in libs/domain). Refused in production, where a moved clock would disable real accounts.
+   */
+  @ValidateIf((config: ServiceConfig) => config.NODE_ENV === 'production')
+  @IsEmpty({ message: 'is a test clock and must not be set when NODE_ENV=production' })
+  CLOCK_FILE?: string;
 }

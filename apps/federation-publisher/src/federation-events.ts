@@ -1,18 +1,11 @@
-import {
-  appSource,
-  createCloudEvent,
-  EVENTS,
-  type EventDefinition,
-  type SourceReference,
-  validateEventData,
-} from '@skolkonto/contracts';
+import { appSource, createCloudEvent, EVENTS, type EventDefinition, validateEventData } from '@skolkonto/contracts';
 import type { AttributeViolation, FederationAttributeValues } from '@skolkonto/domain';
 import { enqueueEvent, type OutboxEntry, type RawExecutor } from '@skolkonto/persistence';
 
 /**
  * The events this app writes to its outbox (federation_outbox), built on the contracts:
- * federation.<tenant>.attributes.published / .revoked, and ops.<tenant>.record.rejected when a value
- * broke its rule (the ops dashboard shows it; the value itself only when it is not personal data).
+ * federation.<tenant>.attributes.published / .revoked / .failed (a value broke its rule and was not
+ * published; the failed value itself only when it is not personal data).
  */
 const SOURCE = appSource('federation-publisher');
 
@@ -77,34 +70,35 @@ export function attributesRevoked(
   return entry(EVENTS.federationAttributesRevoked, input.tenant, { ...input, revokedAt: time.toISOString() }, time);
 }
 
-/** Attributes whose failing values may be shown on the dashboard (never names, mail or civic numbers). */
-const SHOWABLE = new Set(['sisSchoolUnitCode', 'eduPersonPrincipalName', 'eduPersonUniqueId', 'subject-id', 'eduPersonScopedAffiliation']);
+/**
+ * Attributes whose failing value may travel in the failed event: they are not personal data (a school
+ * unit code, a generated identifier, an affiliation). Names, mail and the civic number never do.
+ */
+const SHOWABLE = new Set(['sisSchoolUnitCode', 'eduPersonPrincipalName', 'eduPersonUniqueId', 'subject-id', 'eduPersonScopedAffiliation', 'eduPersonAffiliation', 'schacHomeOrganization']);
 
-/** "<attribute>: <reason>", with the value only where it is not personal data. */
-export function describeViolations(violations: AttributeViolation[], protectedIdentity: boolean): string[] {
+/** Each violation as { attribute, rule }, with the value only where it is not personal data and the identity is not protected. */
+export function toFailures(violations: AttributeViolation[], protectedIdentity: boolean): Array<{ attribute: string; rule: string; value?: string }> {
   return violations.map((v) =>
     v.value !== undefined && SHOWABLE.has(v.attribute) && !protectedIdentity
-      ? `${v.attribute}: ${v.reason} (got "${v.value}")`
-      : `${v.attribute}: ${v.reason}`,
+      ? { attribute: v.attribute, rule: v.reason, value: v.value }
+      : { attribute: v.attribute, rule: v.reason },
   );
 }
 
-/** One or more values broke their rule and were not published: names each attribute and its reason. */
-export function attributesRejected(
-  input: { tenant: string; record: SourceReference; violations: AttributeViolation[]; protectedIdentity: boolean; eventId?: string },
+/** AttributesFailedV1: values that broke their rule and were not published, each with the rule it broke. */
+export function attributesFailed(
+  input: { tenant: string; identityId: string; identityVersion: number; violations: AttributeViolation[]; protectedIdentity: boolean },
   time: Date,
 ): OutboxEntry {
   return entry(
-    EVENTS.opsRecordRejected,
+    EVENTS.federationAttributesFailed,
     input.tenant,
     {
+      identityId: input.identityId,
       tenant: input.tenant,
-      sourceApp: 'federation-publisher',
-      record: input.record,
-      ...(input.eventId ? { eventId: input.eventId } : {}),
-      code: 'INVALID_ATTRIBUTE_VALUE',
-      reasons: describeViolations(input.violations, input.protectedIdentity),
-      rejectedAt: time.toISOString(),
+      identityVersion: input.identityVersion,
+      failures: toFailures(input.violations, input.protectedIdentity),
+      failedAt: time.toISOString(),
     },
     time,
   );

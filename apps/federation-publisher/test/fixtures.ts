@@ -61,7 +61,7 @@ export function anIdentity(overrides: Partial<IdentitySnapshot> = {}): IdentityS
     groups: [{ displayName: 'Klass 7B' }],
     enrolments: [{ schoolUnitCode: '12345678' }],
     duties: [],
-    mail: 'asa.ek@elev.skara.se',
+    email: 'asa.ek@elev.skara.se',
     sourceRefs: [{ system: 'ss12000', entity: 'Person', id: randomUUID() }],
     ...overrides,
   };

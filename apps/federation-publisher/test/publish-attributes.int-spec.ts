@@ -34,12 +34,9 @@ describe(PublishAttributesService.name, () => {
     await database.drop();
   });
 
-  // Events about an identity: its federation events (CloudEvents subject = identityId) and rejections
-  // of its register record (subject = the record id).
-  const outboxFor = async (identityId: string, recordId?: string) =>
-    (await prisma.federationOutbox.findMany({ orderBy: { id: 'asc' } })).filter((row) =>
-      [identityId, recordId].includes((row.payload as { subject: string }).subject),
-    );
+  // An identity's federation events (CloudEvents subject = identityId), oldest first.
+  const outboxFor = async (identityId: string) =>
+    (await prisma.federationOutbox.findMany({ orderBy: { id: 'asc' } })).filter((row) => (row.payload as { subject: string }).subject === identityId);
 
   it('publishes the validated set without the civic number and revokes it on deactivation', async () => {
     const identity = anIdentity();
@@ -81,6 +78,8 @@ describe(PublishAttributesService.name, () => {
     expect(again.data.attributes.eduPersonPrincipalName).toBe(event.data.attributes.eduPersonPrincipalName);
   });
 
+  const failuresOf = (row: { payload: unknown } | undefined) => (row!.payload as { data: { failures: unknown[] } }).data.failures;
+
   it('rejects an invalid school unit code with its reason and publishes the rest', async () => {
     const identity = anIdentity({
       schoolUnits: [
@@ -89,17 +88,39 @@ describe(PublishAttributesService.name, () => {
       ],
     });
     expect(await publish.applyIdentity(identity)).toBe('published');
-    const [failed, published] = await outboxFor(identity.identityId, identity.sourceRefs![0]!.id);
-    expect(failed!.subject).toBe('ops.skara.record.rejected');
+    const [failed, published] = await outboxFor(identity.identityId);
+    expect(failed!.subject).toBe('federation.skara.attributes.failed');
+    expect(failed!.payload).toMatchObject({ type: 'se.skolkonto.federation.attributes.failed.v1', subject: identity.identityId });
     expect((failed!.payload as { data: unknown }).data).toMatchObject({
-      sourceApp: 'federation-publisher',
-      code: 'INVALID_ATTRIBUTE_VALUE',
-      record: identity.sourceRefs![0],
-      reasons: ['sisSchoolUnitCode: sisSchoolUnitCode must be exactly 8 digits (got "1234-567")'],
+      identityId: identity.identityId,
+      identityVersion: 1,
+      failures: [{ attribute: 'sisSchoolUnitCode', rule: 'sisSchoolUnitCode must be exactly 8 digits', value: '1234-567' }],
     });
     expect((published!.payload as { data: { attributes: { sisSchoolUnitCode: string[] } } }).data.attributes.sisSchoolUnitCode).toEqual([
       '12345678',
     ]);
+    // The same failure in the next version is not reported again; a different one is.
+    await publish.applyIdentity({ ...identity, version: 2, groups: [{ displayName: 'Klass 8B' }] });
+    expect((await outboxFor(identity.identityId)).filter((row) => row.subject.endsWith('.failed'))).toHaveLength(1);
+    await publish.applyIdentity({ ...identity, version: 3, schoolUnits: [{ schoolUnitCode: '9999', roles: ['student'] }] });
+    const failures = (await outboxFor(identity.identityId)).filter((row) => row.subject.endsWith('.failed'));
+    expect(failures.map(failuresOf)).toEqual([
+      [expect.objectContaining({ value: '1234-567' })],
+      [{ attribute: 'sisSchoolUnitCode', rule: 'sisSchoolUnitCode must be exactly 8 digits', value: '9999' }],
+    ]);
+    expect(await prisma.federationOutbox.count({ where: { subject: { startsWith: 'ops.' } } })).toBe(0);
+  });
+
+  it('names a failing value of a protected identity without the value', async () => {
+    const identity = anIdentity({
+      names: { givenName: 'Skyddad', familyName: 'Identitet', displayName: 'Skyddad identitet', protected: true },
+      schoolUnits: [{ schoolUnitCode: '1234-567', roles: ['student'] }],
+      enrolments: [{ schoolUnitCode: '1234-567' }],
+    });
+    await publish.applyIdentity(identity);
+    const failed = (await outboxFor(identity.identityId)).find((row) => row.subject.endsWith('.failed'));
+    expect(failuresOf(failed)).toEqual([{ attribute: 'sisSchoolUnitCode', rule: 'sisSchoolUnitCode must be exactly 8 digits' }]);
+    expect(JSON.stringify(failed!.payload)).not.toContain('1234-567');
   });
 
   it('names a bad civic number without its value and does not keep it', async () => {
@@ -107,21 +128,41 @@ describe(PublishAttributesService.name, () => {
     await publish.applyIdentity(identity);
     const { identityId } = identity;
     expect(await civicNumbers.applyCivicNumber({ identityId, tenant: 'skara', version: 1, civicNo: '2012030412' })).toBe('rejected');
-    const failed = (await outboxFor(identityId, identity.sourceRefs![0]!.id)).find((row) => row.subject === 'ops.skara.record.rejected');
-    expect((failed!.payload as { data: { reasons: unknown } }).data.reasons).toEqual(['norEduPersonNIN: norEduPersonNIN must be exactly 12 digits']);
+    const failed = (await outboxFor(identityId)).find((row) => row.subject === 'federation.skara.attributes.failed');
+    expect(failuresOf(failed)).toEqual([{ attribute: 'norEduPersonNIN', rule: 'norEduPersonNIN must be exactly 12 digits' }]);
     expect(JSON.stringify(failed!.payload)).not.toContain('2012030412');
     expect(await prisma.federationSensitive.findUnique({ where: { identityId } })).toMatchObject({ civicNo: null });
   });
 
-  it('publishes no set when the ePPN itself is invalid, only the rejection', async () => {
+  it('publishes no set when the ePPN itself is invalid, only the failure', async () => {
     const gotene = anIdentity({ tenant: 'gotene' });
     // A scope change in configuration after assignment would leave the stored ePPN at the old scope.
     await prisma.$executeRaw`INSERT INTO federation_identifier (identity_id, tenant, edu_person_principal_name, edu_person_unique_id, subject_id)
       VALUES (${gotene.identityId}::uuid, 'gotene', 'abcdef12@old-scope.se', 'u1234567890@old-scope.se', 's1234567890@old-scope.se')`;
     expect(await publish.applyIdentity(gotene)).toBe('rejected');
-    const rows = await outboxFor(gotene.identityId, gotene.sourceRefs![0]!.id);
-    expect(rows.map((row) => row.subject)).toEqual(['ops.gotene.record.rejected']);
-    expect((rows[0]!.payload as { data: { reasons: string[] } }).data.reasons[0]).toMatch(/^eduPersonPrincipalName: .*scope/);
+    const rows = await outboxFor(gotene.identityId);
+    expect(rows.map((row) => row.subject)).toEqual(['federation.gotene.attributes.failed']);
+    expect(failuresOf(rows[0])[0]).toMatchObject({ attribute: 'eduPersonPrincipalName', rule: expect.stringMatching(/scope/) });
+  });
+
+  it('publishes the normalized email as mail, and reports an invalid one without its value', async () => {
+    const withMail = anIdentity({ email: 'asa.ek@elev.skara.se' });
+    await publish.applyIdentity(withMail);
+    const [published] = await outboxFor(withMail.identityId);
+    expect((published!.payload as { data: { attributes: { mail?: string } } }).data.attributes.mail).toBe('asa.ek@elev.skara.se');
+
+    const without = anIdentity({ email: undefined });
+    await publish.applyIdentity(without);
+    const rows = await outboxFor(without.identityId);
+    expect(rows.map((row) => row.subject)).toEqual(['federation.skara.attributes.published']);
+    expect((rows[0]!.payload as { data: { attributes: object } }).data.attributes).not.toHaveProperty('mail');
+
+    const broken = anIdentity({ email: 'asa.ek@elev' });
+    expect(await publish.applyIdentity(broken)).toBe('published');
+    const [failed, publishedRest] = await outboxFor(broken.identityId);
+    expect(failuresOf(failed)).toEqual([{ attribute: 'mail', rule: 'mail must be an address local@domain' }]);
+    expect(JSON.stringify(failed!.payload)).not.toContain('asa.ek@elev');
+    expect((publishedRest!.payload as { data: { attributes: object } }).data.attributes).not.toHaveProperty('mail');
   });
 
   it('publishes a protected identity without names or mail', async () => {

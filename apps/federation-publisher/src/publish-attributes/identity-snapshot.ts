@@ -16,8 +16,8 @@ export interface IdentitySnapshot {
   groups: Array<{ displayName: string }>;
   enrolments: Array<{ schoolUnitCode: string }>;
   duties: Array<{ dutyRole: string; schoolUnitCode?: string }>;
-  /** The register records behind the identity; a rejection names the first. */
+  /** The register records behind the identity. */
   sourceRefs?: SourceReference[];
-  /** Not in PersonIdentityV1 yet; used when present. */
-  mail?: string;
+  /** The normalized (lower-cased) address from PersonIdentityV1.email, optional; becomes `mail` when valid. */
+  email?: string;
 }

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { computeAttributeSet, type FederationAttributeValues, type FederationRole } from '@skolkonto/domain';
+import { type AttributeViolation, computeAttributeSet, type FederationAttributeValues, type FederationRole } from '@skolkonto/domain';
 import { Prisma, type PrismaClient } from '@skolkonto/persistence';
 import type { OutboxEntry } from '@skolkonto/persistence';
-import { attributesPublished, attributesRejected, attributesRevoked, enqueue } from '../federation-events';
+import { attributesFailed, attributesPublished, attributesRevoked, enqueue } from '../federation-events';
 import type { IdentifierRegistryRepository } from '../identifier-registry/identifier-registry.repository';
 import type { ReleaseSettings } from '../release-settings/release-settings';
 import type { IdentitySnapshot } from './identity-snapshot';
@@ -25,6 +25,7 @@ export class UnknownTenantError extends Error {
 interface PersonRow {
   identity_version: number;
   attributes: FederationAttributeValues | null;
+  violations: AttributeViolation[];
   revoked_at: Date | null;
 }
 
@@ -98,7 +99,7 @@ export class PublishAttributesService {
         givenName: identity.names.givenName,
         familyName: identity.names.familyName,
         displayName: identity.names.displayName,
-        mail: identity.mail,
+        mail: identity.email,
         groups: [...new Set(identity.groups.map((group) => group.displayName))],
         groupAttribute: tenant.groupAttribute,
       });
@@ -113,16 +114,22 @@ export class PublishAttributesService {
         },
       });
       const events: OutboxEntry[] = [];
-      const record = identity.sourceRefs?.[0];
-      if (computed.violations.length > 0 && record) {
+      // A failure is reported when it appears or changes, not again with every later version.
+      if (computed.violations.length > 0 && canonicalList(computed.violations) !== canonicalList(row.violations ?? [])) {
         events.push(
-          attributesRejected(
-            { tenant: identity.tenant, record, violations: computed.violations, protectedIdentity: identity.names.protected },
+          attributesFailed(
+            {
+              tenant: identity.tenant,
+              identityId: identity.identityId,
+              identityVersion: identity.version,
+              violations: computed.violations,
+              protectedIdentity: identity.names.protected,
+            },
             time,
           ),
         );
       }
-      // Without a valid ePPN there is nothing an IdP could key on: only the rejection goes out.
+      // Without a valid ePPN there is nothing an IdP could key on: only the failure goes out.
       if (changed && computed.attributes.eduPersonPrincipalName) {
         events.push(
           attributesPublished(
@@ -156,7 +163,7 @@ export class PublishAttributesService {
     const rows = await tx.$queryRaw<PersonRow[]>`
       INSERT INTO federation_person (identity_id, tenant) VALUES (${identityId}::uuid, ${tenant})
       ON CONFLICT (identity_id) DO UPDATE SET tenant = federation_person.tenant
-      RETURNING identity_version, attributes, revoked_at`;
+      RETURNING identity_version, attributes, violations, revoked_at`;
     return rows[0]!;
   }
 }
@@ -168,6 +175,11 @@ export function toRoles(identity: IdentitySnapshot): FederationRole[] {
   if (pupil) roles.push({ kind: 'student' });
   for (const duty of identity.duties) roles.push({ kind: 'staff', dutyRole: duty.dutyRole });
   return roles;
+}
+
+/** Violations compared by what they say (JSONB reorders object keys). */
+function canonicalList(violations: AttributeViolation[]): string {
+  return JSON.stringify(violations.map((v) => [v.attribute, v.reason, v.value ?? null]));
 }
 
 /** JSONB does not keep key order: compare attribute sets by sorted keys. */

@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { validateNin } from '@skolkonto/domain';
 import type { Prisma, PrismaClient } from '@skolkonto/persistence';
-import type { SourceReference } from '@skolkonto/contracts';
-import { attributesRejected, enqueue } from '../federation-events';
+import { attributesFailed, enqueue } from '../federation-events';
 
 export interface CivicNumberSnapshot {
   identityId: string;
@@ -35,16 +34,18 @@ export class RecordCivicNumberService {
         WHERE federation_sensitive.version < EXCLUDED.version`;
       if (count === 0) return 'stale' as const;
       if (!reason) return 'recorded' as const;
-      const [person] = await tx.$queryRaw<Array<{ record: SourceReference | null }>>`
-        SELECT source->'sourceRefs'->0 AS record FROM federation_person WHERE identity_id = ${input.identityId}::uuid`;
-      if (person?.record) {
-        await enqueue(tx, [
-          attributesRejected(
-            { tenant: input.tenant, record: person.record, violations: [{ attribute: 'norEduPersonNIN', reason }], protectedIdentity: true },
-            this.now(),
-          ),
-        ]);
-      }
+      await enqueue(tx, [
+        attributesFailed(
+          {
+            tenant: input.tenant,
+            identityId: input.identityId,
+            identityVersion: input.version,
+            violations: [{ attribute: 'norEduPersonNIN', reason }],
+            protectedIdentity: true,
+          },
+          this.now(),
+        ),
+      ]);
       this.logger.warn({ identityId: input.identityId, tenant: input.tenant, attribute: 'norEduPersonNIN' }, reason);
       return 'rejected' as const;
     }, { maxWait: 10_000, timeout: 20_000 });

@@ -3,6 +3,7 @@
 // provisioner needs. Every failure leaves here as a DirectoryError (see toDirectoryError).
 import { Attribute, Change, Client, Entry, Filter } from 'ldapts';
 import type { ConnectionOptions } from 'node:tls';
+import { toUnicodePwd } from './ad-account';
 import { DirectoryError, toDirectoryError } from './directory-error';
 
 export interface LdapDirectoryOptions {
@@ -104,6 +105,15 @@ export class LdapDirectory {
         ),
       ),
     );
+  }
+
+  /**
+   * Sets (resets) an account's password as the service account: AD takes unicodePwd only over an
+   * encrypted connection (always the case here) as the quoted UTF-16LE value. A password the domain's
+   * policy refuses comes back as DirectoryError CONSTRAINT (LDAP 19, or 53 on some servers).
+   */
+  async setPassword(dn: string, password: string): Promise<void> {
+    await this.modify(dn, [{ operation: 'replace', attribute: 'unicodePwd', values: [toUnicodePwd(password)] }]);
   }
 
   /** Renames and/or moves an entry: `newDn` is the complete new DN (build it with childDn). */

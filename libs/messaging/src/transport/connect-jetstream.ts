@@ -8,6 +8,11 @@ export function connectJetStream(app: INestApplication, options: JetStreamServer
   const server = new JetStreamServer(options);
   // Deferred: listeners are registered at startAllMicroservices(), after the filter below is in place.
   const microservice = app.connectMicroservice({ strategy: server }, { inheritAppConfig: false, deferInitialization: true });
+  // The microservice shares the app's module container, and the app runs its lifecycle hooks
+  // (app.init/listen). A deferred microservice would run onModuleInit and onApplicationBootstrap a
+  // second time on the same instances at startAllMicroservices(): every boot task twice (two webhook
+  // subscriptions per tenant, two startup syncs, two sets of timers).
+  (microservice as unknown as { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
   microservice.useGlobalFilters(new JetStreamExceptionFilter());
   return { microservice, server };
 }

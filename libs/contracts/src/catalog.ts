@@ -15,6 +15,7 @@ import {
   RegisterOrganisationUpsertedV1,
   RegisterPersonDeletedV1,
   RegisterPersonUpsertedV1,
+  RegisterSyncCompletedV1,
 } from './register/register-events';
 import { CivicNumberChangedV1 } from './sensitive/sensitive-events';
 import { buildSubject, subjectPattern, type Domain } from './subjects';
@@ -109,6 +110,7 @@ export const EVENTS = {
   registerGroupDeleted: defineEvent({ domain: 'register', entity: 'group', verb: 'deleted', version: 1, dataClass: RegisterGroupDeletedV1, stream: 'REGISTER', producer: 'register-ingest', subjectOf: (d) => d.id, description: 'A Group disappeared from the register.' }),
   registerDutyUpserted: defineEvent({ domain: 'register', entity: 'duty', verb: 'upserted', version: 1, dataClass: RegisterDutyUpsertedV1, stream: 'REGISTER', producer: 'register-ingest', subjectOf: (d) => d.record.id, description: 'A Duty record as received.' }),
   registerDutyDeleted: defineEvent({ domain: 'register', entity: 'duty', verb: 'deleted', version: 1, dataClass: RegisterDutyDeletedV1, stream: 'REGISTER', producer: 'register-ingest', subjectOf: (d) => d.id, description: 'A Duty disappeared from the register.' }),
+  registerSyncCompleted: defineEvent({ domain: 'register', entity: 'sync', verb: 'completed', version: 1, dataClass: RegisterSyncCompletedV1, stream: 'REGISTER', producer: 'register-ingest', subjectOf: (d) => d.tenant, description: "A delta pull or full reconciliation of the tenant's register succeeded (never after a partial, failed or held read); its changes are published before it." }),
 
   identityPersonChanged: defineEvent({ domain: 'identity', entity: 'person', verb: 'changed', version: 1, dataClass: PersonChangedV1, stream: 'IDENTITY', producer: 'identity-normalizer', subjectOf: (d) => d.identityId, ordering: identityOrdering, description: 'The canonical identity changed (or appeared); carries the whole identity.' }),
   identityPersonDeactivated: defineEvent({ domain: 'identity', entity: 'person', verb: 'deactivated', version: 1, dataClass: PersonDeactivatedV1, stream: 'IDENTITY', producer: 'identity-normalizer', subjectOf: (d) => d.identityId, ordering: identityOrdering, description: 'The identity was deactivated; carries the whole identity and the reason.' }),

@@ -93,6 +93,7 @@ export const SAMPLE_EVENT_DATA: Samples = {
     record: { id: accountId, dutyRole: 'Lärare', dutyAt: { id: schoolId }, startDate: '2024-08-01' },
   },
   registerDutyDeleted: { ...register, id: accountId, detectedBy: 'deletedEntities' },
+  registerSyncCompleted: { tenant, kind: 'delta', startedAt: at, completedAt: at, changes: 3 },
 
   identityPersonChanged: { ...sampleIdentity(), changedFields: ['class', 'groups'] },
   identityPersonDeactivated: { ...sampleIdentity(), status: 'deactivated', version: 4, reason: 'grace-expired' },

@@ -2,7 +2,7 @@
 // the record exactly as received (register-ingest normalizes nothing). RESTRICTED: a Person record
 // carries civicNo, so the REGISTER stream is internal (identity-normalizer and ops-console only);
 // see docs/events.md "Personal data".
-import { IsArray, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Min } from 'class-validator';
 import { TENANT_ID_PATTERN } from '../common';
 import { Describe, IsTimestamp, Nested } from '../schema/decorators';
 
@@ -165,3 +165,33 @@ export class RegisterGroupDeletedV1 extends RegisterDeletedBase {}
 
 @Describe('A Duty disappeared from the register.')
 export class RegisterDutyDeletedV1 extends RegisterDeletedBase {}
+
+export const REGISTER_SYNC_KINDS = ['delta', 'full'] as const;
+export type RegisterSyncKind = (typeof REGISTER_SYNC_KINDS)[number];
+
+@Describe(
+  "A delta pull or full reconciliation of a tenant's register read everything it asked for, and the events it " +
+    'caused are published before this one. Never sent after a partial, failed or held read. Carries no personal data.',
+)
+export class RegisterSyncCompletedV1 {
+  @Describe('Tenant (huvudman) id.')
+  @Matches(TENANT_ID_PATTERN)
+  tenant!: string;
+
+  @Describe('`delta` = changes since the watermark (schedule, webhook, operator); `full` = a complete read with deletions of what was absent.')
+  @IsIn(REGISTER_SYNC_KINDS)
+  kind!: RegisterSyncKind;
+
+  @Describe('When the run began (register-ingest\'s clock).')
+  @IsTimestamp()
+  startedAt!: string;
+
+  @Describe('When every page had been read and the changes were written.')
+  @IsTimestamp()
+  completedAt!: string;
+
+  @Describe('register.* events the run emitted (upserted and deleted records); 0 when nothing changed.')
+  @IsInt()
+  @Min(0)
+  changes!: number;
+}

@@ -1,13 +1,16 @@
 import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { systemClock, type Clock } from '@skolkonto/domain';
 import { OutboxPublishing } from '@skolkonto/persistence';
-import { HealthRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
+import { HealthRegistry, metricsRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
 import type { IdentityNormalizerConfig } from './config';
 import { NormalizeIdentityHandler } from './normalize-identity/normalize-identity.handler';
 import { NormalizeIdentityService } from './normalize-identity/normalize-identity.service';
 import { NormalizerDatabase } from './normalize-identity/normalizer-database';
+import { NormalizerMetrics } from './normalize-identity/normalizer-metrics';
 import { RegisterEventBatcher } from './normalize-identity/register-event-batcher';
 import { toTenantPolicies } from './normalize-identity/tenant-policy';
+import { ResolveReviewHandler } from './resolve-review/resolve-review.handler';
+import { ResolveReviewService } from './resolve-review/resolve-review.service';
 import { SweepLifecycleScheduler } from './sweep-lifecycle/sweep-lifecycle.scheduler';
 
 export const CLOCK = Symbol('CLOCK');
@@ -19,14 +22,14 @@ class DatabaseLifecycle implements OnModuleDestroy {
   }
 }
 
-/** register.* consumers, the lifecycle sweep and the outbox relay, plus /health and /metrics. */
+/** register.* and review-decision consumers, the lifecycle sweep and the outbox relay, plus /health and /metrics. */
 @Module({})
 export class AppModule {
   static forRoot(config: IdentityNormalizerConfig, tenants: TenantConfig[], options: { clock?: Clock; outbox?: boolean; sweep?: boolean } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forRoot(config, tenants)],
-      controllers: [NormalizeIdentityHandler],
+      controllers: [NormalizeIdentityHandler, ResolveReviewHandler],
       providers: [
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         {
@@ -39,10 +42,16 @@ export class AppModule {
           inject: [HealthRegistry],
         },
         DatabaseLifecycle,
+        { provide: NormalizerMetrics, useFactory: () => new NormalizerMetrics(metricsRegistry) },
         {
           provide: NormalizeIdentityService,
-          useFactory: (database: NormalizerDatabase, clock: Clock) => new NormalizeIdentityService(database, clock, toTenantPolicies(tenants)),
-          inject: [NormalizerDatabase, CLOCK],
+          useFactory: (database: NormalizerDatabase, clock: Clock, metrics: NormalizerMetrics) => new NormalizeIdentityService(database, clock, toTenantPolicies(tenants), metrics),
+          inject: [NormalizerDatabase, CLOCK, NormalizerMetrics],
+        },
+        {
+          provide: ResolveReviewService,
+          useFactory: (service: NormalizeIdentityService, metrics: NormalizerMetrics) => new ResolveReviewService(service, metrics),
+          inject: [NormalizeIdentityService, NormalizerMetrics],
         },
         {
           provide: RegisterEventBatcher,

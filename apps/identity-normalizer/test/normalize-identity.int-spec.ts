@@ -203,36 +203,78 @@ describe(NormalizeIdentityService.name, () => {
   });
 
   it.each([
-    ['Avliden', 'deceased'],
-    ['deleted', 'register-deleted'],
-  ])('deactivates at once on %s', async (what, reason) => {
+    ['Avliden', 'deceased', 'PERSON_DECEASED'],
+    ['Utvandrad', 'emigrated', 'PERSON_EMIGRATED'],
+    ['deleted', 'register-deleted', 'DELETED_IN_REGISTER'],
+  ])('deactivates at once on %s, with its cause, although the enrolment is still active', async (what, reason, cause) => {
     const tenant = newTenant();
     const { person } = await pupil(tenant);
-    await service.applyBatch([
-      what === 'deleted' ? deleted(tenant, 'person', person.id as string) : upserted(tenant, 'person', { ...person, personStatus: what, meta: { modified: '2026-09-02T00:00:00Z' } }),
-    ]);
+    const event = what === 'deleted' ? deleted(tenant, 'person', person.id as string) : upserted(tenant, 'person', { ...person, personStatus: what, meta: { modified: '2026-09-02T00:00:00Z' } });
+    await service.applyBatch([event]);
     const last = (await identityEvents(tenant)).at(-1)!;
     expect(last.subject).toBe(`identity.${tenant}.person.deactivated`);
-    expect(last.payload.data).toMatchObject({ status: 'deactivated', reason });
+    expect(last.payload.data).toMatchObject({ status: 'deactivated', statusCause: reason, reason, version: 2 });
     expect(validateCloudEvent(last.payload)).toEqual([]);
+    const history = await prisma.normalizerIdentityHistory.findFirstOrThrow({ where: { identityId: last.payload.subject, version: 2 } });
+    expect(history).toMatchObject({ cause: `register-event:${cause}`, causeEventId: event.eventId, kind: 'deactivated' });
   });
 
-  it('links a person who moves to another tenant and starts the old identity leaving', async () => {
+  it('links a person who moves to another tenant and takes the old identity leaving → suspended at once, each with cause moved-to-tenant', async () => {
     const from = newTenant();
     const to = newTenant();
     const number = civicNumber('2011-05-06', 222);
-    const { person } = await pupil(from, { civicNo: { value: number } });
+    await pupil(from, { civicNo: { value: number } });
+    const oldId = (await identityEvents(from))[0]!.payload.subject;
+    clock.set('2026-09-20');
     await pupil(to, { civicNo: { value: number } });
 
-    const oldId = (await identityEvents(from))[0]!.payload.subject;
     const newIdentity = (await identityEvents(to))[0]!.payload.data;
     expect(newIdentity.identityId).not.toBe(oldId);
-    const stored = await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: newIdentity.identityId } });
-    expect(stored.predecessorId).toBe(oldId);
-    const old = (await identityEvents(from)).at(-1)!.payload.data;
-    expect(old).toMatchObject({ identityId: oldId, status: 'leaving' });
-    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: oldId } })).toMatchObject({ stateCause: 'MOVED_TO_OTHER_TENANT', movedToTenant: to, successorId: newIdentity.identityId });
-    expect(person.id).toBeDefined();
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: newIdentity.identityId } })).toMatchObject({ predecessorId: oldId });
+    // Two events, consecutive versions, without waiting for the grace period (the old register still lists the pupil).
+    const old = (await identityEvents(from)).map((e) => e.payload.data);
+    expect(old.map((d) => [d.version, d.status, d.statusCause])).toEqual([
+      [1, 'active', 'role-started'],
+      [2, 'leaving', 'moved-to-tenant'],
+      [3, 'suspended', 'moved-to-tenant'],
+    ]);
+    expect(old[1]).toMatchObject({ graceEndsAt: '2026-09-20T00:00:00.000Z', changedFields: ['graceEndsAt', 'status', 'statusCause'] });
+    for (const e of await identityEvents(from)) expect(validateCloudEvent(e.payload)).toEqual([]);
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: oldId } })).toMatchObject({
+      state: 'suspended',
+      stateCause: 'MOVED_TO_OTHER_TENANT',
+      movedToTenant: to,
+      successorId: newIdentity.identityId,
+      deactivateOn: '2026-11-19',
+    });
+    const history = await prisma.normalizerIdentityHistory.findMany({ where: { identityId: oldId }, orderBy: { version: 'asc' } });
+    expect(history.map((h) => h.cause)).toEqual(['register-event:ROLE_STARTED', 'register-event:MOVED_TO_OTHER_TENANT', 'register-event:MOVED_TO_OTHER_TENANT']);
+
+    // Re-reading either register changes nothing; retention then deactivates the old identity.
+    await pupil(to, { civicNo: { value: number } });
+    expect((await identityEvents(from)).length).toBe(3);
+    clock.set('2026-11-19');
+    await service.sweep(500, [from]);
+    expect((await identityEvents(from)).at(-1)!.payload.data).toMatchObject({ version: 4, status: 'deactivated', statusCause: 'retention-period-ended', reason: 'grace-expired' });
+  });
+
+  it('publishes the school address by role, lower-cased; flags an invalid one; never a private one or a protected person\'s', async () => {
+    const tenant = newTenant();
+    await pupil(tenant, { emails: [{ value: 'asa@gmail.com', type: 'Privat' }, { value: 'Asa.Berg@Elev.Skara.SE', type: 'Skola elev' }] });
+    await pupil(tenant, { emails: [{ value: 'asa@@elev', type: 'Skola elev' }, { value: 'asa@gmail.com', type: 'Privat' }] });
+    await pupil(tenant, { securityMarking: 'Skyddad folkbokföring', emails: [{ value: 'hemlig.person@elev.skara.se', type: 'Skola elev' }] });
+    const [plain, invalid, protectedOne] = (await identityEvents(tenant)).map((e) => e.payload);
+    expect(plain!.data.email).toBe('asa.berg@elev.skara.se');
+    expect(validateCloudEvent(plain!)).toEqual([]);
+    expect(invalid!.data).not.toHaveProperty('email');
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: invalid!.subject } })).toMatchObject({ emailProblem: 'FORMAT' });
+    expect(protectedOne!.data).not.toHaveProperty('email');
+    expect(JSON.stringify(protectedOne)).not.toContain('hemlig');
+
+    const staff = aPerson({ civicNo: { value: civicNumber('1980-01-01', 321) }, emails: [{ value: 'Lars@Skara.se', type: 'Arbete övrigt' }, { value: 'lars.l@personal.skara.se', type: 'Skola personal' }] });
+    const unit = aSchoolUnit();
+    await service.applyBatch([upserted(tenant, 'organisation', unit), upserted(tenant, 'person', staff), upserted(tenant, 'duty', aDuty(unit.id as string, staff.id as string))]);
+    expect((await identityEvents(tenant)).at(-1)!.payload.data).toMatchObject({ affiliations: ['faculty', 'employee', 'member'], email: 'lars.l@personal.skara.se' });
   });
 
   it('sends two active persons with one civic number in a tenant to review and never merges them', async () => {
@@ -263,14 +305,30 @@ describe(NormalizeIdentityService.name, () => {
     expect(maskCivicNumber(wrongCheckDigit)).toBe('20120304-****');
   });
 
-  it('rejects a broken record with a reason and still applies the rest of the batch', async () => {
+  it('rejects a broken record as ops.record.rejected (once, without personal data) and still applies the rest of the batch', async () => {
     const tenant = newTenant();
     const unit = aSchoolUnit();
-    const bad = upserted(tenant, 'group', { id: crypto.randomUUID(), displayName: 'no type' });
-    const result = await service.applyBatch([bad, upserted(tenant, 'organisation', unit), upserted(tenant, 'person', aPerson({ enrolments: [anEnrolment(unit.id as string)] }))]);
-    expect(result.rejected).toEqual([{ eventId: bad.eventId, reason: expect.stringContaining('groupType') }]);
+    const bad = upserted(tenant, 'group', { id: crypto.randomUUID(), displayName: 'no type' }, { registerId: 'extens' });
+    const badPerson = upserted(tenant, 'person', aPerson({ enrolments: [{ schoolType: 'GR' }] }));
+    const result = await service.applyBatch([bad, badPerson, upserted(tenant, 'organisation', unit), upserted(tenant, 'person', aPerson({ enrolments: [anEnrolment(unit.id as string)] }))]);
+    expect(result.rejected).toEqual([
+      { eventId: bad.eventId, reason: expect.stringContaining('groupType') },
+      { eventId: badPerson.eventId, reason: expect.stringContaining('enroledAt') },
+    ]);
+    expect(result.refused).toEqual([]);
     expect(await identityEvents(tenant)).toHaveLength(1);
-    await expect(service.apply(bad)).rejects.toMatchObject({ code: 'INVALID_RECORD' });
+
+    const rejections = async () => (await outbox(tenant)).filter((e) => e.subject === `ops.${tenant}.record.rejected`);
+    const [group, person] = await rejections();
+    expect(validateCloudEvent(group!.payload)).toEqual([]);
+    expect(group!.payload.data).toMatchObject({ sourceApp: 'identity-normalizer', record: { system: 'ss12000', entity: 'Group', id: bad.record!.id, registerId: 'extens' }, eventId: bad.eventId, code: 'MISSING_FIELD', reasons: [expect.stringContaining('groupType')] });
+    expect(person!.payload.data).toMatchObject({ record: { entity: 'Person', id: badPerson.record!.id }, code: 'MISSING_REFERENCE' });
+    expect(JSON.stringify(person!.payload)).not.toContain((badPerson.record!.civicNo as { value: string }).value);
+
+    // Redelivered: nothing new; an unknown tenant is refused (dead letter), not rejected.
+    await service.applyBatch([bad, badPerson]);
+    expect(await rejections()).toHaveLength(2);
+    await expect(service.apply(upserted('nowhere', 'person', aPerson()))).rejects.toMatchObject({ code: 'UNKNOWN_TENANT' });
   });
 
   it('converges to the same identities whatever order independent register events arrive in', async () => {

@@ -1,13 +1,15 @@
+import type { StatusCause } from '@skolkonto/contracts';
 import {
   addDays,
+  choosePublishedEmail,
   deriveProtection,
   deriveRoles,
   evaluateLifecycle,
   isActiveOn,
-  normalizeEmails,
   normalizePersonNames,
   parseCivicNumber,
   toPublishedNames,
+  type LifecycleCause,
   type LifecycleDecision,
   type LifecyclePolicy,
   type LifecycleStatus,
@@ -80,6 +82,8 @@ export interface IdentityFacts {
   organisations: ReadonlyMap<string, StoredOrganisation>;
   current: LifecycleStatus | null;
   movedToOtherTenant: boolean;
+  /** An operator linked this identity to another one, which is kept (review decision). */
+  mergedIntoOther?: boolean;
   neutralNames?: PersonNames;
 }
 
@@ -88,7 +92,9 @@ export interface IdentityBody {
   identityId: string;
   tenant: string;
   status: LifecycleStatus['state'];
+  statusCause: StatusCause;
   names: { givenName: string; familyName: string; displayName: string; protected: boolean };
+  email?: string;
   affiliations: string[];
   schoolUnits: Array<{ organisationId: string; schoolUnitCode: string; displayName: string; municipalityCode?: string; roles: Array<'student' | 'staff'> }>;
   class?: { groupId: string; displayName: string; schoolUnitCode?: string };
@@ -108,8 +114,24 @@ export interface BuiltIdentity {
   protected: boolean;
   /** Earliest future day on which dates alone can change this identity (role start/end, deadlines). */
   nextEvaluationOn: LocalDate | null;
-  invalidEmails: number;
+  /** Why no (or not the first) school/work address was usable; never the address. */
+  emailProblem: string | null;
 }
+
+/** Lifecycle causes as the identity events name them. */
+export const STATUS_CAUSE: Record<LifecycleCause, StatusCause> = {
+  REGISTERED: 'registered',
+  ROLE_STARTED: 'role-started',
+  ROLE_ENDED: 'role-ended',
+  RETURNED: 'returned',
+  GRACE_PERIOD_ENDED: 'grace-period-ended',
+  RETENTION_PERIOD_ENDED: 'retention-period-ended',
+  PERSON_DECEASED: 'deceased',
+  PERSON_EMIGRATED: 'emigrated',
+  DELETED_IN_REGISTER: 'register-deleted',
+  MOVED_TO_OTHER_TENANT: 'moved-to-tenant',
+  MERGED: 'merged',
+};
 
 const SCHOOL_UNIT_CODE = /^\d{8}$/;
 const GROUP_TYPES = new Set(['Undervisning', 'Klass', 'Mentor', 'Provgrupp', 'Schema', 'Avdelning', 'Personalgrupp', 'Övrigt']);
@@ -153,6 +175,7 @@ export function buildIdentity(facts: IdentityFacts, today: LocalDate, policy: Li
       personStatus: person.personStatus,
       deletedInRegister: person.deleted,
       movedToOtherTenant: facts.movedToOtherTenant,
+      mergedIntoOther: facts.mergedIntoOther ?? false,
     },
     today,
     policy,
@@ -170,6 +193,8 @@ export function buildIdentity(facts: IdentityFacts, today: LocalDate, policy: Li
   };
   const shown = toPublishedNames(real, protection.protected, facts.neutralNames);
   const civic = parseCivicNumber(person.civicNo);
+  // By what the person has been, not only is today, so a leaver's address does not flip.
+  const published = choosePublishedEmail(person.emails, { student: facts.enrolments.length > 0, staff: duties.length > 0 });
 
   const schoolUnits = roles.schoolUnits
     .filter((u) => u.schoolUnitCode)
@@ -231,7 +256,10 @@ export function buildIdentity(facts: IdentityFacts, today: LocalDate, policy: Li
     identityId: facts.identityId,
     tenant: facts.tenant,
     status: status.state,
+    statusCause: STATUS_CAUSE[status.cause],
     names: { givenName: shown.givenName, familyName: shown.familyName, displayName: `${shown.givenName} ${shown.familyName}`, protected: protection.protected },
+    // A protected person's address usually spells the real name: never published.
+    ...(published.email && !protection.protected ? { email: published.email } : {}),
     affiliations: roles.affiliations,
     schoolUnits,
     ...(roles.klass ? { class: { groupId: roles.klass.groupId, displayName: roles.klass.displayName, ...(klassCode ? { schoolUnitCode: klassCode } : {}) } } : {}),
@@ -250,8 +278,28 @@ export function buildIdentity(facts: IdentityFacts, today: LocalDate, policy: Li
     birthDate: civic.valid ? civic.birthDate : null,
     protected: protection.protected,
     nextEvaluationOn: nextEvaluationDay(facts, status, today),
-    invalidEmails: normalizeEmails(person.emails).invalid,
+    emailProblem: published.problem ?? null,
   };
+}
+
+/**
+ * One body per lifecycle transition, so each transition is published as its own event with its cause
+ * (a mover's leaving → suspended, a late sweep's suspended → deactivated). Intermediate bodies are the
+ * final one with that step's status; a leaving step's grace ends on the day of the next transition.
+ */
+export function lifecycleSteps(built: BuiltIdentity): Array<{ body: IdentityBody; transitions: LifecycleDecision['transitions'] }> {
+  const { transitions } = built.lifecycle;
+  const steps: Array<{ body: IdentityBody; transitions: LifecycleDecision['transitions'] }> = [];
+  for (let i = 0; i < transitions.length - 1; i++) {
+    const { graceEndsAt: _final, ...rest } = built.body;
+    const t = transitions[i]!;
+    steps.push({
+      body: { ...rest, status: t.to, statusCause: STATUS_CAUSE[t.cause], ...(t.to === 'leaving' ? { graceEndsAt: `${transitions[i + 1]!.on}T00:00:00.000Z` } : {}) },
+      transitions: [t],
+    });
+  }
+  steps.push({ body: built.body, transitions: transitions.slice(Math.max(0, transitions.length - 1)) });
+  return steps;
 }
 
 /** The first day after today on which a start, an end (+1) or a lifecycle deadline falls. */

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EVENTS, buildEvent, type CloudEvent, type PersonChangedV1, type PersonDeactivatedV1, type PersonReactivatedV1 } from '@skolkonto/contracts';
-import { lifecycleEventKind, todayOf, type Clock, type LifecycleCause, type LifecycleTransition } from '@skolkonto/domain';
-import { buildIdentity, changedFields, stableJson, type BuiltIdentity, type IdentityBody, type StoredMembership, type StoredOrganisation } from './build-identity';
+import { lifecycleEventKind, todayOf, type Clock, type LifecycleCause, type LifecycleState, type LifecycleTransition } from '@skolkonto/domain';
+import { buildIdentity, changedFields, lifecycleSteps, stableJson, type BuiltIdentity, type IdentityBody, type StoredMembership, type StoredOrganisation } from './build-identity';
+import type { NormalizerMetrics } from './normalizer-metrics';
 import type { NormalizerDatabase } from './normalizer-database';
 import { NormalizerError } from './normalizer.errors';
 import { NormalizerRepository, keyOf, toLifecycleStatus, type EntityKey, type IdentityWrite, type LinkedIdentity, type Tx } from './normalizer.repository';
@@ -18,12 +19,16 @@ import type { TenantPolicy } from './tenant-policy';
 export interface BatchResult {
   applied: number;
   skipped: number;
+  /** Records that cannot be normalized: published as ops.<tenant>.record.rejected, not retried. */
   rejected: Array<{ eventId: string; reason: string }>;
+  /** Events the normalizer cannot take at all (unknown tenant): dead-lettered for replay. */
+  refused: Array<{ eventId: string; reason: string }>;
   published: number;
 }
 
 const SOURCE = 'identity-normalizer';
-const DEACTIVATION_REASON: Partial<Record<LifecycleCause, 'grace-expired' | 'deceased' | 'emigrated' | 'register-deleted'>> = {
+const DEACTIVATION_REASON: Partial<Record<LifecycleCause, PersonDeactivatedV1['reason']>> = {
+  MERGED: 'merged',
   RETENTION_PERIOD_ENDED: 'grace-expired',
   GRACE_PERIOD_ENDED: 'grace-expired',
   PERSON_DECEASED: 'deceased',
@@ -38,6 +43,17 @@ type Parsed =
   | { entity: 'duty'; row: DutyRow }
   | { entity: RegisterEvent['entity']; row: null };
 
+interface RejectedRecord {
+  event: RegisterEvent;
+  tenant: string;
+  entity: RegisterEvent['entity'];
+  code: string;
+  reason: string;
+}
+
+const SS12000_ENTITY = { person: 'Person', organisation: 'Organisation', group: 'Group', duty: 'Duty' } as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 interface Accepted {
   event: RegisterEvent;
   key: EntityKey;
@@ -51,18 +67,34 @@ export class NormalizeIdentityService {
     private readonly database: NormalizerDatabase,
     private readonly clock: Clock,
     private readonly policies: ReadonlyMap<string, TenantPolicy>,
+    private readonly metrics?: NormalizerMetrics,
   ) {}
 
-  /** Applies one register event; throws NormalizerError INVALID_RECORD for a record that cannot be used. */
+  /** Applies one register event; throws NormalizerError UNKNOWN_TENANT for an event it cannot take. */
   async apply(event: RegisterEvent): Promise<BatchResult> {
     const result = await this.applyBatch([event]);
-    if (result.rejected.length > 0) throw new NormalizerError('INVALID_RECORD', result.rejected[0]!.reason);
+    if (result.refused.length > 0) throw new NormalizerError('UNKNOWN_TENANT', result.refused[0]!.reason);
     return result;
   }
 
   /** Applies register events in order; bad records are reported in `rejected`, the rest still apply. */
   async applyBatch(events: readonly RegisterEvent[]): Promise<BatchResult> {
-    return this.withRetry(() => this.database.transaction((tx) => this.applyInTransaction(tx, events)));
+    const result = await this.withRetry(() => this.database.transaction((tx) => this.applyInTransaction(tx, events)));
+    for (const r of result.rejectedRecords) this.metrics?.recordsRejected.inc({ tenant: r.tenant, entity: r.entity, code: r.code });
+    const { rejectedRecords: _r, ...rest } = result;
+    return rest;
+  }
+
+  /**
+   * Runs `work` in one transaction, retried on deadlocks and serialization failures; `rebuild` there
+   * republishes the persons' identities (other use cases, e.g. an operator's review decision).
+   */
+  async inTransaction<T>(work: (tx: Tx, rebuild: (keys: EntityKey[], causeEventId: string, causeKind: string) => Promise<number>) => Promise<T>): Promise<T> {
+    return this.withRetry(() =>
+      this.database.transaction((tx) =>
+        work(tx, (keys, causeEventId, causeKind) => this.rebuild(tx, keys, new Map(keys.map((k) => [keyOf(k), causeEventId])), causeKind)),
+      ),
+    );
   }
 
   /** Rebuilds identities that dates alone may have changed (role start/end, grace, retention). */
@@ -88,25 +120,40 @@ export class NormalizeIdentityService {
     }
   }
 
-  private async applyInTransaction(tx: Tx, events: readonly RegisterEvent[]): Promise<BatchResult> {
+  private async applyInTransaction(tx: Tx, events: readonly RegisterEvent[]): Promise<BatchResult & { rejectedRecords: RejectedRecord[] }> {
     const rejected: BatchResult['rejected'] = [];
+    const refused: BatchResult['refused'] = [];
+    const invalid: RejectedRecord[] = [];
     const candidates: Accepted[] = [];
     for (const event of events) {
       if (!this.policies.has(event.tenant)) {
-        rejected.push({ eventId: event.eventId, reason: `unknown tenant ${event.tenant}` });
+        // Not the record's fault: kept as a dead letter to replay once the tenant is configured.
+        refused.push({ eventId: event.eventId, reason: `unknown tenant ${event.tenant}` });
+        continue;
+      }
+      let id: string;
+      try {
+        id = entityIdOf(event);
+      } catch (error) {
+        // Without the record's id there is nothing to name in a rejection (the contract requires one).
+        refused.push({ eventId: event.eventId, reason: (error as Error).message });
         continue;
       }
       try {
-        candidates.push({ event, key: { t: event.tenant, r: event.registerId ?? '', id: entityIdOf(event) }, parsed: parse(event) });
+        candidates.push({ event, key: { t: event.tenant, r: event.registerId ?? '', id }, parsed: parse(event) });
       } catch (error) {
-        if (!(error instanceof NormalizerError)) throw error;
+        if (!(error instanceof NormalizerError) || error.code !== 'INVALID_RECORD') throw error;
         rejected.push({ eventId: event.eventId, reason: error.message });
+        invalid.push({ event, code: error.reason ?? 'INVALID_RECORD', reason: error.message, tenant: event.tenant, entity: event.entity });
       }
     }
 
     const entityKey = (a: Accepted) => `${a.event.entity}|${keyOf(a.key)}`;
     await this.repository.lock(tx, candidates.map((a) => `e|${entityKey(a)}`));
-    const fresh = await this.markProcessed(tx, candidates.map((a) => a.event.eventId));
+    const fresh = await this.markProcessed(tx, [...candidates, ...invalid].map((a) => a.event.eventId));
+    // A rejected record is announced once (a redelivery finds its id processed) and then acked.
+    const rejectedRecords = invalid.filter((r) => fresh.has(r.event.eventId));
+    await this.repository.insertOutbox(tx, rejectedRecords.map((r) => this.rejectionEvent(r)));
     const versions = new Map(
       (await this.repository.loadVersions(tx, candidates.map((a) => ({ t: a.key.t, r: a.key.r, entity: a.event.entity, id: a.key.id })))).map((v) => [
         `${v.entity}|${v.t}|${v.r}|${v.id}`,
@@ -135,7 +182,7 @@ export class NormalizeIdentityService {
       latest.set(k, a);
     }
     const applied = [...latest.values()];
-    if (applied.length === 0) return { applied: 0, skipped, rejected, published: 0 };
+    if (applied.length === 0) return { applied: 0, skipped, rejected, refused, published: 0, rejectedRecords };
 
     const of = <E extends RegisterEvent['entity']>(entity: E, verb: RegisterEvent['verb']) => applied.filter((a) => a.event.entity === entity && a.event.verb === verb);
     const keysOf = (list: Accepted[]) => list.map((a) => a.key);
@@ -175,7 +222,25 @@ export class NormalizeIdentityService {
 
     const causes = new Map([...affected.values()].map((v) => [keyOf(v.key), v.cause]));
     const published = await this.rebuild(tx, [...affected.values()].map((v) => v.key), causes, 'register-event');
-    return { applied: applied.length, skipped, rejected, published };
+    return { applied: applied.length, skipped, rejected, refused, published, rejectedRecords };
+  }
+
+  private rejectionEvent(r: RejectedRecord) {
+    const record = { system: 'ss12000' as const, entity: SS12000_ENTITY[r.event.entity], id: entityIdOf(r.event), ...(r.event.registerId ? { registerId: r.event.registerId } : {}) };
+    const event = buildEvent(EVENTS.opsRecordRejected, {
+      tenant: r.tenant,
+      source: SOURCE,
+      data: {
+        tenant: r.tenant,
+        sourceApp: SOURCE,
+        record,
+        ...(UUID.test(r.event.eventId) ? { eventId: r.event.eventId } : {}),
+        code: r.code,
+        reasons: [r.reason],
+        rejectedAt: this.clock.now().toISOString(),
+      },
+    });
+    return toOutboxRow(event, EVENTS.opsRecordRejected.subject(r.tenant));
   }
 
   /** Records event ids; answers the ones not seen before. */
@@ -255,6 +320,7 @@ export class NormalizeIdentityService {
           organisations: orgsByTenant.get(`${person.t}|${person.registerId}`) ?? new Map(),
           current: row ? toLifecycleStatus(row) : null,
           movedToOtherTenant: !!row?.movedToTenant,
+          mergedIntoOther: !!row?.mergedIntoId,
           neutralNames: policy.neutralNames,
         },
         today,
@@ -291,6 +357,7 @@ export class NormalizeIdentityService {
         const ids = [...new Set([w.id, ...conflicting])].sort();
         const reviewId = randomUUID();
         const opened = await this.repository.openReview(tx, {
+          reviewId,
           tenant: w.key.t,
           kind: 'civic-number-conflict',
           key: ids.join(','),
@@ -318,7 +385,8 @@ export class NormalizeIdentityService {
       }
     }
 
-    // Compare with what was last published; write only what changed.
+    // Compare with what was last published; write only what changed. Each lifecycle transition is
+    // its own version and event, with its own cause.
     const identityWrites: IdentityWrite[] = [];
     const history: Parameters<NormalizerRepository['insertHistory']>[1] = [];
     const newLinks: Array<{ t: string; r: string; personId: string; identityId: string }> = [];
@@ -327,10 +395,13 @@ export class NormalizeIdentityService {
       const { built, row } = w;
       const status = built.lifecycle.status;
       const before = row?.published ?? null;
-      const bodyChanged = !before || stableJson(before) !== stableJson(built.body);
+      const steps = lifecycleSteps(built).filter((step, i, all) => {
+        const previous = i === 0 ? before : all[i - 1]!.body;
+        return !previous || stableJson(previous) !== stableJson(step.body);
+      });
       // The civic number travels only on the restricted SENSITIVE stream, versioned like the identity.
       const civicChanged = (row?.civicNumber ?? null) !== built.civicNumber;
-      const version = (row?.version ?? 0) + (bodyChanged || civicChanged ? 1 : 0);
+      const version = (row?.version ?? 0) + (steps.length > 0 ? steps.length : civicChanged ? 1 : 0);
       const stateChanged = !row || row.state !== status.state;
       const write: IdentityWrite = {
         id: w.id,
@@ -348,6 +419,8 @@ export class NormalizeIdentityService {
         predecessorId: w.predecessorId,
         movedToTenant: row?.movedToTenant ?? null,
         successorId: row?.successorId ?? null,
+        mergedIntoId: row?.mergedIntoId ?? null,
+        emailProblem: built.emailProblem,
         nextEvaluationOn: built.nextEvaluationOn,
         published: built.body,
         createdAt: row ? new Date(row.createdAt).toISOString() : now,
@@ -355,7 +428,7 @@ export class NormalizeIdentityService {
         statusChangedAt: stateChanged ? now : new Date(row!.statusChangedAt).toISOString(),
       };
       if (!row) newLinks.push({ t: w.key.t, r: w.key.r, personId: w.key.id, identityId: w.id });
-      if (!bodyChanged && !civicChanged && row && sameStoredState(row, write)) continue;
+      if (steps.length === 0 && !civicChanged && row && sameStoredState(row, write)) continue;
       identityWrites.push(write);
       if (civicChanged) {
         const kind = built.civicNumber ? (Number(built.civicNumber.slice(6, 8)) > 60 ? 'samordningsnummer' : 'personnummer') : 'none';
@@ -366,36 +439,44 @@ export class NormalizeIdentityService {
         });
         outbox.push(toOutboxRow(event, EVENTS.sensitiveCivicNumberChanged.subject(w.key.t)));
       }
-      if (!bodyChanged) continue;
 
-      const kind = row ? lifecycleEventKind(row.state as never, status.state) : status.state === 'deactivated' ? 'deactivated' : 'changed';
-      const data = {
-        ...built.body,
-        version,
-        createdAt: write.createdAt,
-        updatedAt: write.updatedAt,
-        statusChangedAt: write.statusChangedAt,
-      };
-      const lastCause = built.lifecycle.transitions.at(-1)?.cause ?? status.cause;
-      const event =
-        kind === 'deactivated'
-          ? buildEvent(EVENTS.identityPersonDeactivated, { tenant: w.key.t, source: SOURCE, data: { ...data, reason: DEACTIVATION_REASON[lastCause] ?? 'grace-expired' } as unknown as PersonDeactivatedV1 })
-          : kind === 'reactivated'
-            ? buildEvent(EVENTS.identityPersonReactivated, { tenant: w.key.t, source: SOURCE, data: { ...data, reason: 're-enrolled' } as unknown as PersonReactivatedV1 })
-            : buildEvent(EVENTS.identityPersonChanged, { tenant: w.key.t, source: SOURCE, data: { ...data, changedFields: changedFields(before, built.body) } as unknown as PersonChangedV1 });
-      outbox.push(toOutboxRow(event, `identity.${w.key.t}.person.${kind}`));
-      history.push({
-        identityId: w.id,
-        version,
-        kind,
-        // The previous values of the fields that changed (the full previous body is the prior row's `after`).
-        before: before ? pickFields(before, changedFields(before, built.body)) : null,
-        after: built.body,
-        transitions: built.lifecycle.transitions as LifecycleTransition[],
-        causeEventId: causes.get(keyOf(w.key)) ?? null,
-        cause: built.lifecycle.transitions.length ? `${causeKind}:${lastCause}` : causeKind,
-      });
-      publishedCount++;
+      let previous = before;
+      let previousState = row ? (row.state as LifecycleState) : null;
+      let stepVersion = row?.version ?? 0;
+      for (const step of steps) {
+        stepVersion++;
+        const body = step.body;
+        const kind = previousState ? lifecycleEventKind(previousState, body.status) : body.status === 'deactivated' ? 'deactivated' : 'changed';
+        const data = {
+          ...body,
+          version: stepVersion,
+          createdAt: write.createdAt,
+          updatedAt: write.updatedAt,
+          statusChangedAt: body.status !== previousState ? now : write.statusChangedAt,
+        };
+        const lastCause = step.transitions.at(-1)?.cause ?? status.cause;
+        const event =
+          kind === 'deactivated'
+            ? buildEvent(EVENTS.identityPersonDeactivated, { tenant: w.key.t, source: SOURCE, data: { ...data, reason: DEACTIVATION_REASON[lastCause] ?? 'grace-expired' } as unknown as PersonDeactivatedV1 })
+            : kind === 'reactivated'
+              ? buildEvent(EVENTS.identityPersonReactivated, { tenant: w.key.t, source: SOURCE, data: { ...data, reason: 're-enrolled' } as unknown as PersonReactivatedV1 })
+              : buildEvent(EVENTS.identityPersonChanged, { tenant: w.key.t, source: SOURCE, data: { ...data, changedFields: changedFields(previous, body) } as unknown as PersonChangedV1 });
+        outbox.push(toOutboxRow(event, `identity.${w.key.t}.person.${kind}`));
+        history.push({
+          identityId: w.id,
+          version: stepVersion,
+          kind,
+          // The previous values of the fields that changed (the full previous body is the prior row's `after`).
+          before: previous ? pickFields(previous, changedFields(previous, body)) : null,
+          after: body,
+          transitions: step.transitions as LifecycleTransition[],
+          causeEventId: causes.get(keyOf(w.key)) ?? null,
+          cause: step.transitions.length ? `${causeKind}:${lastCause}` : causeKind,
+        });
+        previous = body;
+        previousState = body.status;
+        publishedCount++;
+      }
     }
 
     await this.repository.saveIdentities(tx, identityWrites);
@@ -438,6 +519,7 @@ function sameStoredState(row: LinkedIdentity, write: IdentityWrite): boolean {
     (row.deactivateOn ?? null) === write.deactivateOn &&
     (row.civicNumber ?? null) === write.civicNumber &&
     (r.civicNumberProblem ?? null) === write.civicNumberProblem &&
+    (row.emailProblem ?? null) === write.emailProblem &&
     (r.birthDate ?? null) === write.birthDate &&
     r.protected === write.protected &&
     (row.predecessorId ?? null) === write.predecessorId &&
@@ -461,12 +543,11 @@ function isConflict(error: unknown): boolean {
 
 function entityIdOf(event: RegisterEvent): string {
   const id = event.verb === 'deleted' ? event.id : (event.record?.id as string | undefined);
-  if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new NormalizerError('INVALID_RECORD', `${event.entity} event has no uuid id`);
+  if (typeof id !== 'string' || !UUID.test(id)) throw new NormalizerError('INVALID_RECORD', `${event.entity} event has no uuid id`);
   return id.toLowerCase();
 }
 
 function parse(event: RegisterEvent): Parsed {
-  entityIdOf(event);
   if (event.verb === 'deleted') return { entity: event.entity, row: null };
   const record = event.record ?? {};
   switch (event.entity) {

@@ -71,9 +71,22 @@ export interface IdentityRow {
   movedToTenant: string | null;
   predecessorId: string | null;
   successorId: string | null;
+  mergedIntoId: string | null;
+  emailProblem: string | null;
   published: IdentityBody | null;
   createdAt: Date;
   statusChangedAt: Date;
+}
+
+export interface ReviewRow {
+  reviewId: string;
+  tenant: string;
+  kind: string;
+  identityIds: string[];
+  decision: string | null;
+  keptIdentityId: string | null;
+  decidedBy: string | null;
+  resolvedAt: Date | null;
 }
 
 export interface LinkedIdentity extends IdentityRow {
@@ -345,15 +358,16 @@ export class NormalizerRepository {
     if (rows.length === 0) return;
     await tx.$executeRawUnsafe(
       `INSERT INTO normalizer_identity (id, tenant, version, state, state_cause, state_since, suspend_on, deactivate_on, civic_number, civic_number_problem,
-                                        birth_date, protected, predecessor_id, moved_to_tenant, successor_id, next_evaluation_on, published,
+                                        birth_date, protected, predecessor_id, moved_to_tenant, successor_id, merged_into_id, email_problem, next_evaluation_on, published,
                                         created_at, updated_at, status_changed_at)
        SELECT id, tenant, version, state, "stateCause", "stateSince", "suspendOn", "deactivateOn", "civicNumber", "civicNumberProblem", "birthDate",
-              protected, "predecessorId", "movedToTenant", "successorId", "nextEvaluationOn", published, "createdAt", "updatedAt", "statusChangedAt"
-         FROM ${recordset(`id uuid, tenant text, version int, state text, "stateCause" text, "stateSince" text, "suspendOn" text, "deactivateOn" text, "civicNumber" text, "civicNumberProblem" text, "birthDate" text, protected boolean, "predecessorId" uuid, "movedToTenant" text, "successorId" uuid, "nextEvaluationOn" text, published jsonb, "createdAt" timestamptz, "updatedAt" timestamptz, "statusChangedAt" timestamptz`, 'x')}
+              protected, "predecessorId", "movedToTenant", "successorId", "mergedIntoId", "emailProblem", "nextEvaluationOn", published, "createdAt", "updatedAt", "statusChangedAt"
+         FROM ${recordset(`id uuid, tenant text, version int, state text, "stateCause" text, "stateSince" text, "suspendOn" text, "deactivateOn" text, "civicNumber" text, "civicNumberProblem" text, "birthDate" text, protected boolean, "predecessorId" uuid, "movedToTenant" text, "successorId" uuid, "mergedIntoId" uuid, "emailProblem" text, "nextEvaluationOn" text, published jsonb, "createdAt" timestamptz, "updatedAt" timestamptz, "statusChangedAt" timestamptz`, 'x')}
        ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, state_cause = EXCLUDED.state_cause, state_since = EXCLUDED.state_since,
          suspend_on = EXCLUDED.suspend_on, deactivate_on = EXCLUDED.deactivate_on, civic_number = EXCLUDED.civic_number,
          civic_number_problem = EXCLUDED.civic_number_problem, birth_date = EXCLUDED.birth_date, protected = EXCLUDED.protected,
          predecessor_id = EXCLUDED.predecessor_id, moved_to_tenant = EXCLUDED.moved_to_tenant, successor_id = EXCLUDED.successor_id,
+         merged_into_id = EXCLUDED.merged_into_id, email_problem = EXCLUDED.email_problem,
          next_evaluation_on = EXCLUDED.next_evaluation_on, published = EXCLUDED.published, updated_at = EXCLUDED.updated_at,
          status_changed_at = EXCLUDED.status_changed_at`,
       json(rows),
@@ -382,13 +396,51 @@ export class NormalizerRepository {
   }
 
   /** Opens a review item unless one is already open for the same kind and key; true when new. */
-  async openReview(tx: Tx, item: { tenant: string; kind: string; key: string; identityIds: string[]; details: unknown; causeEventId: string | null }): Promise<boolean> {
+  async openReview(tx: Tx, item: { reviewId: string; tenant: string; kind: string; key: string; identityIds: string[]; details: unknown; causeEventId: string | null }): Promise<boolean> {
     const inserted = await tx.$executeRawUnsafe(
-      `INSERT INTO normalizer_review_item (tenant, kind, key, identity_ids, details, cause_event_id)
-       VALUES ($1, $2, $3, $4::uuid[], $5::jsonb, $6) ON CONFLICT (tenant, kind, key) DO NOTHING`,
-      item.tenant, item.kind, item.key, item.identityIds, json(item.details), item.causeEventId,
+      `INSERT INTO normalizer_review_item (review_id, tenant, kind, key, identity_ids, details, cause_event_id)
+       VALUES ($1::uuid, $2, $3, $4, $5::uuid[], $6::jsonb, $7) ON CONFLICT (tenant, kind, key) DO NOTHING`,
+      item.reviewId, item.tenant, item.kind, item.key, item.identityIds, json(item.details), item.causeEventId,
     );
     return inserted > 0;
+  }
+
+  /** The review item with this reviewId, locked for the decision. */
+  async findReview(tx: Tx, reviewId: string): Promise<ReviewRow | undefined> {
+    const rows = await tx.$queryRawUnsafe<ReviewRow[]>(
+      `SELECT review_id::text AS "reviewId", tenant, kind, identity_ids::text[] AS "identityIds", decision, kept_identity_id::text AS "keptIdentityId",
+              decided_by AS "decidedBy", resolved_at AS "resolvedAt"
+         FROM normalizer_review_item WHERE review_id = $1::uuid FOR UPDATE`,
+      reviewId,
+    );
+    return rows[0];
+  }
+
+  async resolveReview(tx: Tx, decision: { reviewId: string; decision: string; keptIdentityId: string | null; decidedBy: string; decidedAt: string; eventId: string }): Promise<void> {
+    await tx.$executeRawUnsafe(
+      `UPDATE normalizer_review_item SET decision = $2, kept_identity_id = $3::uuid, decided_by = $4, resolved_at = $5::timestamptz, decision_event_id = $6
+        WHERE review_id = $1::uuid`,
+      decision.reviewId, decision.decision, decision.keptIdentityId, decision.decidedBy, decision.decidedAt, decision.eventId,
+    );
+  }
+
+  /** Marks identities as merged into the kept one; answers their person keys for a rebuild. */
+  async mergeIdentities(tx: Tx, ids: string[], into: string): Promise<EntityKey[]> {
+    if (ids.length === 0) return [];
+    return tx.$queryRawUnsafe<EntityKey[]>(
+      `WITH merged AS (UPDATE normalizer_identity SET merged_into_id = $2::uuid, successor_id = coalesce(successor_id, $2::uuid)
+                         WHERE id = ANY($1::uuid[]) RETURNING id)
+       SELECT l.tenant AS t, l.register_id AS r, l.person_id::text AS id FROM normalizer_source_link l JOIN merged m ON m.id = l.identity_id`,
+      ids, into,
+    );
+  }
+
+  /** Identities by id with created time, to choose the one kept by default. */
+  async identitiesById(tx: Tx, ids: string[]): Promise<Array<{ id: string; tenant: string; createdAt: Date; mergedIntoId: string | null }>> {
+    return tx.$queryRawUnsafe(
+      `SELECT id::text AS id, tenant, created_at AS "createdAt", merged_into_id::text AS "mergedIntoId" FROM normalizer_identity WHERE id = ANY($1::uuid[])`,
+      ids,
+    );
   }
 
   /** Person keys of identities that dates alone may have changed by `today`. */
@@ -405,7 +457,7 @@ export class NormalizerRepository {
 
 const IDENTITY_COLUMNS = `i.id::text AS id, i.tenant, i.version, i.state, i.state_cause AS "stateCause", i.state_since AS "stateSince", i.suspend_on AS "suspendOn",
   i.deactivate_on AS "deactivateOn", i.civic_number AS "civicNumber", i.moved_to_tenant AS "movedToTenant", i.predecessor_id::text AS "predecessorId",
-  i.successor_id::text AS "successorId", i.published, i.created_at AS "createdAt", i.status_changed_at AS "statusChangedAt"`;
+  i.successor_id::text AS "successorId", i.merged_into_id::text AS "mergedIntoId", i.email_problem AS "emailProblem", i.published, i.created_at AS "createdAt", i.status_changed_at AS "statusChangedAt"`;
 
 export interface IdentityWrite {
   id: string;
@@ -423,6 +475,8 @@ export interface IdentityWrite {
   predecessorId: string | null;
   movedToTenant: string | null;
   successorId: string | null;
+  mergedIntoId: string | null;
+  emailProblem: string | null;
   nextEvaluationOn: string | null;
   published: IdentityBody | null;
   createdAt: string;

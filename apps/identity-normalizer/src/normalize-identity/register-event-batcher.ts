@@ -36,13 +36,16 @@ export class RegisterEventBatcher {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
           const result = await this.service.applyBatch(batch.map((b) => b.event));
-          const rejected = new Map(result.rejected.map((r) => [r.eventId, r.reason]));
+          // A rejected record was published as ops.record.rejected in the same transaction: acked.
+          // A refused event (unknown tenant) is dead-lettered, to be replayed once configured.
+          const refused = new Map(result.refused.map((r) => [r.eventId, r.reason]));
           for (const item of batch) {
-            const reason = rejected.get(item.event.eventId);
-            if (reason) item.reject(new PermanentError('INVALID_RECORD', reason));
+            const reason = refused.get(item.event.eventId);
+            if (reason) item.reject(new PermanentError('UNKNOWN_TENANT', reason));
             else item.resolve();
           }
-          this.logger.debug({ events: batch.length, applied: result.applied, skipped: result.skipped, rejected: result.rejected.length, published: result.published });
+          if (result.rejected.length > 0) this.logger.warn({ rejected: result.rejected.length, msg: 'register records rejected (ops.record.rejected)' });
+          this.logger.debug({ events: batch.length, applied: result.applied, skipped: result.skipped, rejected: result.rejected.length, refused: result.refused.length, published: result.published });
         } catch (error) {
           for (const item of batch) item.reject(error);
         }

@@ -117,7 +117,7 @@ export function parsePerson(raw: Raw): PersonRow {
   for (const [index, value] of arr(raw.enrolments).entries()) {
     const e = obj(value);
     const organisationId = refId(e?.enroledAt);
-    if (!e || !organisationId) throw new NormalizerError('INVALID_RECORD', `Person ${id}: enrolments[${index}] has no enroledAt.id`);
+    if (!e || !organisationId) throw new NormalizerError('INVALID_RECORD', `Person ${id}: enrolments[${index}] has no enroledAt.id`, { reason: 'MISSING_REFERENCE' });
     const programme = obj(e.programme);
     enrolments.push({
       organisationId,
@@ -150,7 +150,7 @@ export function parsePerson(raw: Raw): PersonRow {
 export function parseOrganisation(raw: Raw): OrganisationRow {
   const id = recordId(raw, 'Organisation');
   const displayName = str(raw.displayName);
-  if (!displayName) throw new NormalizerError('INVALID_RECORD', `Organisation ${id} has no displayName`);
+  if (!displayName) throw new NormalizerError('INVALID_RECORD', `Organisation ${id} has no displayName`, { reason: 'MISSING_FIELD' });
   return {
     id,
     displayName: displayName.normalize('NFC').trim(),
@@ -166,13 +166,13 @@ export function parseGroup(raw: Raw): GroupRow {
   const id = recordId(raw, 'Group');
   const displayName = str(raw.displayName);
   const groupType = str(raw.groupType);
-  if (!displayName || !groupType) throw new NormalizerError('INVALID_RECORD', `Group ${id} lacks displayName or groupType`);
+  if (!displayName || !groupType) throw new NormalizerError('INVALID_RECORD', `Group ${id} lacks displayName or groupType`, { reason: 'MISSING_FIELD' });
   const memberships: MembershipRow[] = [];
   for (const value of arr(raw.groupMemberships)) {
     const m = obj(value);
     const person = obj(m?.person);
     const personId = refId(person);
-    if (!m || !personId) throw new NormalizerError('INVALID_RECORD', `Group ${id}: a membership has no person.id`);
+    if (!m || !personId) throw new NormalizerError('INVALID_RECORD', `Group ${id}: a membership has no person.id`, { reason: 'MISSING_REFERENCE' });
     memberships.push({ personId, role: 'member', startDate: date(m.startDate), endDate: date(m.endDate), securityMarking: str(person?.securityMarking) });
   }
   return {
@@ -191,7 +191,7 @@ export function parseDuty(raw: Raw): DutyRow {
   const id = recordId(raw, 'Duty');
   const organisationId = refId(raw.dutyAt);
   const dutyRole = str(raw.dutyRole);
-  if (!organisationId || !dutyRole) throw new NormalizerError('INVALID_RECORD', `Duty ${id} lacks dutyAt.id or dutyRole`);
+  if (!organisationId || !dutyRole) throw new NormalizerError('INVALID_RECORD', `Duty ${id} lacks dutyAt.id or dutyRole`, { reason: 'MISSING_FIELD' });
   const person = obj(raw.person);
   return {
     id,

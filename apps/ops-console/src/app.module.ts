@@ -11,9 +11,11 @@ import { ConsoleHealthChecks } from './health-checks';
 import { WebUiMiddleware } from './web-ui.middleware';
 import { LiveViewController } from './live-view/live-view.controller';
 import { LiveViewService } from './live-view/live-view.service';
+import { ThroughputRepository } from './live-view/throughput.repository';
 import { CreateOperatorService } from './operators/create-operator.service';
 import { OperatorsController } from './operators/operators.controller';
 import { ConsoleOutboxRelay } from './outbox/console-outbox';
+import { RegisterSyncService } from './register-sync/register-sync.service';
 import { PersonTimelineController } from './person-timeline/person-timeline.controller';
 import { PersonTimelineService } from './person-timeline/person-timeline.service';
 import { TimelineProjection } from './person-timeline/timeline.projection';
@@ -49,7 +51,9 @@ export class AppModule implements NestModule {
         PlansProjection,
         TimelineProjection,
         { provide: PROJECTIONS, inject: [PlansProjection, TimelineProjection], useFactory: (...p: unknown[]) => p },
+        ThroughputRepository,
         StreamWatcherService,
+        RegisterSyncService,
         LiveViewService,
         ReviewPlansService,
         DeadLettersService,

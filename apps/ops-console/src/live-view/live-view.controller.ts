@@ -1,8 +1,9 @@
-import { Controller, Get, MessageEvent, Query, Req, Sse } from '@nestjs/common';
+import { BadRequestException, Controller, Get, MessageEvent, Query, Req, Sse } from '@nestjs/common';
 import { finalize, interval, map, merge, Observable } from 'rxjs';
 import { consoleMetrics } from '../console-metrics';
 import { AuthedRequest } from '../auth/auth.guard';
 import { LiveFilter, LiveViewService } from './live-view.service';
+import { KEEP_MINUTES } from './throughput-counter';
 
 @Controller('api/live')
 export class LiveViewController {
@@ -29,9 +30,12 @@ export class LiveViewController {
     return this.live.tiles(req.principal);
   }
 
+  /** `?minutes=` 1…1440 (default 60): the chart's hour, or up to the 24 hours kept. */
   @Get('throughput')
-  throughput(@Req() req: AuthedRequest) {
-    return this.live.throughput(req.principal);
+  throughput(@Req() req: AuthedRequest, @Query('minutes') minutes?: string) {
+    const n = minutes === undefined ? 60 : Number(minutes);
+    if (!Number.isInteger(n) || n < 1 || n > KEEP_MINUTES) throw new BadRequestException(`minutes must be a whole number from 1 to ${KEEP_MINUTES}`);
+    return this.live.throughput(req.principal, n);
   }
 }
 

@@ -8,6 +8,7 @@ import { maskSensitive } from '../shared/mask-sensitive';
 import { JetStreamGateway } from '../stream-watch/jetstream-gateway';
 import { ObservedEvent } from '../stream-watch/observed-event';
 import { StreamWatcherService } from '../stream-watch/stream-watcher.service';
+import { RegisterSyncService } from '../register-sync/register-sync.service';
 
 export interface LiveFilter {
   tenant?: string;
@@ -71,6 +72,7 @@ export class LiveViewService {
     private readonly watcher: StreamWatcherService,
     private readonly gateway: JetStreamGateway,
     private readonly prisma: PrismaClient,
+    private readonly registerSync: RegisterSyncService,
   ) {
     watcher.events.subscribe((event) => {
       this.recent.push(event);
@@ -89,16 +91,16 @@ export class LiveViewService {
     return this.recent.filter((e) => matchesFilter(e, principal, f)).map(toLiveView).reverse();
   }
 
-  throughput(principal: Principal) {
-    return this.watcher.throughput.series(Date.now(), (tenant) => canSeeTenant(principal, tenant));
+  /** Per-minute counts of the last `minutes` (default the chart's hour, at most the 24 hours kept). */
+  throughput(principal: Principal, minutes = 60) {
+    return this.watcher.throughput.series(Date.now(), (tenant) => canSeeTenant(principal, tenant), minutes);
   }
 
   async tiles(principal: Principal) {
     const scope = tenantScope(principal);
-    const [held, deadLetterSubjects, lastSync, lag] = await Promise.all([
+    const [held, deadLetterSubjects, lag] = await Promise.all([
       this.prisma.consolePlan.groupBy({ by: ['tenant'], where: { status: 'held', ...(scope ? { tenant: { in: scope } } : {}) }, _count: { _all: true } }),
       this.gateway.deadLetterSubjects(),
-      this.prisma.consoleTimelineEntry.groupBy({ by: ['tenant'], where: { stage: 'register', ...(scope ? { tenant: { in: scope } } : {}) }, _max: { occurredAt: true } }),
       this.gateway.consumerLag(),
     ]);
     const deadLetters = new Map<string, number>();
@@ -112,7 +114,7 @@ export class LiveViewService {
       ...this.watcher.throughput.tenants(),
       ...held.map((h) => h.tenant),
       ...deadLetters.keys(),
-      ...lastSync.map((s) => s.tenant),
+      ...this.registerSync.tenants(),
     ]);
     const now = Date.now();
     const tiles = [...tenants]
@@ -125,7 +127,8 @@ export class LiveViewService {
           eventsPerMinute: Object.fromEntries(STAGES.map((s) => [s, perStage[s] ?? 0])),
           deadLetters: deadLetters.get(tenant) ?? 0,
           heldPlans: held.find((h) => h.tenant === tenant)?._count._all ?? 0,
-          lastRegisterSync: lastSync.find((s) => s.tenant === tenant)?._max.occurredAt?.toISOString() ?? null,
+          lastRegisterSync: this.registerSync.lastSync(tenant)?.completedAt ?? null,
+          lastRegisterSyncKind: this.registerSync.lastSync(tenant)?.kind ?? null,
         };
       });
     return { tiles, consumers: lag };

@@ -32,4 +32,35 @@ describe(ThroughputCounter.name, () => {
       }),
     );
   });
+
+  it('keeps 24 hours for the history and forgets what is older', () => {
+    const counter = new ThroughputCounter();
+    counter.record('skara', 'ops', now - 25 * 3_600_000);
+    counter.record('skara', 'ops', now - 23 * 3_600_000);
+    counter.record('skara', 'ops', now);
+    const total = counter.series(now, () => true, 24 * 60).reduce((sum, p) => sum + (p.counts.ops ?? 0), 0);
+    expect(total).toBe(2);
+  });
+
+  it('hands out each changed minute once for saving, and restores saved minutes without lowering a count', () => {
+    const counter = new ThroughputCounter();
+    counter.record('skara', 'identity', now);
+    counter.record('skara', 'identity', now);
+    counter.record(null, 'deadletter', now);
+    const rows = counter.takeChanged();
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { tenant: 'skara', stage: 'identity', minute: new Date('2026-11-28T06:30:00Z'), count: 2 },
+        { tenant: '_none', stage: 'deadletter', minute: new Date('2026-11-28T06:30:00Z'), count: 1 },
+      ]),
+    );
+    expect(counter.takeChanged()).toEqual([]);
+
+    const restarted = new ThroughputCounter();
+    restarted.load(rows);
+    restarted.load([{ tenant: 'skara', stage: 'identity', minute: new Date('2026-11-28T06:30:00Z'), count: 1 }]);
+    restarted.record('skara', 'identity', now);
+    expect(restarted.series(now, () => true, 1)).toEqual([{ minute: '2026-11-28T06:30:00.000Z', counts: { identity: 3, deadletter: 1 } }]);
+    expect(restarted.takeChanged()).toEqual([{ tenant: 'skara', stage: 'identity', minute: new Date('2026-11-28T06:30:00Z'), count: 3 }]);
+  });
 });

@@ -3,7 +3,7 @@
 // services' durable consumers; plus the few management calls the console needs (consumer lag,
 // dead letters and their replay).
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { connectMessaging, MessagingConnection, namespacedStream, replayDeadLetter } from '@skolkonto/messaging';
+import { connectMessaging, MessagingConnection, namespacedStream, namespacedSubject, replayDeadLetter } from '@skolkonto/messaging';
 import { ConsoleConfig } from '../config';
 import { CONSOLE_CONFIG } from '../shared/prisma.provider';
 import { RawMessage, WatchedStream } from './observed-event';
@@ -78,6 +78,38 @@ export class JetStreamGateway implements OnApplicationShutdown {
       } catch (error) {
         if (this.closed) return;
         this.logger.warn(`watching ${name} failed (${(error as Error).message}); retrying`);
+      }
+      await sleep(1000);
+    }
+  }
+
+  /**
+   * Reads only `subject` (a contract subject with wildcards) of `stream`: first the last stored
+   * message of each matching subject, then new ones as they come, through a filtered ordered
+   * consumer. The server filters, so nothing else of the stream (e.g. REGISTER's personal data)
+   * ever reaches the console. Messages may repeat after a reconnect; callers keep the newest.
+   */
+  async watchSubject(stream: WatchedStream, subject: string, onMessage: (message: RawMessage) => void, onReading: () => void = () => undefined): Promise<void> {
+    const name = this.streamName(stream);
+    const filter = namespacedSubject(subject, this.config.NATS_NAMESPACE || undefined);
+    while (!this.closed) {
+      try {
+        const { js, jsm } = await this.connection();
+        const info = await jsm.streams.info(name, { subjects_filter: filter });
+        for (const each of Object.keys(info.state.subjects ?? {})) {
+          const m = await jsm.streams.getMessage(name, { last_by_subj: each }).catch(() => undefined);
+          if (m) onMessage({ stream, sequence: m.seq, subject: m.subject, payload: m.data, storedAt: m.time, headers: toRecord(m.header) });
+        }
+        const consumer = await js.consumers.get(name, { filterSubjects: filter, opt_start_seq: info.state.last_seq + 1 });
+        const messages = await consumer.consume({ max_messages: 64 });
+        this.readers.push(messages);
+        onReading();
+        for await (const m of messages) {
+          onMessage({ stream, sequence: m.seq, subject: m.subject, payload: m.data, storedAt: new Date(Math.floor(m.info.timestampNanos / 1e6)), headers: toRecord(m.headers) });
+        }
+      } catch (error) {
+        if (this.closed) return;
+        this.logger.warn(`watching ${filter} on ${name} failed (${(error as Error).message}); retrying`);
       }
       await sleep(1000);
     }

@@ -2,13 +2,15 @@
 // ObservedEvent, handed to the projections (plans, timeline), counted, and pushed to live viewers.
 // Where each stream was read to is checkpointed in the console's own table, so a restart resumes
 // where it stopped without any durable consumer on the server; the very first start reads new only.
+// The per-minute counts are saved in the same transaction as the checkpoints and restored at boot.
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { PrismaClient } from '@skolkonto/persistence';
+import { Prisma, PrismaClient } from '@skolkonto/persistence';
 import { Subject } from 'rxjs';
 import { Inject } from '@nestjs/common';
 import { ConsoleConfig } from '../config';
 import { consoleMetrics } from '../console-metrics';
 import { ThroughputCounter } from '../live-view/throughput-counter';
+import { ThroughputRepository } from '../live-view/throughput.repository';
 import { CONSOLE_CONFIG } from '../shared/prisma.provider';
 import { JetStreamGateway, StartFrom } from './jetstream-gateway';
 import { ObservedEvent, toObservedEvent, WATCHED_STREAMS, WatchedStream } from './observed-event';
@@ -19,6 +21,7 @@ export interface Projection {
 
 export const PROJECTIONS = Symbol('PROJECTIONS');
 const CHECKPOINT_EVERY_MS = 1000;
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 @Injectable()
 export class StreamWatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -30,12 +33,15 @@ export class StreamWatcherService implements OnApplicationBootstrap, OnApplicati
   private readyResolve!: () => void;
   private readonly readyPromise = new Promise<void>((resolve) => (this.readyResolve = resolve));
   private timer?: NodeJS.Timeout;
+  private lastPrune = 0;
+  private flushing?: Promise<void>;
 
   constructor(
     private readonly gateway: JetStreamGateway,
     private readonly prisma: PrismaClient,
     @Inject(PROJECTIONS) private readonly projections: Projection[],
     @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
+    private readonly throughputHistory: ThroughputRepository,
   ) {}
 
   /** Resolves once every stream has a consumer (tests wait for it before publishing). */
@@ -43,7 +49,13 @@ export class StreamWatcherService implements OnApplicationBootstrap, OnApplicati
     return this.readyPromise;
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // Before the first event is counted, so restored minutes and new events add up.
+    try {
+      this.throughput.load(await this.throughputHistory.load(Date.now()));
+    } catch (error) {
+      this.logger.warn(`throughput history not loaded: ${(error as Error).message}`);
+    }
     for (const stream of WATCHED_STREAMS) {
       void this.gateway.watch(
         stream,
@@ -52,12 +64,12 @@ export class StreamWatcherService implements OnApplicationBootstrap, OnApplicati
         () => this.markReading(stream),
       );
     }
-    this.timer = setInterval(() => void this.flushCheckpoints(), CHECKPOINT_EVERY_MS);
+    this.timer = setInterval(() => void this.flush(), CHECKPOINT_EVERY_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.flushCheckpoints();
+    await this.flush();
     this.events.complete();
   }
 
@@ -73,7 +85,6 @@ export class StreamWatcherService implements OnApplicationBootstrap, OnApplicati
 
   private async handle(event: ObservedEvent): Promise<void> {
     // Live viewers first: the projections' database writes must not delay what operators see.
-    this.throughput.record(event.tenant, event.domain, Date.parse(event.time) || Date.now());
     this.events.next(event);
     consoleMetrics.observed(event.stream);
     for (const projection of this.projections) {
@@ -84,17 +95,40 @@ export class StreamWatcherService implements OnApplicationBootstrap, OnApplicati
         this.logger.error(`projection ${projection.constructor.name} failed for ${event.stream}#${event.streamSequence}: ${(error as Error).message}`);
       }
     }
+    // Counted together with the checkpoint, so a saved count never includes an event that a
+    // restart reads again.
+    this.throughput.record(event.tenant, event.domain, Date.parse(event.time) || Date.now());
     this.pendingCheckpoints.set(event.stream, event.streamSequence);
   }
 
-  private async flushCheckpoints(): Promise<void> {
+  /** One at a time: a slow database must not let two flushes write the same minutes out of order. */
+  private flush(): Promise<void> {
+    this.flushing = (this.flushing ?? Promise.resolve()).then(() => this.flushNow());
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<void> {
     const entries = [...this.pendingCheckpoints];
     this.pendingCheckpoints.clear();
-    for (const [stream, sequence] of entries) {
-      const name = this.gateway.streamName(stream);
-      await this.prisma.consoleStreamCheckpoint
-        .upsert({ where: { stream: name }, create: { stream: name, sequence }, update: { sequence } })
-        .catch((error: unknown) => this.logger.warn(`checkpoint ${name} not saved: ${(error as Error).message}`));
+    const minutes = this.throughput.takeChanged();
+    if (entries.length || minutes.length) {
+      const statements: Array<Prisma.PrismaPromise<unknown>> = entries.map(([stream, sequence]) => {
+        const name = this.gateway.streamName(stream);
+        return this.prisma.consoleStreamCheckpoint.upsert({ where: { stream: name }, create: { stream: name, sequence }, update: { sequence } });
+      });
+      if (minutes.length) statements.push(this.throughputHistory.saveStatement(minutes));
+      try {
+        await this.prisma.$transaction(statements);
+      } catch (error) {
+        this.logger.warn(`checkpoints and throughput not saved: ${(error as Error).message}`);
+        // Kept for the next flush; a newer checkpoint set meanwhile wins.
+        for (const [stream, sequence] of entries) if (!this.pendingCheckpoints.has(stream)) this.pendingCheckpoints.set(stream, sequence);
+        this.throughput.restoreChanged(minutes);
+      }
+    }
+    if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      await this.throughputHistory.prune(Date.now()).catch((error: unknown) => this.logger.warn(`throughput history not pruned: ${(error as Error).message}`));
     }
   }
 }

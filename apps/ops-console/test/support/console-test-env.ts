@@ -11,6 +11,7 @@ import { ConsoleConfig } from '../../src/config';
 import { Role } from '../../src/auth/roles';
 import { CreateOperatorService } from '../../src/operators/create-operator.service';
 import { StreamWatcherService } from '../../src/stream-watch/stream-watcher.service';
+import { RegisterSyncService } from '../../src/register-sync/register-sync.service';
 import { WATCHED_STREAMS } from '../../src/stream-watch/observed-event';
 
 export interface ConsoleTestEnv {
@@ -23,6 +24,8 @@ export interface ConsoleTestEnv {
   createOperator(username: string, role: Role, tenants?: 'all' | string[]): Promise<{ username: string; password: string }>;
   /** Publishes a CloudEvent on `<namespace>.<subject>`; returns its id. */
   publishEvent(subject: string, data: Record<string, unknown>, options?: { type?: string; entity?: string; id?: string }): Promise<string>;
+  /** Stops the app and starts a new one on the same database and NATS namespace (a restart). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,11 +44,16 @@ export async function startConsole(label: string): Promise<ConsoleTestEnv> {
     CONSOLE_SESSION_SECRET: 'test-key-0123456789abcdef',
     NODE_ENV: 'test',
   });
-  const app = await NestFactory.create(AppModule.forRoot(config, []), { logger: ['error'] });
-  app.enableShutdownHooks();
-  await app.listen(0, '127.0.0.1');
+  const boot = async (port = 0) => {
+    const app = await NestFactory.create(AppModule.forRoot(config, []), { logger: ['error'] });
+    app.enableShutdownHooks();
+    await app.listen(port, '127.0.0.1');
+    await app.get(StreamWatcherService).ready();
+    await app.get(RegisterSyncService).ready();
+    return app;
+  };
+  const app = await boot();
   const address = app.getHttpServer().address() as { port: number };
-  await app.get(StreamWatcherService).ready();
   const prisma = createPrismaClient(db.url, { poolSize: 2 });
   return {
     app,
@@ -76,8 +84,13 @@ export async function startConsole(label: string): Promise<ConsoleTestEnv> {
       await nats.client.publish(nats.subject(subject), JSON.stringify(envelope), { msgID: id });
       return id;
     },
+    async restart() {
+      await this.app.close();
+      // Same port, so signed-in clients and the base URL stay valid (sessions live in the database).
+      this.app = await boot(address.port);
+    },
     async close() {
-      await app.close();
+      await this.app.close();
       await prisma.$disconnect();
       await nats.cleanup();
       await db.drop();

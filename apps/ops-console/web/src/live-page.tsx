@@ -21,6 +21,7 @@ interface Tile {
   deadLetters: number;
   heldPlans: number;
   lastRegisterSync: string | null;
+  lastRegisterSyncKind: 'delta' | 'full' | null;
 }
 
 interface ConsumerLag {
@@ -90,7 +91,9 @@ export function LivePage({ operator }: { operator: Operator }) {
               <dt>held plans</dt>
               <dd class={t.heldPlans ? 'warn' : ''}>{t.heldPlans}</dd>
               <dt>last register sync</dt>
-              <dd>{t.lastRegisterSync ? new Date(t.lastRegisterSync).toLocaleString('sv-SE') : '—'}</dd>
+              <dd data-testid={`last-sync-${t.tenant}`} title={t.lastRegisterSync ?? 'no successful sync seen'}>
+                {t.lastRegisterSync ? `${new Date(t.lastRegisterSync).toLocaleString('sv-SE')}${t.lastRegisterSyncKind ? ` (${t.lastRegisterSyncKind})` : ''}` : '—'}
+              </dd>
             </dl>
           </article>
         ))}

@@ -7,7 +7,7 @@ import { EventPublisher } from '@skolkonto/messaging';
 import { IngestHarness, startIngest } from './support/ingest-harness';
 import { SimulatorProcess, startSimulator } from './support/simulator-process';
 
-const TENANTS = ['initial', 'rename', 'klass', 'removal', 'flaky', 'endless', 'invalid', 'webhook', 'hold', 'approval'] as const;
+const TENANTS = ['initial', 'rename', 'klass', 'removal', 'flaky', 'endless', 'invalid', 'webhook', 'hold', 'approval', 'announce'] as const;
 type Tenant = (typeof TENANTS)[number];
 const PERSONS = 40;
 const token = (tenant: string) => `register-token-${tenant}-0123456789`;
@@ -45,10 +45,21 @@ describe('register-ingest against the SS 12000 simulator', () => {
     await simulator?.stop();
   });
 
-  /** REGISTER events of one tenant published so far. */
-  async function registerEvents(tenant: Tenant) {
+  /** REGISTER events of one tenant published so far, with its sync announcements. */
+  async function registerStream(tenant: Tenant) {
     await ingest.flushed();
     return (await ingest.events('REGISTER')).filter((event) => event.subject.startsWith(`register.${tenant}.`));
+  }
+
+  const SYNC_COMPLETED = (tenant: Tenant) => `register.${tenant}.sync.completed`;
+
+  /** The register's records as published for one tenant (without the sync announcements). */
+  async function registerEvents(tenant: Tenant) {
+    return (await registerStream(tenant)).filter((event) => event.subject !== SYNC_COMPLETED(tenant));
+  }
+
+  async function syncsCompleted(tenant: Tenant) {
+    return (await registerStream(tenant)).filter((event) => event.subject === SYNC_COMPLETED(tenant));
   }
 
   async function opsEvents(tenant: Tenant) {
@@ -124,7 +135,13 @@ describe('register-ingest against the SS 12000 simulator', () => {
     expect(new Set(events.map((event) => event.subject))).toEqual(new Set(['register.klass.group.upserted']));
     const toEvent = events.find((event) => event.subjectId === to)!;
     expect(toEvent.data.record.groupMemberships.map((m: { person: { id: string } }) => m.person.id)).toContain(personId);
+    // Not redundant: the old class's record changed too (the membership ended), and a subscriber that
+    // keeps each group's last record would otherwise still count the pupil in it.
     expect(changed).toContain(from);
+    const fromEvent = events.find((event) => event.subjectId === from)!;
+    const ended = (fromEvent.data.record.groupMemberships as { person: { id: string }; endDate?: string }[]).filter((m) => m.person.id === personId);
+    expect(ended.length).toBeGreaterThan(0);
+    for (const membership of ended) expect(membership.endDate! <= new Date().toISOString().slice(0, 10)).toBe(true);
   });
 
   it('emits a deleted event when the register removes a person', async () => {
@@ -144,6 +161,7 @@ describe('register-ingest against the SS 12000 simulator', () => {
   it('retries a full read that fails on page 3 and never emits deletions from the failed read', async () => {
     await fullSync('flaky');
     const before = (await registerEvents('flaky')).length;
+    const announced = (await syncsCompleted('flaky')).length;
     // Two failures: the client's own retry of page 3 fails too, so the first read attempt fails.
     await simulator.admin('POST', '/faults', { kind: 'status', tenant: 'flaky', entity: 'persons', page: 3, status: 500, times: 2 });
     const retried = await ingest.scheduler.requestFull('flaky', 'manual');
@@ -165,11 +183,14 @@ describe('register-ingest against the SS 12000 simulator', () => {
     const events = await newEvents('flaky', before);
     expect(events.filter((event) => event.subject.endsWith('.deleted'))).toEqual([]);
     expect(await ingest.prisma.ingestSourceSnapshot.count({ where: { tenant: 'flaky', deleted: true } })).toBe(0);
+    // The retried read completed and is announced; the one that never completed is not.
+    expect((await syncsCompleted('flaky')).map((event) => event.data.kind)).toEqual([...Array(announced).fill('full'), 'full']);
   });
 
   it('stops a read whose page tokens never end with a clear error, and deletes nothing', async () => {
     await fullSync('endless');
     const before = (await registerEvents('endless')).length;
+    const announced = (await syncsCompleted('endless')).length;
     await simulator.admin('POST', '/faults', { kind: 'endlessTokens', tenant: 'endless', entity: 'persons' });
     try {
       const full = await ingest.scheduler.requestFull('endless', 'manual');
@@ -183,6 +204,7 @@ describe('register-ingest against the SS 12000 simulator', () => {
     }
     const events = await newEvents('endless', before);
     expect(events.filter((event) => event.subject.endsWith('.deleted'))).toEqual([]);
+    expect(await syncsCompleted('endless')).toHaveLength(announced);
   });
 
   it('rejects invalid records one by one with reasons while the rest flows', async () => {
@@ -258,8 +280,11 @@ describe('register-ingest against the SS 12000 simulator', () => {
     const removed = persons.slice(0, Math.ceil(persons.length / 2)).map((p) => p.id as string);
     for (const id of removed) await simulator.admin('DELETE', `/tenants/hold/persons/${id}`);
     const before = (await registerEvents('hold')).length;
+    const announced = (await syncsCompleted('hold')).length;
     const result = await ingest.scheduler.requestFull('hold', 'manual');
     expect(result.outcome).toBe('held');
+    // Its deletions wait for an operator: the register is not in step yet.
+    expect(await syncsCompleted('hold')).toHaveLength(announced);
     // Removing persons also removed their duties: each entity type gets its own plan.
     const plans = (await (await fetch(`${ingest.url}/tenants/hold/plans`, { headers: { authorization: `Bearer ${ingest.adminToken}` } })).json()) as { id: string; entityType: string }[];
     const personPlan = plans.find((plan) => plan.entityType === 'Person')!;
@@ -304,5 +329,30 @@ describe('register-ingest against the SS 12000 simulator', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect((await deletedIds()).sort()).toEqual([...removed].sort());
     expect(await ingest.prisma.ingestHeldPlan.findUniqueOrThrow({ where: { id: plan.id } })).toMatchObject({ status: 'approved', decidedBy: 'ops-anna' });
+  });
+
+  it('announces each successful full and delta run once, after the events it caused, with their number', async () => {
+    const { runId: fullRunId } = await fullSync('announce');
+    let stream = await registerStream('announce');
+    const full = stream.at(-1)!;
+    expect(full.subject).toBe('register.announce.sync.completed');
+    expect(full.type).toBe('se.skolkonto.register.sync.completed.v1');
+    expect(full.subjectId).toBe('announce');
+    expect(full.data).toEqual({ tenant: 'announce', kind: 'full', startedAt: expect.any(String), completedAt: expect.any(String), changes: stream.length - 1 });
+    const run = await ingest.prisma.ingestSyncRun.findUniqueOrThrow({ where: { id: fullRunId } });
+    expect([full.data.startedAt, full.data.completedAt]).toEqual([run.startedAt.toISOString(), run.finishedAt!.toISOString()]);
+
+    const person = (await simulator.list('announce', 'persons'))[2];
+    await simulator.admin('POST', `/tenants/announce/persons/${person.id}/rename`, { familyName: 'Annonsson' });
+    await ingest.scheduler.requestDelta('announce', 'manual');
+    await ingest.scheduler.requestDelta('announce', 'manual');
+    stream = (await registerStream('announce')).slice(stream.length);
+    // The rename, then its run (1 change), then a run that found nothing new (0 changes).
+    expect(stream.map((event) => [event.subject, event.data.kind, event.data.changes])).toEqual([
+      ['register.announce.person.upserted', undefined, undefined],
+      ['register.announce.sync.completed', 'delta', 1],
+      ['register.announce.sync.completed', 'delta', 0],
+    ]);
+    expect(JSON.stringify(stream.slice(1))).not.toContain('Annonsson');
   });
 });

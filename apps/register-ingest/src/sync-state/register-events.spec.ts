@@ -1,5 +1,5 @@
 import { validateCloudEvent } from '@skolkonto/contracts';
-import { toDeletedEvent, toPlanHeldEvent, toRecordRejectedEvent, toUpsertedEvent } from './register-events';
+import { toDeletedEvent, toPlanHeldEvent, toRecordRejectedEvent, toSyncCompletedEvent, toUpsertedEvent } from './register-events';
 
 const now = new Date('2026-11-28T06:00:00.000Z');
 const id = '3f1c2a10-6f55-4f6e-9a43-2b1f0c9d8e71';
@@ -40,5 +40,13 @@ describe('register-ingest events', () => {
     expect(validateCloudEvent(event.payload)).toEqual([]);
     expect(event.subject).toBe('ops.gotene.plan.held');
     expect((event.payload.data as { operations: unknown[] }).operations).toHaveLength(2);
+  });
+
+  it('announces a completed run under the run id, valid against the contract', () => {
+    const event = toSyncCompletedEvent('lidkoping', { runId: id, kind: 'full', startedAt: new Date(now.getTime() - 4000), completedAt: now, changes: 0 });
+    expect(validateCloudEvent(event.payload)).toEqual([]);
+    expect(event.subject).toBe('register.lidkoping.sync.completed');
+    expect(event.eventId).toBe(id);
+    expect(event.payload.data).toEqual({ tenant: 'lidkoping', kind: 'full', startedAt: '2026-11-28T05:59:56.000Z', completedAt: now.toISOString(), changes: 0 });
   });
 });

@@ -107,3 +107,16 @@ export function toPlanHeldEvent(tenant: string, plan: HeldPlanSummary, registerI
     now,
   );
 }
+
+/**
+ * register.<tenant>.sync.completed: a run read everything it asked for. Its id is the run's, so the
+ * run is announced once however often the row is written.
+ */
+export function toSyncCompletedEvent(
+  tenant: string,
+  run: { runId: string; kind: 'delta' | 'full'; startedAt: Date; completedAt: Date; changes: number },
+): OutboxEvent {
+  const data = { tenant, kind: run.kind, startedAt: run.startedAt.toISOString(), completedAt: run.completedAt.toISOString(), changes: run.changes };
+  const event = buildEvent(EVENTS.registerSyncCompleted, { tenant, data, source: APP, time: run.completedAt, id: run.runId });
+  return { eventId: event.id, subject: EVENTS.registerSyncCompleted.subject(tenant), payload: event, headers: { 'Nats-Msg-Id': event.id } };
+}

@@ -11,6 +11,7 @@ import {
   toDeletedEvent,
   toPlanHeldEvent,
   toRecordRejectedEvent,
+  toSyncCompletedEvent,
   toUpsertedEvent,
   UpsertCause,
 } from './register-events';
@@ -103,21 +104,35 @@ export class SyncStateRepository {
     return id;
   }
 
+  /**
+   * Records how a run ended. A successful run is announced (register.<tenant>.sync.completed) in the
+   * same transaction, so its outbox row follows every row the run wrote and is published after them;
+   * a failed or held run is only recorded.
+   */
   async finishRun(
     id: string,
     result: { outcome: SyncOutcome; complete: boolean; attempts: number; counts: Record<string, EntityCounts>; error?: string },
   ): Promise<void> {
-    await this.prisma.ingestSyncRun.update({
-      where: { id },
-      data: {
-        finishedAt: new Date(),
-        outcome: result.outcome,
-        complete: result.complete,
-        attempts: result.attempts,
-        counts: result.counts as unknown as Prisma.InputJsonValue,
-        error: result.error ?? null,
-      },
-    });
+    const finishedAt = new Date();
+    const data = {
+      finishedAt,
+      outcome: result.outcome,
+      complete: result.complete,
+      attempts: result.attempts,
+      counts: result.counts as unknown as Prisma.InputJsonValue,
+      error: result.error ?? null,
+    };
+    if (result.outcome !== 'succeeded' || !result.complete) {
+      await this.prisma.ingestSyncRun.update({ where: { id }, data });
+      return;
+    }
+    await this.prisma.$transaction(async (tx) => {
+      const run = await tx.ingestSyncRun.update({ where: { id }, data });
+      const changes = Object.values(result.counts).reduce((sum, counts) => sum + counts.upserted + counts.deleted, 0);
+      await this.writeOutbox(tx, [
+        toSyncCompletedEvent(run.tenant, { runId: id, kind: run.kind as SyncKind, startedAt: run.startedAt, completedAt: finishedAt, changes }),
+      ]);
+    }, TX_OPTIONS);
   }
 
   async hasCompleteFullRun(tenant: string): Promise<boolean> {

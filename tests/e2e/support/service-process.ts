@@ -15,6 +15,8 @@ process.once('exit', () => {
 
 export interface ServiceProcess {
   readonly app: string;
+  /** OS process id (for /proc sampling, e.g. peak memory in the system bench). */
+  readonly pid: number;
   readonly logFile: string;
   /** The HTTP port the app reported. */
   readonly port: number;
@@ -73,6 +75,7 @@ export function startService(
           new Promise<void>((done) => (exited() ? done() : child.once('exit', () => done())));
         resolve({
           app,
+          pid: child.pid!,
           logFile: options.logFile,
           port,
           url: `http://127.0.0.1:${port}`,

@@ -17,6 +17,8 @@ export interface RunServiceOptions<C extends ServiceConfig> {
   module: (config: C, tenants: TenantConfig[]) => DynamicModule | Type<unknown>;
   /** Endpoints that must answer before Nest starts; default: DATABASE_URL and NATS_URL. */
   requiredEndpoints?: (config: C) => Array<[key: string, url: string]>;
+  /** Express settings and middleware that must be in place before the routes (e.g. security headers). */
+  beforeListen?: (app: INestApplication, config: C) => void;
   env?: Record<string, string | undefined>;
 }
 
@@ -66,6 +68,7 @@ export async function runService<C extends ServiceConfig>(options: RunServiceOpt
       abortOnError: false,
     });
     app.enableShutdownHooks();
+    options.beforeListen?.(app, config);
     await app.listen(config.PORT, config.HOST);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -16,9 +16,8 @@ export class SimulatorConfig extends ServiceConfig {
   @Max(65535)
   override PORT: number = 3006;
 
-  /** Bearer token for /admin (mutations, reseed, faults); SIMULATOR_ADMIN_TOKEN is read when unset. */
-  @Transform(({ value, obj }) => value ?? (obj as Record<string, unknown>).SIMULATOR_ADMIN_TOKEN)
-  @MinLength(16, { message: 'must be at least 16 characters' })
+  /** Bearer token for /admin (mutations, reseed, faults); see withAdminTokenAlias. */
+  @MinLength(16, { message: 'must be at least 16 characters (SIM_ADMIN_TOKEN, or its alias SIMULATOR_ADMIN_TOKEN)' })
   SIM_ADMIN_TOKEN!: string;
 
   /** Seed of the synthetic data: the same seed and size give the same registers. */
@@ -69,4 +68,13 @@ export class SimulatorConfig extends ServiceConfig {
 
 export function currentSchoolYearStart(now = new Date()): number {
   return now.getUTCMonth() >= 7 ? now.getUTCFullYear() : now.getUTCFullYear() - 1;
+}
+
+/**
+ * The simulator's env with SIMULATOR_ADMIN_TOKEN (the name npm start's demo.env and the demo scripts
+ * use) standing in for an unset or empty SIM_ADMIN_TOKEN. Done before validation: class-transformer
+ * runs no @Transform for a key the env does not have, so a fallback inside the class never fired.
+ */
+export function withAdminTokenAlias<E extends Record<string, string | undefined>>(env: E): E {
+  return env.SIM_ADMIN_TOKEN ? env : { ...env, SIM_ADMIN_TOKEN: env.SIMULATOR_ADMIN_TOKEN };
 }

@@ -2,11 +2,12 @@
 // for demos, tests and benchmarks of the ingest. Not part of a production deployment.
 import { runService } from '@skolkonto/platform';
 import { AppModule } from './app.module';
-import { SimulatorConfig } from './config';
+import { SimulatorConfig, withAdminTokenAlias } from './config';
 
 void runService({
   name: 'register-simulator',
   configClass: SimulatorConfig,
   module: (config, tenants) => AppModule.forRoot(config, tenants),
   requiredEndpoints: (config) => [['DATABASE_URL', config.DATABASE_URL]],
+  env: withAdminTokenAlias(process.env),
 });

@@ -69,7 +69,9 @@ export async function startSimulator(
     HOST: '127.0.0.1',
     DATABASE_URL: db.url,
     TENANTS_FILE: tenantsFile,
-    SIM_ADMIN_TOKEN: adminToken,
+    // The alias alone, as npm start's demo.env names it (SIM_ADMIN_TOKEN empty): the simulator must accept it.
+    SIM_ADMIN_TOKEN: '',
+    SIMULATOR_ADMIN_TOKEN: adminToken,
     SIM_SEED: String(options.seed ?? 12000),
     SIM_PERSONS: tenants.map((t) => `${t.id}=${t.persons}`).join(','),
     SIM_RESEED_ON_BOOT: 'true',

@@ -2,6 +2,9 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/c
 import { PlatformModule, TenantConfig } from '@skolkonto/platform';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthController } from './auth/auth.controller';
+import { ClaimAdminClient } from './claim-codes/claim-admin.client';
+import { ClaimCodesController } from './claim-codes/claim-codes.controller';
+import { ClaimCodesService } from './claim-codes/claim-codes.service';
 import { AuthGuard } from './auth/auth.guard';
 import { SessionService } from './auth/session.service';
 import { ConsoleConfig } from './config';
@@ -39,6 +42,7 @@ export class AppModule implements NestModule {
         ReviewPlansController,
         DeadLettersController,
         PersonTimelineController,
+        ClaimCodesController,
       ],
       providers: [
         { provide: CONSOLE_CONFIG, useValue: config },
@@ -59,6 +63,8 @@ export class AppModule implements NestModule {
         DeadLettersService,
         PersonTimelineService,
         ConsoleHealthChecks,
+        ClaimAdminClient,
+        ClaimCodesService,
       ],
     };
   }

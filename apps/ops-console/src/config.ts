@@ -1,8 +1,11 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { envFlag, ServiceConfig } from '@skolkonto/platform';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const emptyIsUnset = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+const claimCodesOn = (config: ConsoleConfig) => config.CLAIM_ADMIN_URL !== undefined;
 
 /** ops-console's environment, validated before Nest starts (libs/platform names every bad key). */
 export class ConsoleConfig extends ServiceConfig {
@@ -27,6 +30,28 @@ export class ConsoleConfig extends ServiceConfig {
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
   CONSOLE_SESSION_SECRET!: string;
+
+  /**
+   * The claim-portal's internal admin API (its CLAIM_ADMIN_PORT, never public). Unset: issuing claim
+   * codes shows as not configured and the rest of the console works as before.
+   */
+  @Transform(emptyIsUnset)
+  @IsOptional()
+  @IsUrl(HTTP_URL, { message: 'must be an http(s) URL such as http://claim-portal:3008' })
+  CLAIM_ADMIN_URL?: string;
+
+  /** Bearer token for that API (claim-portal's CLAIM_ADMIN_TOKEN); required with CLAIM_ADMIN_URL. */
+  @Transform(emptyIsUnset)
+  @ValidateIf(claimCodesOn)
+  @IsString({ message: 'is required when CLAIM_ADMIN_URL is set' })
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  CLAIM_ADMIN_TOKEN?: string;
+
+  /** The public claim page printed on each letter; required with CLAIM_ADMIN_URL. */
+  @Transform(emptyIsUnset)
+  @ValidateIf(claimCodesOn)
+  @IsUrl(HTTP_URL, { message: 'must be the public http(s) URL of the claim page (required when CLAIM_ADMIN_URL is set)' })
+  CLAIM_PUBLIC_URL?: string;
 
   /** Where the built web UI lives; defaults to apps/ops-console/web/dist. */
   @IsOptional()

@@ -29,7 +29,7 @@ export interface ConsoleTestEnv {
   close(): Promise<void>;
 }
 
-export async function startConsole(label: string): Promise<ConsoleTestEnv> {
+export async function startConsole(label: string, extraEnv: Record<string, string> = {}): Promise<ConsoleTestEnv> {
   const db = await createTestDatabase({ prefix: 'console_test' });
   const nats = await createTestJetStream(label);
   for (const stream of WATCHED_STREAMS) {
@@ -43,6 +43,7 @@ export async function startConsole(label: string): Promise<ConsoleTestEnv> {
     COOKIE_SECURE: 'false',
     CONSOLE_SESSION_SECRET: 'test-key-0123456789abcdef',
     NODE_ENV: 'test',
+    ...extraEnv,
   });
   const boot = async (port = 0) => {
     const app = await NestFactory.create(AppModule.forRoot(config, []), { logger: ['error'] });

@@ -117,7 +117,7 @@ export function aClass(className: string, size: number, schoolUnitCode = '149412
   const given = ['Åsa', 'Björn', 'Cecilia', 'David', 'Elin', 'Filip', 'Greta', 'Hugo'];
   return Array.from({ length: size }, (_, i) => ({
     identityId: randomUUID(),
-    accountName: `${given[i % given.length]!.toLowerCase().replace('å', 'a')}${className.toLowerCase()}${i}`,
+    accountName: `${given[i % given.length]!.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()}${className.toLowerCase()}${i}`,
     displayName: `${given[i % given.length]} Elev${i}`,
     groupId,
     className,

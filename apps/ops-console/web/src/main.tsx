@@ -6,14 +6,16 @@ import { LivePage } from './live-page';
 import { PlansPage } from './plans-page';
 import { DeadLettersPage } from './dead-letters-page';
 import { TimelinePage } from './timeline-page';
+import { ClaimsPage } from './claims-page';
 import './styles.css';
 
-type Tab = 'live' | 'plans' | 'dead-letters' | 'timeline';
+type Tab = 'live' | 'plans' | 'dead-letters' | 'timeline' | 'claims';
 const TABS: Array<[Tab, string]> = [
   ['live', 'Live'],
   ['plans', 'Plans'],
   ['dead-letters', 'Dead letters'],
   ['timeline', 'Person timeline'],
+  ['claims', 'First sign-in'],
 ];
 
 function currentTab(): Tab {
@@ -64,6 +66,7 @@ function App() {
         {tab === 'plans' && <PlansPage operator={operator} />}
         {tab === 'dead-letters' && <DeadLettersPage operator={operator} />}
         {tab === 'timeline' && <TimelinePage operator={operator} />}
+        {tab === 'claims' && <ClaimsPage operator={operator} />}
       </main>
     </div>
   );

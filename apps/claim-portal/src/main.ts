@@ -6,7 +6,7 @@
 import { NestFactory } from '@nestjs/core';
 import { connectJetStream, messagingOptionsFromEnv } from '@skolkonto/messaging';
 import { createLogger, PinoNestLogger, runService } from '@skolkonto/platform';
-import { AdminApiModule } from './admin-api/admin-api.module';
+import { AdminApiModule, configureAdminApp } from './admin-api/admin-api.module';
 import { AppModule } from './app.module';
 import { ClaimPortalConfig } from './config';
 import { IssueCodesService } from './issue-codes/issue-codes.service';
@@ -38,8 +38,9 @@ async function main(): Promise<void> {
   const logger = createLogger(NAME, config.LOG_LEVEL);
   const admin = await NestFactory.create(
     AdminApiModule.register({ token: config.CLAIM_ADMIN_TOKEN, issueCodes: app.get(IssueCodesService), lockouts: app.get(ManageLockoutsService) }),
-    { logger: new PinoNestLogger(logger), abortOnError: false },
+    { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false },
   );
+  configureAdminApp(admin);
   const host = config.CLAIM_ADMIN_HOST ?? config.HOST;
   await admin.listen(config.CLAIM_ADMIN_PORT, host);
   const address = admin.getHttpServer().address();

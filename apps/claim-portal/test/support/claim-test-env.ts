@@ -17,7 +17,7 @@ import { createPrismaClient, type PrismaClient } from '@skolkonto/persistence';
 import { loadConfig, type TenantConfig } from '@skolkonto/platform';
 import { createTestDatabase, createTestOu, type TestDatabase, testEnv, type TestOu } from '@skolkonto/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AdminApiModule } from '../../src/admin-api/admin-api.module';
+import { AdminApiModule, configureAdminApp } from '../../src/admin-api/admin-api.module';
 import { AppModule } from '../../src/app.module';
 import { ClaimPortalConfig } from '../../src/config';
 import { IssueCodesService } from '../../src/issue-codes/issue-codes.service';
@@ -102,8 +102,9 @@ export async function startClaimPortal(label: string, env: Record<string, string
   await app.listen(0, '127.0.0.1');
   const adminApp = await NestFactory.create(
     AdminApiModule.register({ token: ADMIN_TOKEN, issueCodes: app.get(IssueCodesService), lockouts: app.get(ManageLockoutsService) }),
-    { logger: ['error'] },
+    { logger: ['error'], bodyParser: false },
   );
+  configureAdminApp(adminApp);
   await adminApp.listen(0, '127.0.0.1');
   const port = (a: INestApplication) => (a.getHttpServer().address() as { port: number }).port;
   const publisher = new EventPublisher(nats.connection.js, resolveMessagingOptions(nats.options));
@@ -188,8 +189,8 @@ export async function startClaimPortal(label: string, env: Record<string, string
     async admin(method, path, body, token = ADMIN_TOKEN) {
       const response = await fetch(`${adminUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined || method === 'GET' ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined || method === 'GET' ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await response.text();
       let parsed: unknown = text;

@@ -23,8 +23,14 @@ const env = testEnv();
 const FIRST = ['Åsa', 'Erik', 'Maja', 'Noah', 'Elsa', 'Liam', 'Alva', 'Hugo', 'Saga', 'Leo', 'Ebba', 'Nils'];
 const LAST = ['Öberg', 'Andersson', 'Johansson', 'Karlsson', 'Nilsson', 'Eriksson', 'Larsson', 'Olsson', 'Persson', 'Svensson'];
 
+// One register group per class and school (as a register has it: many pupils share a class group).
+const classGroups = new Map<string, string>();
+
 function identity(i: number, tenant: string): PersonIdentityV1 {
   const school = String(10000000 + (i % 5));
+  const className = `${7 + (i % 3)}${'ABC'[i % 3]}`;
+  const classKey = `${tenant}/${school}/${className}`;
+  if (!classGroups.has(classKey)) classGroups.set(classKey, randomUUID());
   const given = FIRST[i % FIRST.length]!;
   const family = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
   const schoolId = randomUUID();
@@ -36,7 +42,7 @@ function identity(i: number, tenant: string): PersonIdentityV1 {
     names: { givenName: given, familyName: family, displayName: `${given} ${family}`, protected: false },
     affiliations: ['student', 'member'],
     schoolUnits: [{ organisationId: schoolId, schoolUnitCode: school, displayName: `Skola ${school}`, roles: ['student'] }],
-    class: { groupId: randomUUID(), displayName: `${7 + (i % 3)}${'ABC'[i % 3]}`, schoolUnitCode: school },
+    class: { groupId: classGroups.get(classKey)!, displayName: className, schoolUnitCode: school },
     groups: [],
     enrolments: [],
     duties: [],

@@ -65,6 +65,11 @@ export class LdapDirectory {
     this.permits = Math.max(1, options.poolSize ?? 4);
   }
 
+  /** Connections kept at most: how many operations callers should keep in flight to use them all. */
+  get poolSize(): number {
+    return Math.max(1, this.options.poolSize ?? 4);
+  }
+
   /** Runs `fn` on a bound pooled connection; a connection that failed at transport level is dropped. */
   async withConnection<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     if (this.closed) throw new DirectoryError('UNAVAILABLE', 'directory client is closed');

@@ -124,8 +124,15 @@ describe(TenantLayout.name, () => {
     expect(layout.guard(`CN=x,${layout.pupilsDn}`)).toBe(`CN=x,${layout.pupilsDn}`);
   });
 
-  it('derives group sAMAccountNames that differ per tenant and key and fit AD', () => {
-    expect(groupSamAccountName('alpha', 'role:pupil')).not.toBe(groupSamAccountName('beta', 'role:pupil'));
-    expect(groupSamAccountName('alpha', 'role:pupil')).toHaveLength(19);
+  it('derives group sAMAccountNames that differ per tenant, key and deployment OU and fit AD', () => {
+    const ou = 'OU=Alpha,OU=Skolkonto,DC=skola,DC=test';
+    const otherOu = 'OU=Alpha,OU=Skolkonto,OU=Test2,DC=skola,DC=test';
+    expect(groupSamAccountName(ou, 'alpha', 'role:pupil')).not.toBe(groupSamAccountName(ou, 'beta', 'role:pupil'));
+    expect(groupSamAccountName(ou, 'alpha', 'role:pupil')).not.toBe(groupSamAccountName(ou, 'alpha', 'role:staff'));
+    expect(groupSamAccountName(ou, 'alpha', 'role:pupil')).not.toBe(groupSamAccountName(otherOu, 'alpha', 'role:pupil'));
+    // Stable for the same OU however its DN is spelled.
+    expect(groupSamAccountName(ou.toLowerCase(), 'alpha', 'role:pupil')).toBe(groupSamAccountName(ou, 'alpha', 'role:pupil'));
+    expect(groupSamAccountName(ou, 'alpha', 'role:pupil')).toMatch(/^g-[0-9a-f]{6}-[0-9a-f]{11}$/);
+    expect(groupSamAccountName(ou, 'alpha', 'role:pupil')).toHaveLength(20);
   });
 });

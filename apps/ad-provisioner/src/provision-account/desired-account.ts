@@ -2,7 +2,7 @@
 // kind, school unit, enabled state, display attributes, the correlation id and the groups.
 import { createHash } from 'node:crypto';
 import type { PersonIdentityV1 } from '@skolkonto/contracts';
-import { childDn } from '@skolkonto/directory';
+import { childDn, normalizeDn } from '@skolkonto/directory';
 import type { TenantConfig } from '@skolkonto/platform';
 import { TenantLayout } from '../directory-layout/tenant-layout';
 
@@ -96,7 +96,7 @@ export function toDesiredAccount(
       key,
       cn: limit(cn, 64),
       dn: childDn('CN', limit(cn, 64), layout.groupsDn),
-      sAMAccountName: groupSamAccountName(tenant.id, key),
+      sAMAccountName: groupSamAccountName(layout.rootDn, tenant.id, key),
       description,
     });
     const roleLabel = kind === 'pupil' ? 'Elever' : 'Personal';
@@ -126,7 +126,11 @@ export function toDesiredAccount(
   };
 }
 
-/** Groups need a domain-unique sAMAccountName too: a short hash of tenant and key. */
-export function groupSamAccountName(tenant: string, key: string): string {
-  return `g-${createHash('sha256').update(`${tenant}\u0000${key}`).digest('hex').slice(0, 17)}`;
+/**
+ * Groups need a domain-unique sAMAccountName too (20 characters): `g-`, a short hash of the tenant's
+ * OU DN (so two deployments or test OUs in one domain never collide) and a hash of tenant and key.
+ */
+export function groupSamAccountName(tenantRootDn: string, tenant: string, key: string): string {
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+  return `g-${hash(normalizeDn(tenantRootDn)).slice(0, 6)}-${hash(`${tenant}\u0000${key}`).slice(0, 11)}`;
 }

@@ -36,6 +36,6 @@ export class ProvisionAccountHandler {
     }
     const layout = this.layouts.find(event.data.tenant);
     if (!layout) throw new PermanentError('UNKNOWN_TENANT', `tenant ${event.data.tenant} is not configured here`);
-    await this.service.provisionBatch(layout, [{ identity: event.data, reason }]);
+    await this.service.provisionBatch(layout, [{ identity: event.data, reason, eventId: event.id }]);
   }
 }

@@ -10,6 +10,7 @@ import {
   childDn,
   equalsFilter,
   guidBaseDn,
+  orFilter,
   isAccountDisabled,
   isDnWithin,
   normalizeDn,
@@ -17,11 +18,12 @@ import {
   type DirectoryEntry,
 } from '@skolkonto/directory';
 import { takeAccountNameCandidates } from '@skolkonto/domain';
-import type { PrismaClient } from '@skolkonto/persistence';
+import type { AccountLinkModel as AccountLink, PrismaClient } from '@skolkonto/persistence';
 import { TenantLayout } from '../directory-layout/tenant-layout';
 import { ACCOUNT_ATTRIBUTES } from '../shared/operation-executor';
 import { PlannedOperation } from '../shared/planned-operation';
-import { PlanOutcome, PlanRunner } from '../shared/plan-runner';
+import { PlanOutcome, PlanRunner, planKeyOf } from '../shared/plan-runner';
+import { runConcurrently } from '../shared/run-concurrently';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from '../shared/with-retry';
 import { accountCn, toDesiredAccount, type AccountKind, type DesiredAccount, type PreviousPlacement } from './desired-account';
 
@@ -29,9 +31,9 @@ export interface IdentityInput {
   identity: PersonIdentityV1;
   /** Why the event came (deactivation reason etc.); shown in plans and disable events. */
   reason?: string;
+  /** The CloudEvent id: a redelivered batch of the same events must not store a second plan. */
+  eventId?: string;
 }
-
-const PREFETCH_MIN_BATCH = 20;
 
 export class ProvisionAccountService {
   constructor(
@@ -43,7 +45,8 @@ export class ProvisionAccountService {
 
   async provisionBatch(layout: TenantLayout, inputs: IdentityInput[]): Promise<PlanOutcome> {
     const operations = await this.plan(layout, inputs);
-    return this.runner.submit(layout, operations, `${inputs.length} identity event(s)`);
+    const key = planKeyOf(layout.id, inputs.map((input) => input.eventId));
+    return this.runner.submit(layout, operations, `${inputs.length} identity event(s)`, key);
   }
 
   /** The operations that would bring AD to the identities' state; reads AD and the links, writes nothing. */
@@ -57,37 +60,67 @@ export class ProvisionAccountService {
       const seen = latest.get(input.identity.identityId);
       if (!seen || seen.identity.version < input.identity.version) latest.set(input.identity.identityId, input);
     }
-    // employeeNumber is not indexed in AD: a large batch reads the tenant's accounts once instead
-    // of searching the subtree once per identity.
-    const byEmployeeNumber = latest.size >= PREFETCH_MIN_BATCH ? await withRetry(() => this.readEmployeeNumbers(layout), this.retry) : undefined;
+    const identities = [...latest.values()];
+    const links = new Map(
+      (await this.prisma.accountLink.findMany({ where: { tenant: layout.id, identityId: { in: identities.map((i) => i.identity.identityId) } } })).map(
+        (link) => [link.identityId, link],
+      ),
+    );
+    // Linked accounts are read by objectGUID side by side; everyone else is looked up for adoption
+    // by employeeNumber in one search per chunk (the attribute is not indexed: one scan, not many).
+    const entries = new Map<string, DirectoryEntry | null>();
+    await runConcurrently(identities, this.concurrency, async ({ identity }) => {
+      const link = links.get(identity.identityId);
+      if (link && !link.deletedAt && link.identityVersion < identity.version) {
+        entries.set(identity.identityId, await withRetry(() => this.directory.findEntry(guidBaseDn(link.objectGuid), ACCOUNT_ATTRIBUTES), this.retry));
+      }
+    });
+    const unlinked = identities.filter(({ identity }) => {
+      const link = links.get(identity.identityId);
+      return !entries.get(identity.identityId) && !(link && link.identityVersion >= identity.version);
+    });
+    const byEmployeeNumber = await withRetry(
+      () => this.findByEmployeeNumbers(layout, unlinked.map(({ identity }) => toDesiredAccount(identity, layout.tenant, layout).employeeId)),
+      this.retry,
+    );
     const operations: PlannedOperation[] = [];
-    for (const { identity, reason } of latest.values()) {
-      operations.push(...(await withRetry(() => this.planIdentity(layout, identity, reason, byEmployeeNumber), this.retry)));
+    for (const { identity, reason } of identities) {
+      const link = links.get(identity.identityId) ?? null;
+      operations.push(...this.planIdentity(layout, identity, link, entries.get(identity.identityId) ?? null, byEmployeeNumber, reason));
     }
     return operations;
   }
 
-  private async readEmployeeNumbers(layout: TenantLayout): Promise<Map<string, DirectoryEntry>> {
+  private get concurrency(): number {
+    return this.directory.poolSize;
+  }
+
+  /** Accounts in the tenant's OU carrying these employeeNumbers (OR filter, 200 values a search). */
+  private async findByEmployeeNumbers(layout: TenantLayout, employeeIds: string[]): Promise<Map<string, DirectoryEntry>> {
     const map = new Map<string, DirectoryEntry>();
+    const wanted = [...new Set(employeeIds)];
     try {
-      for await (const page of this.directory.searchPages(layout.rootDn, { filter: '(&(objectClass=user)(employeeNumber=*))', attributes: ACCOUNT_ATTRIBUTES })) {
-        for (const entry of page) map.set(attributeString(entry, 'employeeNumber'), entry);
+      for (let i = 0; i < wanted.length; i += 200) {
+        const filter = andFilter('(objectClass=user)', orFilter(...wanted.slice(i, i + 200).map((id) => equalsFilter('employeeNumber', id))));
+        for await (const page of this.directory.searchPages(layout.rootDn, { filter, attributes: ACCOUNT_ATTRIBUTES })) {
+          for (const entry of page) map.set(attributeString(entry, 'employeeNumber'), entry);
+        }
       }
     } catch (error) {
+      // The tenant's OU may not exist yet (first batch): then there is nothing to adopt.
       if (!(error instanceof DirectoryError && error.code === 'NOT_FOUND')) throw error;
     }
     return map;
   }
 
-  private async planIdentity(
+  private planIdentity(
     layout: TenantLayout,
     identity: PersonIdentityV1,
+    link: AccountLink | null,
+    linkedEntry: DirectoryEntry | null,
+    byEmployeeNumber: Map<string, DirectoryEntry>,
     reason?: string,
-    byEmployeeNumber?: Map<string, DirectoryEntry>,
-  ): Promise<PlannedOperation[]> {
-    const link = await this.prisma.accountLink.findUnique({
-      where: { tenant_identityId: { tenant: layout.id, identityId: identity.identityId } },
-    });
+  ): PlannedOperation[] {
     if (link && link.identityVersion >= identity.version) return []; // stale or duplicate
     const placed = link?.desired as { kind?: AccountKind; schoolUnitCode?: string | null } | null | undefined;
     const previous: PreviousPlacement | undefined =
@@ -95,24 +128,10 @@ export class ProvisionAccountService {
     const desired = toDesiredAccount(identity, layout.tenant, layout, previous);
     const base = { identityId: identity.identityId, identityVersion: identity.version, desired };
 
-    let entry: DirectoryEntry | null = null;
-    if (link && !link.deletedAt) entry = await this.directory.findEntry(guidBaseDn(link.objectGuid), ACCOUNT_ATTRIBUTES);
+    let entry: DirectoryEntry | null = linkedEntry;
     let adoptable = false;
-    if (!entry && desired.state === 'present' && byEmployeeNumber) {
+    if (!entry && desired.state === 'present') {
       entry = byEmployeeNumber.get(desired.employeeId) ?? null;
-      adoptable = entry !== null;
-    } else if (!entry && desired.state === 'present') {
-      // The tenant's OU may not exist yet (first batch): then there is nothing to adopt.
-      const found = await this.directory
-        .search(layout.rootDn, {
-          filter: andFilter('(objectClass=user)', equalsFilter('employeeNumber', desired.employeeId)),
-          attributes: ACCOUNT_ATTRIBUTES,
-        })
-        .catch((error: unknown) => {
-          if (error instanceof DirectoryError && error.code === 'NOT_FOUND') return [];
-          throw error;
-        });
-      entry = found[0] ?? null;
       adoptable = entry !== null;
     }
 

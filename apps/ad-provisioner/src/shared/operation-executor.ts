@@ -14,6 +14,7 @@ import {
   childDn,
   equalsFilter,
   generateStrongPassword,
+  orFilter,
   guidBaseDn,
   guidToString,
   isAccountDisabled,
@@ -29,7 +30,9 @@ import { EnsureLayoutService } from '../directory-layout/ensure-layout.service';
 import { TenantLayout } from '../directory-layout/tenant-layout';
 import { accountCn, type DesiredAccount, type DesiredGroup } from '../provision-account/desired-account';
 import type { PlannedOperation } from './planned-operation';
-import { EVENTS, enqueueProvisionerEvent } from './provisioner-events';
+import { assignAccountNames } from './assign-account-names';
+import { EVENTS, enqueueProvisionerEvent, enqueueProvisionerEvents } from './provisioner-events';
+import { runConcurrently } from './run-concurrently';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from './with-retry';
 
 export const ACCOUNT_ATTRIBUTES = [
@@ -67,7 +70,9 @@ export interface ExecutionResult {
   skipped: number;
 }
 
-type PendingMembers = Map<string, { group: DesiredGroup; members: string[] }>;
+type PendingMembers = Map<string, { group: DesiredGroup; members: Array<{ dn: string; op: PlannedOperation }> }>;
+
+const MEMBERS_PER_MODIFY = 500;
 
 /** A failure that must not be retried (constraint, boundary, invalid name): recorded, not thrown. */
 class PermanentFailure extends Error {
@@ -106,58 +111,326 @@ export class OperationExecutor {
       lane.push(op);
       lanes.set(op.identityId, lane);
     }
-    const queue = [...lanes.values()];
     const pendingMembers: PendingMembers = new Map();
-    const worker = async () => {
-      for (let lane = queue.shift(); lane; lane = queue.shift()) {
-        for (let i = 0; i < lane.length; i++) {
-          const op = lane[i]!;
-          try {
-            let attempt = 0;
-            await withRetry(() => this.apply(layout, op, ++attempt, pendingMembers), this.retry);
-            result.applied += 1;
-          } catch (error) {
-            const permanent = toPermanent(error);
-            if (!permanent) throw error;
-            result.failed += 1;
-            result.skipped += lane.length - i - 1;
-            await this.recordFailure(layout, op, permanent);
-            break;
+    // New accounts go through the batch path (names reserved together, adds across all pooled
+    // connections, one read-back and one transaction); whatever it cannot settle joins the lanes.
+    const creates = [...lanes.values()].filter((lane) => lane.length === 1 && lane[0]!.action === 'create' && !lane[0]!.adoptDn).map((lane) => lane[0]!);
+    const queue = [...lanes.values()].filter((lane) => !(lane.length === 1 && creates.includes(lane[0]!)));
+    try {
+      if (creates.length > 0) {
+        const leftOver = await this.createBatch(layout, creates, result, pendingMembers);
+        queue.unshift(...leftOver.map((op) => [op]));
+      }
+      const worker = async () => {
+        for (let lane = queue.shift(); lane; lane = queue.shift()) {
+          for (let i = 0; i < lane.length; i++) {
+            const op = lane[i]!;
+            try {
+              let attempt = 0;
+              await withRetry(() => this.apply(layout, op, ++attempt, pendingMembers), this.retry);
+              result.applied += 1;
+            } catch (error) {
+              const permanent = toPermanent(error);
+              if (!permanent) throw error;
+              result.failed += 1;
+              result.skipped += lane.length - i - 1;
+              await this.recordFailure(layout, op, permanent);
+              break;
+            }
           }
         }
-      }
-    };
-    const workers = Array.from({ length: Math.max(1, Math.min(this.options.concurrency ?? 4, queue.length)) }, () => worker);
-    await Promise.all(workers.map((w) => w()));
+      };
+      const workers = Array.from({ length: Math.max(1, Math.min(this.concurrency, queue.length)) }, () => worker);
+      await Promise.all(workers.map((w) => w()));
+    } catch (error) {
+      // The accounts recorded so far keep their group memberships even though the batch is retried
+      // (a retry finds them linked and plans nothing for them); AD may still be away, so best effort.
+      await this.flushMembers(layout, pendingMembers).catch(() => undefined);
+      throw error;
+    }
     await this.flushMembers(layout, pendingMembers);
     return result;
   }
 
-  private defer(pendingMembers: PendingMembers, group: DesiredGroup, memberDn: string): void {
+  private get concurrency(): number {
+    return Math.max(1, this.options.concurrency ?? 4);
+  }
+
+  // ---- batch create -------------------------------------------------------------------------------
+
+  /**
+   * Creates new accounts for a batch: one query for the links, one for the name reservations and one
+   * insert reserving every chosen name (committed before any add), the adds spread over the pool,
+   * one search reading the new objects back, and one transaction recording links and events.
+   * Returns the operations that need the one-by-one path (a returning account that may still exist,
+   * a name taken in AD or by a concurrent replica, our own add found by an earlier attempt).
+   */
+  private async createBatch(layout: TenantLayout, ops: PlannedOperation[], result: ExecutionResult, pending: PendingMembers): Promise<PlannedOperation[]> {
+    const slow: PlannedOperation[] = [];
+    const items: Array<{ op: PlannedOperation; desired: DesiredAccount; previousName?: string }> = [];
+    const links = new Map(
+      (await this.prisma.accountLink.findMany({ where: { tenant: layout.id, identityId: { in: ops.map((op) => op.identityId) } } })).map((l) => [l.identityId, l]),
+    );
+    for (const op of ops) {
+      let desired: DesiredAccount;
+      try {
+        desired = requireDesired(op);
+        assertTenant(layout, desired);
+      } catch (error) {
+        const permanent = toPermanent(error);
+        if (!permanent) throw error;
+        result.failed += 1;
+        await this.recordFailure(layout, op, permanent);
+        continue;
+      }
+      const link = links.get(op.identityId);
+      // A live link means an earlier attempt created it; an approved (not fresh) plan looks for an
+      // account to adopt first: both one by one.
+      if ((link && !link.deletedAt) || !op.freshlyPlanned) slow.push(op);
+      else items.push({ op, desired, previousName: link?.sAMAccountName });
+    }
+    if (items.length === 0) return slow;
+
+    const names = await this.reserveNames(layout, items);
+    const toAdd: Array<{ op: PlannedOperation; desired: DesiredAccount; sam: string; dn: string }> = [];
+    for (const item of items) {
+      const sam = names.get(item.op.identityId);
+      if (!sam) {
+        slow.push(item.op);
+        continue;
+      }
+      await withRetry(() => this.layoutService.ensureChildOu(layout, item.desired.ouDn), this.retry);
+      toAdd.push({ ...item, sam, dn: layout.guard(childDn('CN', accountCn(item.desired.displayName, sam), item.desired.ouDn)) });
+    }
+
+    const added: typeof toAdd = [];
+    const foundOwn: Array<{ op: PlannedOperation; desired: DesiredAccount; entry: DirectoryEntry }> = [];
+    let unavailable: unknown;
+    await runConcurrently(toAdd, this.concurrency, async (item) => {
+      if (unavailable) return; // AD is away: the batch is retried as a whole, idempotently
+      try {
+        await withRetry(() => this.directory.add(item.dn, this.newAccountAttributes(layout, item.desired, item.sam)), this.retry);
+        added.push(item);
+      } catch (error) {
+        try {
+          if (error instanceof DirectoryError && error.code === 'ALREADY_EXISTS') {
+            // Our own add that went through before a connection dropped, or a name taken somewhere
+            // we cannot see: adopt in the first case, the next candidate one by one in the second.
+            const mine = await withRetry(() => this.findByEmployeeId(layout, item.desired.employeeId), this.retry);
+            if (mine) foundOwn.push({ ...item, entry: mine });
+            else slow.push(item.op);
+            return;
+          }
+          const permanent = toPermanent(error);
+          if (!permanent) throw error;
+          result.failed += 1;
+          await this.recordFailure(layout, item.op, permanent);
+        } catch (fatal) {
+          unavailable ??= fatal;
+        }
+      }
+    });
+
+    // Whatever was added is recorded even when the batch is about to be retried.
+    const entries = await this.readBack(layout, added).catch((error: unknown) => {
+      unavailable ??= error;
+      return new Map<string, DirectoryEntry>();
+    });
+    const created = added.flatMap((item) => {
+      const entry = entries.get(item.sam.toLowerCase());
+      return entry ? [{ ...item, entry }] : [];
+    });
+    if (created.length < added.length) unavailable ??= new DirectoryError('UNAVAILABLE', 'new accounts could not be read back');
+    await this.recordCreated(layout, [...created, ...foundOwn], links);
+    result.applied += created.length;
+    // New accounts are in no group yet: their member values are added per group for the whole
+    // batch at the end (one modify per group instead of one per account and group).
+    for (const { op, desired, entry } of created) for (const group of desired.groups) this.defer(pending, group, entry.dn, op);
+    if (unavailable) throw unavailable;
+    for (const { op, desired, entry } of foundOwn) {
+      try {
+        await withRetry(() => this.converge(layout, desired, entry, op), this.retry);
+        result.applied += 1;
+      } catch (error) {
+        const permanent = toPermanent(error);
+        if (!permanent) throw error;
+        result.failed += 1;
+        await this.recordFailure(layout, op, permanent);
+      }
+    }
+    return slow;
+  }
+
+  /**
+   * Reserves a name for each item: candidates for all of them checked in one query, the chosen ones
+   * inserted in one statement (a name another identity won meanwhile is simply not ours).
+   */
+  private async reserveNames(layout: TenantLayout, items: Array<{ op: PlannedOperation; desired: DesiredAccount; previousName?: string }>): Promise<Map<string, string>> {
+    // Namesakes in one batch need that many candidates more.
+    const firstCandidates = items.map((item) => this.nameCandidates(layout, item.desired).next().value as string);
+    const namesakes = new Map<string, number>();
+    for (const first of firstCandidates) namesakes.set(first, (namesakes.get(first) ?? 0) + 1);
+    const requests = items.map((item, i) => {
+      const count = namesakes.get(firstCandidates[i]!)! + 8;
+      const candidates: string[] = [];
+      const it = this.nameCandidates(layout, item.desired, item.previousName);
+      while (candidates.length < count) candidates.push(it.next().value as string);
+      return { identityId: item.op.identityId, candidates };
+    });
+    const wanted = [...new Set(requests.flatMap((r) => r.candidates.map((c) => c.toLowerCase())))];
+    const holders = new Map<string, string>();
+    for (let i = 0; i < wanted.length; i += 5000) {
+      const rows = await this.prisma.nameReservation.findMany({ where: { nameLower: { in: wanted.slice(i, i + 5000) } }, select: { nameLower: true, identityId: true } });
+      for (const row of rows) holders.set(row.nameLower, row.identityId);
+    }
+    const chosen = assignAccountNames(requests, holders);
+    const fresh = [...chosen].filter(([, name]) => !holders.has(name.toLowerCase()));
+    // Committed before any add, and only one identity can win a name: never handed out twice.
+    const inserted = new Set(
+      fresh.length === 0
+        ? []
+        : (
+            await this.prisma.nameReservation.createManyAndReturn({
+              data: fresh.map(([identityId, name]) => ({ nameLower: name.toLowerCase(), name, tenant: layout.id, identityId })),
+              skipDuplicates: true,
+              select: { nameLower: true },
+            })
+          ).map((row) => row.nameLower),
+    );
+    for (const [identityId, name] of fresh) if (!inserted.has(name.toLowerCase())) chosen.delete(identityId);
+    return chosen;
+  }
+
+  private newAccountAttributes(layout: TenantLayout, desired: DesiredAccount, sam: string) {
+    const withPassword = (this.options.initialPassword ?? 'random') === 'random';
+    return {
+      objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+      sAMAccountName: sam,
+      userPrincipalName: toUserPrincipalName(sam, layout.tenant.directory.upnSuffix),
+      givenName: desired.givenName,
+      sn: desired.sn,
+      displayName: desired.displayName,
+      employeeNumber: desired.employeeId,
+      // The password exists only inside this request: never stored, never logged.
+      ...(withPassword ? { unicodePwd: toUnicodePwd(generateStrongPassword()), userAccountControl: UAC_ENABLED } : {}),
+      ...(withPassword && this.options.mustChangePassword ? { pwdLastSet: '0' } : {}),
+    };
+  }
+
+  /** The new accounts (objectGUID, final DN, state) in one search per 100 names (sAMAccountName is indexed). */
+  private async readBack(layout: TenantLayout, added: ReadonlyArray<{ sam: string }>): Promise<Map<string, DirectoryEntry>> {
+    const out = new Map<string, DirectoryEntry>();
+    for (let i = 0; i < added.length; i += 100) {
+      const filter = andFilter('(objectClass=user)', orFilter(...added.slice(i, i + 100).map((a) => equalsFilter('sAMAccountName', a.sam))));
+      const entries = await withRetry(() => this.directory.search(layout.rootDn, { filter, attributes: ACCOUNT_ATTRIBUTES }), this.retry);
+      for (const entry of entries) out.set(attributeString(entry, 'sAMAccountName').toLowerCase(), entry);
+    }
+    return out;
+  }
+
+  /** Links and directory.account.provisioned events of many new accounts in one transaction. */
+  private async recordCreated(
+    layout: TenantLayout,
+    created: ReadonlyArray<{ desired: DesiredAccount; entry: DirectoryEntry }>,
+    links: ReadonlyMap<string, { deletedAt: Date | null }>,
+  ): Promise<void> {
+    if (created.length === 0) return;
+    const rows = created.map(({ desired, entry }) => ({ of: desired, ...this.linkData(layout, desired, entry) }));
+    await this.prisma.$transaction(async (tx) => {
+      const fresh = rows.filter((r) => !links.has(r.of.identityId));
+      if (fresh.length > 0) {
+        await tx.accountLink.createMany({
+          data: fresh.map(({ of: desired, ...data }) => ({ tenant: layout.id, identityId: desired.identityId, ...data })),
+          skipDuplicates: true,
+        });
+      }
+      // A returning person (deleted link) or a link written meanwhile by another replica.
+      for (const { desired, ...data } of rows.filter((r) => links.has(r.of.identityId))) {
+        await tx.accountLink.update({ where: { tenant_identityId: { tenant: layout.id, identityId: desired.identityId } }, data });
+      }
+      await enqueueProvisionerEvents(
+        tx,
+        EVENTS.directoryAccountProvisioned,
+        layout.id,
+        rows.map(({ of: desired, ...data }) => ({
+          identityId: desired.identityId,
+          tenant: layout.id,
+          identityVersion: desired.identityVersion,
+          accountId: data.objectGuid,
+          sAMAccountName: data.sAMAccountName,
+          userPrincipalName: data.upn,
+          distinguishedName: data.dn,
+          enabled: data.enabled,
+          occurredAt: new Date().toISOString(),
+          mode: 'created' as const,
+        })),
+      );
+    });
+  }
+
+  private linkData(layout: TenantLayout, desired: DesiredAccount, entry: DirectoryEntry) {
+    const guid = guidToString(attributeBuffer(entry, 'objectGUID')!);
+    const sam = attributeString(entry, 'sAMAccountName');
+    const upn = attributeString(entry, 'userPrincipalName') || toUserPrincipalName(sam, layout.tenant.directory.upnSuffix);
+    const enabled = !isAccountDisabled(attributeString(entry, 'userAccountControl'));
+    return {
+      objectGuid: guid,
+      sAMAccountName: sam,
+      upn,
+      dn: entry.dn,
+      kind: desired.kind,
+      enabled,
+      identityVersion: desired.identityVersion,
+      desired: desiredJson(desired, sam),
+      deletedAt: null,
+      disabledAt: enabled ? null : new Date(),
+    };
+  }
+
+  private defer(pendingMembers: PendingMembers, group: DesiredGroup, memberDn: string, op: PlannedOperation): void {
     const key = normalizeDn(group.dn);
     const pending = pendingMembers.get(key) ?? { group, members: [] };
-    pending.members.push(memberDn);
+    pending.members.push({ dn: memberDn, op });
     pendingMembers.set(key, pending);
   }
 
-  /** Adds the batch's new member values, one modify per group (one per value if any is present). */
+  /**
+   * Adds the batch's new member values: a missing group is created with them in its add, an existing
+   * one gets them in one modify per 500 values (one per value if any is present already). Groups are
+   * spread over the pool. A group that cannot be ours fails its members' operations, not the batch.
+   */
   private async flushMembers(layout: TenantLayout, pending: PendingMembers): Promise<void> {
-    for (const { group, members } of pending.values()) {
-      await withRetry(() => this.ensureGroup(layout, group), this.retry);
-      for (let i = 0; i < members.length; i += 500) {
-        const chunk = members.slice(i, i + 500);
-        try {
-          await withRetry(() => this.directory.modify(layout.guard(group.dn), [{ operation: 'add', attribute: 'member', values: chunk }]), this.retry);
-        } catch (error) {
-          if (!(error instanceof DirectoryError && error.code === 'ALREADY_EXISTS')) throw error;
-          for (const member of chunk) {
-            await withRetry(() => this.directory.modify(group.dn, [{ operation: 'add', attribute: 'member', values: [member] }]), this.retry).catch(
-              (e: unknown) => {
-                if (!(e instanceof DirectoryError && e.code === 'ALREADY_EXISTS')) throw e;
-              },
-            );
-          }
+    const groups = [...pending.values()];
+    pending.clear();
+    let fatal: unknown;
+    await runConcurrently(groups, this.concurrency, async ({ group, members }) => {
+      try {
+        const dns = members.map((m) => m.dn);
+        const created = await withRetry(() => this.ensureGroup(layout, group, dns.slice(0, MEMBERS_PER_MODIFY)), this.retry);
+        for (let i = created ? MEMBERS_PER_MODIFY : 0; i < dns.length; i += MEMBERS_PER_MODIFY) {
+          await this.addMembers(layout, group, dns.slice(i, i + MEMBERS_PER_MODIFY));
         }
+      } catch (error) {
+        const permanent = toPermanent(error);
+        if (!permanent) {
+          fatal ??= error;
+          return;
+        }
+        for (const { op } of members) await this.recordFailure(layout, { ...op, action: 'groups' }, permanent);
+      }
+    });
+    if (fatal) throw fatal;
+  }
+
+  private async addMembers(layout: TenantLayout, group: DesiredGroup, members: string[]): Promise<void> {
+    try {
+      await withRetry(() => this.directory.modify(layout.guard(group.dn), [{ operation: 'add', attribute: 'member', values: members }]), this.retry);
+    } catch (error) {
+      if (!(error instanceof DirectoryError && error.code === 'ALREADY_EXISTS')) throw error;
+      for (const member of members) {
+        await withRetry(() => this.directory.modify(group.dn, [{ operation: 'add', attribute: 'member', values: [member] }]), this.retry).catch((e: unknown) => {
+          if (!(e instanceof DirectoryError && e.code === 'ALREADY_EXISTS')) throw e;
+        });
       }
     }
   }
@@ -218,20 +491,8 @@ export class OperationExecutor {
       // Committed before the add, and only one identity can win a name: never handed out twice.
       if (!(await this.reserve(layout, desired.identityId, sam))) continue;
       const dn = layout.guard(childDn('CN', accountCn(desired.displayName, sam), desired.ouDn));
-      const withPassword = (this.options.initialPassword ?? 'random') === 'random';
       try {
-        await this.directory.add(dn, {
-          objectClass: ['top', 'person', 'organizationalPerson', 'user'],
-          sAMAccountName: sam,
-          userPrincipalName: toUserPrincipalName(sam, layout.tenant.directory.upnSuffix),
-          givenName: desired.givenName,
-          sn: desired.sn,
-          displayName: desired.displayName,
-          employeeNumber: desired.employeeId,
-          // The password exists only inside this request: never stored, never logged.
-          ...(withPassword ? { unicodePwd: toUnicodePwd(generateStrongPassword()), userAccountControl: UAC_ENABLED } : {}),
-          ...(withPassword && this.options.mustChangePassword ? { pwdLastSet: '0' } : {}),
-        });
+        await this.directory.add(dn, this.newAccountAttributes(layout, desired, sam));
       } catch (error) {
         if (error instanceof DirectoryError && error.code === 'ALREADY_EXISTS') {
           // Either our own add went through before the connection dropped, or the name is taken
@@ -251,7 +512,7 @@ export class OperationExecutor {
       await this.recordProvisioned(layout, desired, entry, 'created');
       // A new account is in no group yet: its member values are added per group for the whole
       // batch at its end (one modify per group instead of one per account and group).
-      for (const group of desired.groups) this.defer(pending, group, entry.dn);
+      for (const group of desired.groups) this.defer(pending, group, entry.dn, op);
       return;
     }
     throw new PermanentFailure('NO_FREE_NAME', `no free account name after ${tried.size} candidates`);
@@ -292,23 +553,8 @@ export class OperationExecutor {
   }
 
   private async recordProvisioned(layout: TenantLayout, desired: DesiredAccount, entry: DirectoryEntry, mode: 'created' | 'linked') {
-    const guid = guidToString(attributeBuffer(entry, 'objectGUID')!);
-    const sam = attributeString(entry, 'sAMAccountName');
-    const upn = attributeString(entry, 'userPrincipalName') || toUserPrincipalName(sam, layout.tenant.directory.upnSuffix);
-    const enabled = !isAccountDisabled(attributeString(entry, 'userAccountControl'));
+    const data = this.linkData(layout, desired, entry);
     await this.prisma.$transaction(async (tx) => {
-      const data = {
-        objectGuid: guid,
-        sAMAccountName: sam,
-        upn,
-        dn: entry.dn,
-        kind: desired.kind,
-        enabled,
-        identityVersion: desired.identityVersion,
-        desired: desiredJson(desired, sam),
-        deletedAt: null,
-        disabledAt: enabled ? null : new Date(),
-      };
       await tx.accountLink.upsert({
         where: { tenant_identityId: { tenant: layout.id, identityId: desired.identityId } },
         create: { tenant: layout.id, identityId: desired.identityId, ...data },
@@ -318,11 +564,11 @@ export class OperationExecutor {
         identityId: desired.identityId,
         tenant: layout.id,
         identityVersion: desired.identityVersion,
-        accountId: guid,
-        sAMAccountName: sam,
-        userPrincipalName: upn,
-        distinguishedName: entry.dn,
-        enabled,
+        accountId: data.objectGuid,
+        sAMAccountName: data.sAMAccountName,
+        userPrincipalName: data.upn,
+        distinguishedName: data.dn,
+        enabled: data.enabled,
         occurredAt: new Date().toISOString(),
         mode,
       });
@@ -497,7 +743,7 @@ export class OperationExecutor {
     const wanted = new Map(desired.groups.map((g) => [normalizeDn(g.dn), g]));
     for (const [key, group] of wanted) {
       if (current.has(key)) continue;
-      await this.ensureGroup(layout, group);
+      if (await this.ensureGroup(layout, group, [entry.dn])) continue;
       try {
         await this.directory.modify(layout.guard(group.dn), [{ operation: 'add', attribute: 'member', values: [entry.dn] }]);
       } catch (error) {
@@ -519,20 +765,48 @@ export class OperationExecutor {
 
   private readonly knownGroups = new Set<string>();
 
-  async ensureGroup(layout: TenantLayout, group: DesiredGroup): Promise<void> {
+  /**
+   * Creates the group when missing, with `members` as its first member values; true when it did
+   * (the members are in), false when it existed already. An existing object is adopted only when it
+   * is ours: the same DN in the tenant's groups OU with our sAMAccountName. A name held by another
+   * deployment or a different group under our DN fails clearly instead of mixing memberships.
+   */
+  async ensureGroup(layout: TenantLayout, group: DesiredGroup, members: string[] = []): Promise<boolean> {
     const key = normalizeDn(group.dn);
-    if (this.knownGroups.has(key)) return;
+    if (this.knownGroups.has(key)) return false;
     try {
       await this.directory.add(layout.guard(group.dn), {
         objectClass: ['top', 'group'],
         sAMAccountName: group.sAMAccountName,
         groupType: GROUP_TYPE_GLOBAL_SECURITY,
         description: group.description,
+        ...(members.length > 0 ? { member: members } : {}),
       });
+      this.knownGroups.add(key);
+      return true;
     } catch (error) {
       if (!(error instanceof DirectoryError && error.code === 'ALREADY_EXISTS')) throw error;
     }
+    await this.verifyOwnGroup(layout, group);
     this.knownGroups.add(key);
+    return false;
+  }
+
+  private async verifyOwnGroup(layout: TenantLayout, group: DesiredGroup): Promise<void> {
+    const atDn = await this.directory.findEntry(group.dn, ['sAMAccountName', 'objectClass']);
+    const sam = atDn ? attributeString(atDn, 'sAMAccountName') : '';
+    if (atDn && sam.toLowerCase() === group.sAMAccountName.toLowerCase() && isDnWithin(atDn.dn, layout.groupsDn, { allowSelf: false })) return;
+    if (atDn) {
+      throw new PermanentFailure('GROUP_CONFLICT', `${group.dn} exists with sAMAccountName ${sam || '(none)'}, not ${group.sAMAccountName}: another group holds this name in the tenant's OU`);
+    }
+    const holder = await this.directory.search(this.options.domainDn, {
+      filter: equalsFilter('sAMAccountName', group.sAMAccountName),
+      attributes: ['1.1'],
+    });
+    throw new PermanentFailure(
+      'GROUP_NAME_TAKEN',
+      `group sAMAccountName ${group.sAMAccountName} is held by ${holder[0]?.dn ?? 'an object we cannot read'}, outside this tenant's groups OU`,
+    );
   }
 
   // ---- failures ----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // directory.* and ops.plan.held events of this app, built and validated in one place and written to
 // the outbox in the caller's transaction.
 import { EVENTS, appSource, createCloudEvent, validateEventData, type EventDefinition } from '@skolkonto/contracts';
-import { enqueueEvent, type RawExecutor } from '@skolkonto/persistence';
+import { enqueueEvent, outboxChannel, type RawExecutor } from '@skolkonto/persistence';
 
 export const APP_NAME = 'ad-provisioner';
 
@@ -24,3 +24,33 @@ export async function enqueueProvisionerEvent<T extends object>(
 }
 
 export { EVENTS };
+
+/** Many events of one type in one multi-row insert (and one notify), in the caller's transaction. */
+export async function enqueueProvisionerEvents<T extends object>(
+  tx: RawExecutor,
+  definition: EventDefinition<T>,
+  tenant: string,
+  items: ReadonlyArray<T>,
+): Promise<void> {
+  if (items.length === 0) return;
+  const subject = definition.subject(tenant);
+  const events = items.map((data) => {
+    const reasons = validateEventData(definition as unknown as EventDefinition, data);
+    if (reasons.length > 0) throw new Error(`${definition.name} would be invalid: ${reasons.join('; ')}`);
+    return createCloudEvent({ type: definition.type, source: appSource(APP_NAME), subject: definition.subjectOf(data), tenant, data });
+  });
+  const ROWS_PER_INSERT = 1000; // 4 parameters a row, well below PostgreSQL's 65,535
+  for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
+    const chunk = events.slice(start, start + ROWS_PER_INSERT);
+    const values: unknown[] = [];
+    const rows = chunk.map((event, i) => {
+      values.push(event.id, subject, JSON.stringify(event), '{}');
+      return `($${i * 4 + 1}::uuid, $${i * 4 + 2}, $${i * 4 + 3}::jsonb, $${i * 4 + 4}::jsonb)`;
+    });
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "provisioner_outbox" (event_id, subject, payload, headers) VALUES ${rows.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
+      ...values,
+    );
+  }
+  await tx.$executeRawUnsafe(`SELECT pg_notify($1, '')`, outboxChannel('provisioner_outbox'));
+}

@@ -28,6 +28,7 @@ export interface BenchResult {
     seconds: number;
     perSecond: number;
     activeWithoutAccountOrAttributes: number;
+    deadLetters: number;
     ceiling: DirectoryCeiling;
     ratio: number;
     targetRatio: number;
@@ -93,6 +94,7 @@ export function renderMarkdown(r: BenchResult): string {
   ];
   if (p.activeWithoutAccountOrAttributes > 0)
     lines.push(`Note: ${p.activeWithoutAccountOrAttributes} active identities ended without an account or published attributes.`, '');
+  if (p.deadLetters > 0) lines.push(`Note: ${p.deadLetters} messages were dead-lettered during the run (see the apps' logs).`, '');
   if (l.failedRequests > 0) lines.push(`Note: ${l.failedRequests} register changes were refused by the simulator.`, '');
   return `${lines.join('\n')}`;
 }

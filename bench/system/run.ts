@@ -159,7 +159,12 @@ async function main(): Promise<void> {
       const identities = [...tap.identities.values()];
       const done = identities.filter(provisioned).length;
       const accounts = identities.filter((s) => s.directory.length > 0).length;
-      bar.update(done, `(register ${tap.registerPersons.size}, identities ${identities.filter((s) => s.events.length).length}, accounts ${accounts})`);
+      const deadLetters = deadLettered(tap);
+      bar.update(
+        done,
+        `(register ${tap.registerPersons.size}, identities ${identities.filter((s) => s.events.length).length}, accounts ${accounts}` +
+          `${deadLetters ? `, dead letters ${deadLetters}` : ''})`,
+      );
       const signature = [...tap.windows.values()].reduce((sum, w) => sum + w.events, 0).toString();
       const now = performance.now();
       if (signature !== lastSignature) {
@@ -187,6 +192,7 @@ async function main(): Promise<void> {
     bar.finish(`${persons} persons in ${e2eSeconds.toFixed(1)} s = ${e2ePerSecond.toFixed(1)}/s (ceiling ${ceiling.perSecond.toFixed(1)}/s)`);
     const activeWithout = identities.filter((s) => s.status === 'active' && !provisioned(s)).length;
     if (activeWithout > 0) note(`note: ${activeWithout} active identities have no account or no attributes`);
+    if (deadLettered(tap) > 0) note(`note: ${deadLettered(tap)} messages were dead-lettered; see the logs in ${system.runDir}`);
 
     const cpuAfterProvisioning = new Map(system.processes().map((p) => [p.app, sampleProcess(p.pid)?.cpuSeconds ?? 0]));
     const stageCpu = (app: string) => (cpuAfterProvisioning.get(app) ?? 0) - (cpuAtBoot.get(app) ?? 0);
@@ -311,6 +317,7 @@ async function main(): Promise<void> {
         seconds: e2eSeconds,
         perSecond: e2ePerSecond,
         activeWithoutAccountOrAttributes: activeWithout,
+        deadLetters: deadLettered(tap),
         ceiling,
         ratio: e2ePerSecond / ceiling.perSecond,
         targetRatio: 0.85,
@@ -364,6 +371,10 @@ async function main(): Promise<void> {
 }
 
 const GIVEN_NAMES = ['Astrid', 'Birger', 'Cecilia', 'Dag', 'Edvin', 'Freja', 'Gustav', 'Hedda', 'Ingrid', 'Jonatan', 'Klara', 'Ludvig', 'Märta', 'Oskar', 'Signe', 'Tove', 'Ylva', 'Åke'];
+
+function deadLettered(tap: EventTap): number {
+  return [...tap.windows.entries()].filter(([key]) => key.startsWith('deadletter.')).reduce((sum, [, w]) => sum + w.events, 0);
+}
 
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {

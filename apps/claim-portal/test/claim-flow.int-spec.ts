@@ -9,7 +9,7 @@ import { repositoryRoot } from '@skolkonto/testing';
 import { type ClaimTestEnv, PageClient, startClaimPortal, TENANT, until } from './support/claim-test-env';
 
 const ARTIFACTS = join(repositoryRoot, 'test-artifacts', 'claim-portal');
-const GOOD_PASSWORD = 'Blå-Tåg-Springer-42';
+const GOOD_PASSWORD = 'Moln-Cykel-Sju-83';
 
 /** The page a failure shows, without what differs per request (CSRF token, the echoed account name). */
 function comparable(html: string): string {

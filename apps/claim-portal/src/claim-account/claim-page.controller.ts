@@ -32,6 +32,11 @@ export class ClaimPageController {
     return STYLESHEET;
   }
 
+  /** Browsers ask for it on every page; no icon, and no 404 in the logs. */
+  @Get('favicon.ico')
+  @HttpCode(204)
+  favicon(): void {}
+
   @Get()
   start(@Query('lang') lang: unknown, @Req() req: Request, @Res() res: Response): void {
     const language = this.language(lang, req);

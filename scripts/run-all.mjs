@@ -17,6 +17,8 @@ export const APPS = [
   { name: 'ad-provisioner', port: 3003, color: 33 },
   { name: 'federation-publisher', port: 3004, color: 32 },
   { name: 'ops-console', port: 3005, color: 34 },
+  // The public claim page on 3007; its internal admin API (for the console) on 3008, loopback only.
+  { name: 'claim-portal', port: 3007, color: 31, env: { CLAIM_ADMIN_PORT: '3008' } },
 ];
 
 function parseEnvFile(path) {
@@ -41,6 +43,8 @@ export const DEMO_SECRET_KEYS = [
   'INGEST_API_TOKEN',
   'FEDERATION_IDP_TOKEN',
   'CONSOLE_SESSION_SECRET',
+  'CLAIM_ADMIN_TOKEN',
+  'CLAIM_SESSION_SECRET',
 ];
 
 function demoSecrets() {
@@ -61,6 +65,8 @@ const baseEnv = {
   DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/skolkonto',
   NATS_URL: 'nats://127.0.0.1:4222',
   TENANTS_FILE: join(root, 'config/tenants.yaml'),
+  // Where the console reaches claim-portal's admin API (with CLAIM_ADMIN_TOKEN).
+  CLAIM_ADMIN_URL: 'http://127.0.0.1:3008',
   ...parseEnvFile(join(root, '.stack/env')),
   ...demoSecrets(),
   ...parseEnvFile(join(root, '.env')),
@@ -139,7 +145,7 @@ async function main() {
   process.stdout.write(`
 \x1b[1mskolkonto is running\x1b[0m — all ${apps.length} apps report healthy.
 ${apps.map((app) => `  ${app.name.padEnd(21)} http://127.0.0.1:${app.port}  (/health, /metrics)`).join('\n')}
-${console_ ? `\n  Ops console: http://127.0.0.1:${console_.port}/  — ${adminLogin()}` : ''}
+${console_ ? `\n  Ops console: http://127.0.0.1:${console_.port}/  — ${adminLogin()}` : ''}${apps.some((app) => app.name === 'claim-portal') ? '\n  Claim page (first password with a claim code): http://127.0.0.1:3007/' : ''}
   Make register changes:  npm run demo:change
   Stop: Ctrl-C
 `);

@@ -50,6 +50,9 @@ describe('claim codes in the console', () => {
 
     const sent = portal.requests.slice(before);
     expect(sent).toHaveLength(1);
+    // The call continues the operator's request trace (the console's response names it).
+    const [, traceId, spanId] = res.headers.get('traceresponse')!.split('-');
+    expect(sent[0]!.traceparent).toBe(`00-${traceId}-${spanId}-01`);
     expect(sent[0]).toMatchObject({
       method: 'POST',
       path: '/internal/v1/claim-codes',

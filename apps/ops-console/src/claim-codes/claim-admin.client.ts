@@ -2,6 +2,7 @@
 // README and the shared decisions): issue codes, read claim status per class, list and unlock
 // locked-out accounts. The portal trusts the console's bearer token; who may do what is decided here.
 import { Inject, Injectable } from '@nestjs/common';
+import { currentTraceparent } from '@skolkonto/contracts';
 import { ConsoleConfig } from '../config';
 import { CONSOLE_CONFIG } from '../shared/prisma.provider';
 
@@ -86,7 +87,13 @@ export class ClaimAdminClient {
     try {
       res = await fetch(new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`), {
         method,
-        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          // The portal's log lines for this call continue the operator's request trace.
+          ...traceHeader(),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
@@ -103,4 +110,9 @@ export class ClaimAdminClient {
     if (res.status === 401 || res.status === 403) throw new ClaimAdminError('REFUSED', 'the claim portal refused the console’s token (CLAIM_ADMIN_TOKEN)');
     throw new ClaimAdminError('UNAVAILABLE', `the claim portal failed: ${message}`);
   }
+}
+
+function traceHeader(): Record<string, string> {
+  const traceparent = currentTraceparent();
+  return traceparent ? { traceparent } : {};
 }

@@ -20,7 +20,7 @@ export interface ClaimAdminDouble {
   url: string;
   token: string;
   accounts: DoubleAccount[];
-  requests: Array<{ method: string; path: string; body: any; authorization?: string }>;
+  requests: Array<{ method: string; path: string; body: any; authorization?: string; traceparent?: string }>;
   close(): Promise<void>;
 }
 
@@ -40,7 +40,8 @@ export async function startClaimAdminDouble(tenant: string, accounts: DoubleAcco
       } catch {
         return send(400, { message: 'body: must be valid JSON' });
       }
-      requests.push({ method: req.method ?? '', path: url.pathname + url.search, body, authorization: req.headers.authorization });
+      const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
+      requests.push({ method: req.method ?? '', path: url.pathname + url.search, body, authorization: req.headers.authorization, traceparent });
       if (req.headers.authorization !== `Bearer ${token}`) return send(401, { message: 'bad token' });
       function send(status: number, json?: unknown) {
         res.writeHead(status, json === undefined ? {} : { 'Content-Type': 'application/json' });

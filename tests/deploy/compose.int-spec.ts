@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../boot/app-process';
  * docker-compose.yml, checked without a Docker engine: Debian's docker-compose resolves the file
  * (anchors, interpolation, depends_on conditions) and we check what a one-host operator relies on.
  */
-const APPS = ['register-simulator', 'register-ingest', 'identity-normalizer', 'ad-provisioner', 'federation-publisher', 'ops-console'];
+const APPS = ['register-simulator', 'register-ingest', 'identity-normalizer', 'ad-provisioner', 'federation-publisher', 'ops-console', 'claim-portal'];
 
 describe('docker-compose.yml', () => {
   const resolved = parse(

@@ -16,7 +16,7 @@ interface K8sObject {
   data?: Record<string, string>;
 }
 
-const SERVICES = ['register-ingest', 'identity-normalizer', 'ad-provisioner', 'federation-publisher', 'ops-console'];
+const SERVICES = ['register-ingest', 'identity-normalizer', 'ad-provisioner', 'federation-publisher', 'ops-console', 'claim-portal'];
 
 function render(overlay: string): K8sObject[] {
   const yaml = execFileSync('kubectl', ['kustomize', join(REPO_ROOT, 'k8s/overlays', overlay)], { encoding: 'utf8' });
@@ -71,7 +71,7 @@ describe.each(['dev', 'prod'])('k8s overlay %s', (overlay) => {
     expect(hpa?.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: service });
   });
 
-  it('denies all traffic by default and lets only ad-provisioner reach LDAP ports', () => {
+  it('denies all traffic by default and lets only ad-provisioner and claim-portal (password resets) reach LDAP ports', () => {
     const policies = byKind('NetworkPolicy');
     const deny = policies.find((policy) => policy.metadata.name === 'default-deny');
     expect(deny?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
@@ -79,7 +79,10 @@ describe.each(['dev', 'prod'])('k8s overlay %s', (overlay) => {
     const reachLdap = policies.filter((policy) =>
       (policy.spec.egress ?? []).some((rule: any) => (rule.ports ?? []).some((port: any) => ldapPorts.has(port.port))),
     );
-    expect(reachLdap.map((policy) => policy.spec.podSelector.matchLabels)).toEqual([{ 'app.kubernetes.io/name': 'ad-provisioner' }]);
+    expect(reachLdap.map((policy) => policy.spec.podSelector.matchLabels)).toEqual([
+      { 'app.kubernetes.io/name': 'ad-provisioner' },
+      { 'app.kubernetes.io/name': 'claim-portal' },
+    ]);
   });
 
   it('runs migrations as a Job and mounts the tenants file from a ConfigMap', () => {

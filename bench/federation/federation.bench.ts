@@ -7,8 +7,9 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { type ChildProcess, fork } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
+import { type ChildProcess, execSync, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createPrismaClient } from '@skolkonto/persistence';
@@ -23,6 +24,9 @@ const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const DURATION = Number(process.env.BENCH_DURATION ?? 15);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+/** The last commit whose attribute API queried PostgreSQL per request (through Nest's controller). */
+const BASELINE_REF = 'dcb2a5e';
 
 async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -44,7 +48,7 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient(database.url, { poolSize: CONCURRENCY });
   const tls = selfSignedCertificate();
   const settings = testSettings();
-  let server: ChildProcess | undefined;
+  let server: { child: ChildProcess; port: number } | undefined;
   try {
     const publish = new PublishAttributesService(prisma, new IdentifierRegistryRepository(), settings);
     const accounts = new RecordAccountService(prisma);
@@ -63,75 +67,165 @@ async function main(): Promise<void> {
     });
     const outboxRows = await prisma.federationOutbox.count();
 
-    server = fork(join(__dirname, 'serve-attribute-api.ts'), {
-      execArgv: ['-r', join(__dirname, 'register-ts.js'), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
-      env: { ...process.env, BENCH_DATABASE_URL: database.url, BENCH_TLS_DIR: tls.dir },
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      server!.once('message', (message: { port: number }) => resolve(message.port));
-      server!.once('exit', (code) => reject(new Error(`attribute API exited with ${code}`)));
-    });
     const sp = encodeURIComponent(LMS);
-    let cursor = 0;
-    const options = (overallRate?: number): autocannon.Options => ({
-      url: `https://127.0.0.1:${port}`,
-      connections: 20,
-      duration: DURATION,
-      ...(overallRate ? { overallRate } : {}),
-      headers: { authorization: `Bearer ${SETTINGS_ENV.IDP_TOKEN_SKARA}` },
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (request) => ({ ...request, path: `/v1/idp/attributes?principal=${people[cursor++ % people.length]!.name}&sp=${sp}` }),
-        },
-      ],
-    });
-    const cpu = () =>
-      new Promise<NodeJS.CpuUsage>((resolve) => {
-        server!.once('message', (message: { cpu: NodeJS.CpuUsage }) => resolve(message.cpu));
-        server!.send({ cpu: true });
-      });
-    const measured = async (opts: autocannon.Options) => {
-      const before = await cpu();
-      const result = await run(opts);
-      const after = await cpu();
-      const cpuMs = (after.user - before.user + after.system - before.system) / 1000;
-      return { result, cpuMsPerRequest: +(cpuMs / Math.max(1, result.requests.total)).toFixed(3) };
-    };
-    await run({ ...options(RATE), duration: 3 }); // warm-up: JIT, connection pool, query plans
-    const loadBefore = loadavg()[0]!;
-    const fixed = await measured(options(RATE));
-    const full = await measured(options());
+    const paths = people.map(({ name }) => `/v1/idp/attributes?principal=${name}&sp=${sp}`);
+    const servers: Record<string, ServerFigures> = {};
+    for (const variant of variants()) {
+      server = await startServer(variant, database.url, tls.dir);
+      servers[variant.label] = await measureServer(server.child, server.port, paths, tls.cert);
+      await stopServer(server.child);
+      server = undefined;
+    }
 
     const summary = {
       people: PEOPLE,
       publish: { seconds: +publishSeconds.toFixed(2), attributesPublishedPerSecond: Math.round(PEOPLE / publishSeconds), outboxRows, concurrency: CONCURRENCY },
-      machine: { cpus: cpus().length, loadAverage1mAtStart: +loadBefore.toFixed(2) },
-      attributeApiAtFixedRate: { ...describe(fixed.result, RATE), serverCpuMsPerRequest: fixed.cpuMsPerRequest },
-      attributeApiFullSpeed: { ...describe(full.result), serverCpuMsPerRequest: full.cpuMsPerRequest },
+      machine: { cpus: cpus().length },
+      attributeApi: servers,
     };
     console.log(JSON.stringify(summary, null, 2));
-    const f = fixed.result;
-    const ok = f.non2xx === 0 && f.errors === 0 && f.latency.p99 < 10 && f.requests.average >= RATE * 0.95;
-    console.log(
-      `target p99 < 10 ms at ${RATE} req/s: ${ok ? 'MET' : 'NOT MET'} (p99 ${f.latency.p99} ms at ${Math.round(f.requests.average)} req/s, ` +
-        `${f.non2xx} non-2xx, ${f.errors} errors, 1-min load ${loadBefore.toFixed(1)} on ${cpus().length} CPUs)`,
-    );
-  } finally {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server!.once('exit', resolve));
+    console.log('\nattribute API (p50/p99 ms, requests/s, server CPU ms/request, 1-min load at the start of each run):');
+    for (const [label, figures] of Object.entries(servers)) {
+      for (const [run, r] of Object.entries(figures)) {
+        if (run === 'rssMb') continue;
+        const f = r as RunFigures;
+        console.log(
+          `  ${label.padEnd(9)} ${run.padEnd(30)} p50 ${String(f.latencyMs.p50).padStart(6)}  p99 ${String(f.latencyMs.p99).padStart(6)}  ` +
+            `${String(f.requestsPerSecond).padStart(5)} req/s  cpu ${f.serverCpuMsPerRequest.toFixed(3)} ms/req  load ${f.loadAverage1m}  non-2xx ${f.non2xx} errors ${f.errors}`,
+        );
+      }
     }
+    const current = servers.current!;
+    for (const [run, f] of [
+      ['steady arrivals (paced)', current.pacedAtRate],
+      ['autocannon overallRate (bursts)', current.autocannonAtRate],
+    ] as const) {
+      const ok = f.non2xx === 0 && f.errors === 0 && f.latencyMs.p99 < 10 && f.requestsPerSecond >= RATE * 0.95;
+      console.log(
+        `target p99 < 10 ms at ${RATE} req/s, ${run}: ${ok ? 'MET' : 'NOT MET'} (p99 ${f.latencyMs.p99} ms at ${f.requestsPerSecond} req/s, ` +
+          `1-min load ${f.loadAverage1m} on ${cpus().length} CPUs)`,
+      );
+    }
+  } finally {
+    if (server) await stopServer(server.child);
+    if (baselineDir) rmSync(baselineDir, { recursive: true, force: true });
     await prisma.$disconnect();
     await database.drop();
     tls.cleanup();
   }
 }
 
-function describe(result: autocannon.Result, rate?: number) {
+interface RunFigures {
+  targetRate: number | 'unlimited';
+  requests: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  non2xx: number;
+  errors: number;
+  serverCpuMsPerRequest: number;
+  loadAverage1m: number;
+}
+
+interface ServerFigures {
+  pacedAtRate: RunFigures;
+  autocannonAtRate: RunFigures;
+  autocannonFullSpeed: RunFigures;
+  rssMb: number;
+}
+
+interface Variant {
+  label: 'baseline' | 'current';
+  env: Record<string, string>;
+}
+
+let baselineDir: string | undefined;
+
+/**
+ * current: this tree. baseline: the API as of BENCH_BASELINE_REF (default: the last commit that
+ * queried PostgreSQL per request through Nest's controller), extracted with git archive so before and
+ * after are measured in the same run on the same data. BENCH_BASELINE=0 skips it.
+ */
+function variants(): Variant[] {
+  const list: Variant[] = [];
+  if (process.env.BENCH_BASELINE !== '0') {
+    const ref = process.env.BENCH_BASELINE_REF ?? BASELINE_REF;
+    try {
+      baselineDir = mkdtempSync(join(tmpdir(), 'fedpub-baseline-'));
+      const root = join(__dirname, '../..');
+      execSync(`git -C ${root} archive ${ref} apps/federation-publisher/src | tar -x -C ${baselineDir}`, { stdio: 'pipe' });
+      symlinkSync(join(root, 'node_modules'), join(baselineDir, 'node_modules'));
+      list.push({ label: 'baseline', env: { BENCH_SERVER: 'baseline', BENCH_BASELINE_DIR: baselineDir } });
+    } catch (error) {
+      console.error(`baseline ${ref} not measured: ${(error as Error).message}`);
+    }
+  }
+  list.push({ label: 'current', env: { BENCH_SERVER: 'current' } });
+  return list;
+}
+
+async function startServer(variant: Variant, databaseUrl: string, tlsDir: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(__dirname, 'serve-attribute-api.ts'), {
+    execArgv: ['-r', join(__dirname, 'register-ts.js'), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${variant.label}`] : [])],
+    env: { ...process.env, ...variant.env, BENCH_DATABASE_URL: databaseUrl, BENCH_TLS_DIR: tlsDir },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { port: number }) => resolve(message.port));
+    child.once('exit', (code) => reject(new Error(`attribute API (${variant.label}) exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function measureServer(child: ChildProcess, port: number, paths: string[], ca: string): Promise<ServerFigures> {
+  const url = `https://127.0.0.1:${port}`;
+  let cursor = 0;
+  const options = (overallRate?: number): autocannon.Options => ({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    ...(overallRate ? { overallRate } : {}),
+    headers: { authorization: `Bearer ${SETTINGS_ENV.IDP_TOKEN_SKARA}` },
+    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: paths[cursor++ % paths.length]! }) }],
+  });
+  const usage = () =>
+    new Promise<{ cpu: NodeJS.CpuUsage; memory: number }>((resolve) => {
+      child.once('message', (message: { cpu: NodeJS.CpuUsage; memory: number }) => resolve(message));
+      child.send({ cpu: true });
+    });
+  const measured = async (work: () => Promise<Omit<RunFigures, 'serverCpuMsPerRequest' | 'loadAverage1m'>>): Promise<RunFigures> => {
+    const loadAverage1m = +loadavg()[0]!.toFixed(2);
+    const before = await usage();
+    const figures = await work();
+    const after = await usage();
+    const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
+    return { ...figures, serverCpuMsPerRequest: +(cpuMs / Math.max(1, figures.requests)).toFixed(3), loadAverage1m };
+  };
+  await run({ ...options(RATE), duration: 3 }); // warm-up: JIT, TLS sessions, connection pool, query plans
+  const pacedAtRate = await measured(() => paced({ url, ca, token: SETTINGS_ENV.IDP_TOKEN_SKARA, paths, rate: RATE, durationSeconds: DURATION, connections: CONNECTIONS }));
+  const autocannonAtRate = await measured(async () => describe(await run(options(RATE)), RATE));
+  const autocannonFullSpeed = await measured(async () => describe(await run(options())));
+  return { pacedAtRate, autocannonAtRate, autocannonFullSpeed, rssMb: Math.round((await usage()).memory / 2 ** 20) };
+}
+
+/** The steady-arrival run in its own process (paced-load.ts), so it shares no event loop. */
+function paced(job: object): Promise<Omit<RunFigures, 'serverCpuMsPerRequest' | 'loadAverage1m'>> {
+  const child = fork(join(__dirname, 'paced-load.ts'), { execArgv: ['-r', join(__dirname, 'register-ts.js')] });
+  child.send(job);
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { result: Omit<RunFigures, 'serverCpuMsPerRequest' | 'loadAverage1m'> }) => resolve(message.result));
+    child.once('exit', (code) => code !== 0 && reject(new Error(`paced load exited with ${code}`)));
+  });
+}
+
+function describe(result: autocannon.Result, rate?: number): Omit<RunFigures, 'serverCpuMsPerRequest' | 'loadAverage1m'> {
   return {
     targetRate: rate ?? 'unlimited',
-    durationSeconds: result.duration,
     requests: result.requests.total,
     requestsPerSecond: Math.round(result.requests.average),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },

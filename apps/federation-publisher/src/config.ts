@@ -32,7 +32,7 @@ export class FederationPublisherConfig extends ServiceConfig {
   @IsString() @IsNotEmpty()
   RELEASE_POLICIES_FILE: string = 'config/release-policies.yaml';
 
-  /** Connections of the attribute API's read pool. */
+  /** Connections of the attribute API's pool (its read model's change feed and reloads). */
   @Transform(toInt) @IsInt() @Min(1) @Max(100)
   ATTRIBUTE_API_DB_POOL: number = 10;
 }

@@ -22,6 +22,7 @@ import { Pool } from 'pg';
 import { AppModule } from './app.module';
 import { FederationPublisherConfig } from './config';
 import { AttributeApiModule } from './query-attributes/attribute-api.module';
+import { AttributeReadModel } from './query-attributes/attribute-read-model';
 import { loadReleaseSettings } from './release-settings/release-settings';
 
 const NAME = 'federation-publisher';
@@ -70,8 +71,12 @@ async function main(): Promise<void> {
 
   let api: INestApplication | undefined;
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.ATTRIBUTE_API_DB_POOL });
+  const people = new AttributeReadModel(pool);
   if (tls) {
-    api = await NestFactory.create(AttributeApiModule.register({ pool, settings }), { logger: nestLogger, httpsOptions: tls, abortOnError: false });
+    // The API answers from memory: load every released person (and start following changes) first.
+    await people.start();
+    logger.info({ people: people.size }, 'attribute read model loaded');
+    api = await NestFactory.create(AttributeApiModule.register({ people, settings }), { logger: nestLogger, httpsOptions: tls, abortOnError: false });
     await api.listen(config.ATTRIBUTE_API_PORT, config.HOST);
     logger.info({ port: config.ATTRIBUTE_API_PORT }, `attribute API listening on https://${config.HOST}:${config.ATTRIBUTE_API_PORT}`);
   } else {
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
 
   const close = async () => {
     await api?.close();
+    await people.stop();
     await pool.end();
   };
   process.once('SIGTERM', () => void close());

@@ -9,8 +9,9 @@ import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
 import { IdentifierRegistryRepository } from '../src/identifier-registry/identifier-registry.repository';
 import { PublishAttributesService } from '../src/publish-attributes/publish-attributes.service';
 import { AttributeApiModule } from '../src/query-attributes/attribute-api.module';
+import { AttributeReadModel } from '../src/query-attributes/attribute-read-model';
 import { RecordAccountService } from '../src/record-account/record-account.service';
-import { anIdentity, LIBRARY, LMS, SETTINGS_ENV, testSettings } from './fixtures';
+import { anIdentity, eventually, LIBRARY, LMS, SETTINGS_ENV, testSettings } from './fixtures';
 import { httpsJson, selfSignedCertificate } from './tls';
 
 const ISSUER = 'https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0';
@@ -23,6 +24,7 @@ describe('attribute API (HTTPS)', () => {
   let prisma: PrismaClient;
   let app: INestApplication;
   let pool: Pool;
+  let people: AttributeReadModel;
   let base: string;
   let tls: ReturnType<typeof selfSignedCertificate>;
   const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -30,6 +32,8 @@ describe('attribute API (HTTPS)', () => {
   const pupil = anIdentity();
   const protectedPupil = anIdentity({ names: { givenName: 'X', familyName: 'Y', displayName: 'X Y', protected: true } });
   let eppn: string;
+  let publish: PublishAttributesService;
+  let accounts: RecordAccountService;
 
   const jwt = (claims: Record<string, unknown>, key = signing.privateKey, kid = 'k1') => {
     const now = Math.floor(Date.now() / 1000);
@@ -69,8 +73,8 @@ entra:
     settings.tenants.get('skara')!.policies.set(ENTRA_APP, { entityId: ENTRA_APP, attributes: ['eduPersonPrincipalName', 'eduPersonScopedAffiliation', 'givenName', 'sisSchoolUnitCode'] });
     database = await createTestDatabase({ prefix: 'fedpub_api' });
     prisma = createPrismaClient(database.url, { poolSize: 4 });
-    const publish = new PublishAttributesService(prisma, new IdentifierRegistryRepository(), settings);
-    const accounts = new RecordAccountService(prisma);
+    publish = new PublishAttributesService(prisma, new IdentifierRegistryRepository(), settings);
+    accounts = new RecordAccountService(prisma);
     for (const [identity, name] of [[pupil, 'asaek01'], [protectedPupil, 'elev4711']] as const) {
       await publish.applyIdentity(identity);
       await accounts.applyAccount(
@@ -80,12 +84,15 @@ entra:
     }
     eppn = (await prisma.federationIdentifier.findUniqueOrThrow({ where: { identityId: pupil.identityId } })).eduPersonPrincipalName;
     pool = new Pool({ connectionString: database.url, max: 4 });
-    app = await NestFactory.create(AttributeApiModule.register({ pool, settings }), { logger: false, httpsOptions: { cert: tls.cert, key: tls.key } });
+    people = new AttributeReadModel(pool);
+    await people.start();
+    app = await NestFactory.create(AttributeApiModule.register({ people, settings }), { logger: false, httpsOptions: { cert: tls.cert, key: tls.key } });
     await app.listen(0, '127.0.0.1');
     base = `https://127.0.0.1:${app.getHttpServer().address().port}`;
   });
   afterAll(async () => {
     await app?.close();
+    await people?.stop();
     await pool?.end();
     await prisma?.$disconnect();
     await database?.drop();
@@ -140,6 +147,27 @@ entra:
       expect(unknownPrincipal.status).toBe(404);
       expect(unknownPrincipal.body.reason).toBe('unknown-principal');
       expect((await get(`sp=${encodeURIComponent(LMS)}`)).status).toBe(400);
+      const twice = await get(`principal=asaek01&principal=elev4711&sp=${encodeURIComponent(LMS)}`);
+      expect(twice).toMatchObject({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/principal/) } });
+    });
+
+    it('answers people published after it started, and stops answering for a revoked one', async () => {
+      const late = anIdentity();
+      await publish.applyIdentity(late);
+      await accounts.applyAccount(
+        { identityId: late.identityId, tenant: 'skara', identityVersion: 1, accountId: randomUUID(), sAMAccountName: 'sen01', userPrincipalName: 'sen01@skola.skara.se' },
+        'present',
+      );
+      await eventually(async () => expect((await get(`principal=sen01&sp=${encodeURIComponent(LMS)}`)).status).toBe(200));
+      await publish.applyIdentity({ ...late, version: 2, status: 'deactivated' });
+      await eventually(async () => expect((await get(`principal=sen01&sp=${encodeURIComponent(LMS)}`)).status).toBe(404));
+    });
+
+    it('leaves every other path to Nest', async () => {
+      const post = await httpsJson(`${base}/v1/idp/attributes?principal=asaek01&sp=x`, { ca: tls.cert, method: 'POST', body: {} });
+      expect(post).toMatchObject({ status: 404, body: { statusCode: 404, message: 'Cannot POST /v1/idp/attributes?principal=asaek01&sp=x' } });
+      const missing = await httpsJson(`${base}/v1/idp/attributes-and-more`, { ca: tls.cert });
+      expect(missing).toMatchObject({ status: 404, body: { statusCode: 404 } });
     });
 
     it('requires a known bearer token', async () => {

@@ -10,6 +10,7 @@ export const TENANTS = [
 export const LMS = 'https://lms.example.org/shibboleth';
 export const LIBRARY = 'https://library.example.org/sp';
 export const NIN_SP = 'https://exam.example.org/sp';
+export const MAIL_SP = 'https://mail.example.org/sp';
 
 export const SETTINGS_YAML = `
 tenants:
@@ -23,6 +24,9 @@ tenants:
       - entityId: ${NIN_SP}
         attributes: [eduPersonPrincipalName, norEduPersonNIN, givenName]
         protectedIdentityAllows: [givenName]
+      - entityId: ${MAIL_SP}
+        attributes: [eduPersonPrincipalName, mail]
+        protectedIdentityAllows: [mail]
   - tenant: gotene
     pairwiseSecretEnv: PAIRWISE_SECRET_GOTENE
     groupAttribute: eduPersonEntitlement
@@ -65,4 +69,17 @@ export function anIdentity(overrides: Partial<IdentitySnapshot> = {}): IdentityS
     sourceRefs: [{ system: 'ss12000', entity: 'Person', id: randomUUID() }],
     ...overrides,
   };
+}
+
+/** Polls `check` until it stops throwing (the read model follows the database asynchronously). */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }

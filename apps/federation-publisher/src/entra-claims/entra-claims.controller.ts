@@ -1,6 +1,16 @@
-import { BadRequestException, Body, Controller, HttpCode, Inject, Post, Req, UnauthorizedException } from '@nestjs/common';
-import { toHttpError } from '../query-attributes/attributes.controller';
-import { QueryAttributesService, toEntraClaims } from '../query-attributes/query-attributes.service';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  ForbiddenException,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Post,
+  Req,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { QueryAttributesService, QueryError, toEntraClaims } from '../query-attributes/query-attributes.service';
 import { EntraTokenError, EntraTokenVerifier } from './entra-token.verifier';
 
 interface TokenIssuanceStartRequest {
@@ -20,7 +30,7 @@ const EVENT_TYPE = 'microsoft.graph.authenticationEvent.tokenIssuanceStart';
  * Surface 2 for Entra ID: a custom claims provider. Entra calls it at tokenIssuanceStart with a bearer
  * token of its own; we answer provideClaimsForToken with the claims the application's release policy
  * allows (policy entityID = the resource application's appId, else the client's). Single values are
- * strings, multi-valued attributes string arrays. Entra waits at most 2 s; one indexed query answers.
+ * strings, multi-valued attributes string arrays. Entra waits at most 2 s; the read model answers from memory.
  */
 @Controller('v1/entra')
 export class EntraClaimsController {
@@ -53,7 +63,7 @@ export class EntraClaimsController {
     let lastError: unknown;
     for (const sp of candidates) {
       try {
-        const answer = await this.queries.query({ principal, sp, tenants: [provider.tenant] });
+        const answer = this.queries.query({ principal, sp, tenants: [provider.tenant] });
         return {
           data: {
             '@odata.type': 'microsoft.graph.onTokenIssuanceStartResponseData',
@@ -62,9 +72,18 @@ export class EntraClaimsController {
         };
       } catch (error) {
         lastError = error;
-        if (!(error instanceof Error && 'code' in error && error.code === 'UNKNOWN_SP')) break;
+        if (!(error instanceof QueryError && error.code === 'UNKNOWN_SP')) break;
       }
     }
     throw toHttpError(lastError);
   }
+}
+
+function toHttpError(error: unknown): unknown {
+  if (error instanceof QueryError) {
+    return error.code === 'UNKNOWN_SP'
+      ? new ForbiddenException({ statusCode: 403, error: 'Forbidden', reason: 'unknown-service-provider', message: error.message })
+      : new NotFoundException({ statusCode: 404, error: 'Not Found', reason: 'unknown-principal', message: error.message });
+  }
+  return error;
 }

@@ -17,6 +17,7 @@ const APPS = [
   'ad-provisioner',
   'federation-publisher',
   'ops-console',
+  'claim-portal',
 ] as const;
 
 function secret(): string {
@@ -39,6 +40,10 @@ function demoEnv(databaseUrl: string): Record<string, string> {
     FEDERATION_IDP_TOKEN: secret(),
     CONSOLE_SESSION_SECRET: secret(),
     INGEST_SCHEDULE_ENABLED: 'false',
+    CLAIM_ADMIN_TOKEN: secret(),
+    CLAIM_SESSION_SECRET: secret(),
+    // Its second (admin) listener on a free port too, so parallel runs never collide.
+    CLAIM_ADMIN_PORT: '0',
   };
   for (const tenant of ['LIDKOPING', 'SKARA', 'GOTENE', 'ESSUNGA']) {
     env[`REGISTER_TOKEN_${tenant}`] = secret();
@@ -73,6 +78,15 @@ describe('app boot and configuration', () => {
       expect(result.output).toMatch(/NATS_URL: cannot reach 127\.0\.0\.1:1/);
     },
   );
+
+  it('claim-portal stops with exit code 2 naming CLAIM_ADMIN_TOKEN and CLAIM_SESSION_SECRET when they are missing or short', async () => {
+    const { CLAIM_ADMIN_TOKEN: _token, ...withoutToken } = env;
+    const result = await runUntilExit('claim-portal', { ...withoutToken, CLAIM_SESSION_SECRET: 'short' });
+    expect(result.code).toBe(2);
+    expect(result.output).toMatch(/CLAIM_ADMIN_TOKEN/);
+    expect(result.output).toMatch(/CLAIM_SESSION_SECRET: must be at least 16 characters/);
+    expect(result.output).not.toContain(env.CLAIM_SESSION_SECRET);
+  });
 
   describe.each(APPS)('%s', (app) => {
     it('stops with exit code 2 naming DATABASE_URL when it is missing', async () => {

@@ -6,6 +6,8 @@ export interface StageFigure {
   app: string;
   output: string;
   events: number;
+  /** Seconds from the first register event to the stage's first output event. */
+  startSeconds: number;
   /** First to last output event of the stage during initial provisioning. */
   windowSeconds: number;
   perSecond: number;
@@ -79,10 +81,10 @@ export function renderMarkdown(r: BenchResult): string {
     'events/s is over the stage\'s own busy window (first to last event it published); a stage behind a slower one',
     'is paced by it, so events per CPU-second (its process\'s CPU time, boot excluded) is its capacity on one core.',
     '',
-    '| stage | output | events | window (s) | events/s | CPU (s) | events per CPU-s |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| stage | output | events | first after (s) | window (s) | events/s | CPU (s) | events per CPU-s |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
     ...r.stages.map(
-      (s) => `| ${s.stage} | ${s.output} | ${s.events} | ${f1(s.windowSeconds)} | ${f1(s.perSecond)} | ${f1(s.cpuSeconds)} | ${f0(s.perCpuSecond)} |`,
+      (s) => `| ${s.stage} | ${s.output} | ${s.events} | ${f1(s.startSeconds)} | ${f1(s.windowSeconds)} | ${f1(s.perSecond)} | ${f1(s.cpuSeconds)} | ${f0(s.perCpuSecond)} |`,
     ),
     '',
     '## Peak memory (VmHWM) and CPU of each process, whole run',
@@ -115,8 +117,9 @@ function escapeXml(text: string): string {
 }
 
 function panel(title: string, bars: Bar[], top: number, target?: { value: number; label: string }): { svg: string; height: number } {
-  const max = Math.max(...bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)), target?.value ?? 0) * 1.15 || 1;
-  const plot = WIDTH - LABEL - 40;
+  const max = Math.max(...bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)), target?.value ?? 0) || 1;
+  // Room right of the longest bar for its value text.
+  const plot = WIDTH - LABEL - 200;
   const x = (v: number) => LABEL + (Math.max(0, Number.isFinite(v) ? v : 0) / max) * plot;
   const parts = [`<text x="20" y="${top + 18}" class="title">${escapeXml(title)}</text>`];
   bars.forEach((b, i) => {

@@ -198,10 +198,10 @@ async function main(): Promise<void> {
     const stageCpu = (app: string) => (cpuAfterProvisioning.get(app) ?? 0) - (cpuAtBoot.get(app) ?? 0);
     const windowOf = (prefix: string) => {
       const ws = [...tap.windows.entries()].filter(([k]) => k.startsWith(prefix)).map(([, w]) => w);
-      if (ws.length === 0) return { events: 0, seconds: 0 };
+      if (ws.length === 0) return { events: 0, seconds: 0, start: Number.NaN };
       const first = Math.min(...ws.map((w) => w.first));
       const last = Math.max(...ws.map((w) => w.last));
-      return { events: ws.reduce((sum, w) => sum + w.events, 0), seconds: seconds(last - first) };
+      return { events: ws.reduce((sum, w) => sum + w.events, 0), seconds: seconds(last - first), start: seconds(first - t0) };
     };
     const stage = (name: string, app: string, what: string, prefix: string): StageFigure => {
       const w = windowOf(prefix);
@@ -211,6 +211,7 @@ async function main(): Promise<void> {
         app,
         output: what,
         events: w.events,
+        startSeconds: w.start,
         windowSeconds: w.seconds,
         perSecond: w.seconds > 0 ? w.events / w.seconds : 0,
         cpuSeconds: cpu,

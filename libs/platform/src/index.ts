@@ -22,4 +22,4 @@ export { MetricsModule, metricsRegistry, ensureDefaultMetrics } from './metrics/
 export { PlatformModule, SERVICE_CONFIG, TENANTS } from './bootstrap/platform.module';
 export { runService, EXIT_CONFIG, EXIT_UNREACHABLE } from './bootstrap/run-service';
 export type { RunServiceOptions } from './bootstrap/run-service';
-export { TraceMiddleware } from './tracing/trace.middleware';
+export { TraceMiddleware, traceRequests } from './tracing/trace.middleware';

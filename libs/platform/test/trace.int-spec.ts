@@ -3,7 +3,7 @@
 import { Controller, Get, INestApplication, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { buildEvent, EVENTS, SAMPLE_EVENT_DATA } from '@skolkonto/contracts';
-import { createLogger, PinoNestLogger, PlatformModule, ServiceConfig } from '../src';
+import { createLogger, PinoNestLogger, PlatformModule, ServiceConfig, traceRequests } from '../src';
 
 const lines: Array<Record<string, unknown>> = [];
 const capture = { write: (line: string) => void lines.push(JSON.parse(line)) };
@@ -64,6 +64,24 @@ describe('request tracing', () => {
       expect(traceresponse).toBe(`00-${line.traceId}-${line.spanId}-01`);
     }
     expect(first.line.traceId).not.toBe(second.line.traceId);
+  });
+
+  it('traces an HTTP app without PlatformModule through app.use(traceRequests)', async () => {
+    @Module({ controllers: [WorkController] })
+    class BareModule {}
+    const bare = await NestFactory.create(BareModule, { logger: new PinoNestLogger(createLogger('trace-test', 'info', capture)) });
+    bare.use(traceRequests);
+    await bare.listen(0, '127.0.0.1');
+    try {
+      lines.length = 0;
+      const res = await fetch(`http://127.0.0.1:${(bare.getHttpServer().address() as { port: number }).port}/work`, {
+        headers: { traceparent: '00-11111111111111111111111111111111-2222222222222222-01' },
+      });
+      expect(res.status).toBe(200);
+      expect(lines.find((l) => l.msg === 'doing the work')?.traceId).toBe('11111111111111111111111111111111');
+    } finally {
+      await bare.close();
+    }
   });
 
   it('writes no trace id on lines outside a request', () => {

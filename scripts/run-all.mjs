@@ -67,6 +67,7 @@ const baseEnv = {
   TENANTS_FILE: join(root, 'config/tenants.yaml'),
   // Where the console reaches claim-portal's admin API (with CLAIM_ADMIN_TOKEN).
   CLAIM_ADMIN_URL: 'http://127.0.0.1:3008',
+  CLAIM_PUBLIC_URL: 'http://127.0.0.1:3007',
   ...parseEnvFile(join(root, '.stack/env')),
   ...demoSecrets(),
   ...parseEnvFile(join(root, '.env')),

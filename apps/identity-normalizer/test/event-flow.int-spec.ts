@@ -156,14 +156,15 @@ describe('identity-normalizer event flow (NATS JetStream + PostgreSQL)', () => {
     const two = aPerson({ civicNo: { value: number }, enrolments: [anEnrolment(unit.id as string)] });
     await upsert(EVENTS.registerOrganisationUpserted, unit);
     await upsert(EVENTS.registerPersonUpserted, one);
-    await until(async () => ((await identityEventsFor(one.id as string)).length > 0 ? true : undefined));
+    const oneId = (await until(async () => (await identityEventsFor(one.id as string))[0])).event.data.identityId;
     await upsert(EVENTS.registerPersonUpserted, two);
     const twoId = (await until(async () => (await identityEventsFor(two.id as string))[0])).event.data.identityId;
     const review = await until(async () => (await streamEvents('OPS')).find((e) => e.subject === `ops.${tenant}.review.requested` && e.event.data.candidates.some((c: { identityId: string }) => c.identityId === twoId)));
 
     await publisher.publish(EVENTS.opsReviewResolved, {
       tenant,
-      data: { reviewId: review.event.data.reviewId, tenant, sourceApp: 'identity-normalizer', decision: 'link', decidedBy: 'operator.anna', decidedAt: new Date().toISOString() },
+      // The test clock is fixed, so both identities share a creation time: name the one to keep.
+      data: { reviewId: review.event.data.reviewId, tenant, sourceApp: 'identity-normalizer', decision: 'link', keepIdentityId: oneId, decidedBy: 'operator.anna', decidedAt: new Date().toISOString() },
     });
     const merged = await until(async () => (await identityEventsFor(two.id as string)).find((e) => e.subject === `identity.${tenant}.person.deactivated`));
     expect(merged.event.data).toMatchObject({ identityId: twoId, reason: 'merged', statusCause: 'merged' });

@@ -1,6 +1,8 @@
 // What the live page remembers, against real NATS and PostgreSQL: the last successful register sync
 // per tenant (read through a filtered consumer of register.*.sync.completed only) and the per-minute
 // throughput, both still there after the console restarts on the same database and streams.
+import { buildEvent, EVENTS } from '@skolkonto/contracts';
+import { validateEventAgainstContract } from '@skolkonto/messaging';
 import { randomUUID } from 'node:crypto';
 import { ConsoleClient, ConsoleTestEnv, eventually, startConsole } from './support/console-test-env';
 
@@ -22,8 +24,16 @@ describe('ops-console history', () => {
     return client;
   };
   const tile = async (client: ConsoleClient, tenant: string) => (await client.json('GET', '/api/live/tiles')).body.tiles.find((t: any) => t.tenant === tenant);
-  const syncCompleted = (tenant: string, kind: 'delta' | 'full', completedAt: string) =>
-    env.publishEvent(`register.${tenant}.sync.completed`, { tenant, kind, startedAt: new Date(Date.parse(completedAt) - 2000).toISOString(), completedAt, changes: 4 }, { entity: tenant });
+  /** register-ingest's announcement, built and checked with its contract. */
+  const syncCompleted = async (tenant: string, kind: 'delta' | 'full', completedAt: string) => {
+    const event = buildEvent(EVENTS.registerSyncCompleted, {
+      tenant,
+      source: 'register-ingest',
+      data: { tenant, kind, startedAt: new Date(Date.parse(completedAt) - 2000).toISOString(), completedAt, changes: 4 },
+    });
+    expect(validateEventAgainstContract(event)).toEqual([]);
+    await env.nats.client.publish(env.nats.subject(EVENTS.registerSyncCompleted.subject(tenant)), JSON.stringify(event), { msgID: event.id });
+  };
 
   it('shows the newest successful register sync per tenant, live and after a restart, and never moves it back', async () => {
     await syncCompleted('skara', 'full', '2026-11-28T02:30:05.000Z');

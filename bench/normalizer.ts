@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     const flush = async () => {
       const work = service.applyBatch(batch).then((result) => {
-        if (result.rejected.length) throw new Error(`rejected: ${result.rejected[0]!.reason}`);
+        if (result.rejected.length || result.refused.length) throw new Error(`rejected: ${(result.rejected[0] ?? result.refused[0])!.reason}`);
         published += result.published;
       });
       batch = [];

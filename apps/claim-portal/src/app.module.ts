@@ -42,7 +42,11 @@ export interface AppModuleOptions {
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: ClaimPortalConfig, tenants: TenantConfig[], options: AppModuleOptions = {}): DynamicModule {
+  static forRoot(
+    config: ClaimPortalConfig,
+    tenants: TenantConfig[],
+    options: AppModuleOptions = {},
+  ): DynamicModule {
     const web: ClaimWebOptions = {
       secureCookies: config.cookieSecure,
       defaultLanguage: config.CLAIM_DEFAULT_LANGUAGE,
@@ -87,18 +91,44 @@ export class AppModule {
         ResourceLifecycle,
         { provide: CodeHasher, useValue: new CodeHasher() },
         { provide: ClaimKeys, useValue: new ClaimKeys(config.CLAIM_SESSION_SECRET) },
-        { provide: DomainPasswordPolicyReader, useFactory: (d: LdapDirectory) => new DomainPasswordPolicyReader(d, config.LDAP_BASE_DN), inject: [LdapDirectory] },
-        { provide: LearnAccountsService, useFactory: (p: PrismaClient) => new LearnAccountsService(p), inject: [PrismaClient] },
+        {
+          provide: DomainPasswordPolicyReader,
+          useFactory: (d: LdapDirectory) => new DomainPasswordPolicyReader(d, config.LDAP_BASE_DN),
+          inject: [LdapDirectory],
+        },
+        {
+          provide: LearnAccountsService,
+          useFactory: (p: PrismaClient) => new LearnAccountsService(p),
+          inject: [PrismaClient],
+        },
         {
           provide: IssueCodesService,
           useFactory: (p: PrismaClient, h: CodeHasher) =>
-            new IssueCodesService(p, h, { tenants: tenants.map((t) => t.id), defaultValidDays: config.CLAIM_CODE_VALID_DAYS, now: options.now }),
+            new IssueCodesService(p, h, {
+              tenants: tenants.map((t) => t.id),
+              defaultValidDays: config.CLAIM_CODE_VALID_DAYS,
+              now: options.now,
+            }),
           inject: [PrismaClient, CodeHasher],
         },
-        { provide: ManageLockoutsService, useFactory: (p: PrismaClient) => new ManageLockoutsService(p, tenants.map((t) => t.id)), inject: [PrismaClient] },
+        {
+          provide: ManageLockoutsService,
+          useFactory: (p: PrismaClient) =>
+            new ManageLockoutsService(
+              p,
+              tenants.map((t) => t.id),
+            ),
+          inject: [PrismaClient],
+        },
         {
           provide: ClaimAccountService,
-          useFactory: (p: PrismaClient, d: LdapDirectory, policy: DomainPasswordPolicyReader, h: CodeHasher, k: ClaimKeys) =>
+          useFactory: (
+            p: PrismaClient,
+            d: LdapDirectory,
+            policy: DomainPasswordPolicyReader,
+            h: CodeHasher,
+            k: ClaimKeys,
+          ) =>
             new ClaimAccountService(
               p,
               d,
@@ -123,7 +153,12 @@ export class AppModule {
               {
                 provide: OutboxPublishing,
                 useFactory: async (health: HealthRegistry) => {
-                  const publishing = await OutboxPublishing.connect({ app: 'claim-portal', table: 'claim_outbox', config, batchSize: 200 });
+                  const publishing = await OutboxPublishing.connect({
+                    app: 'claim-portal',
+                    table: 'claim_outbox',
+                    config,
+                    batchSize: 200,
+                  });
                   health.register('nats', async () => {
                     if (!publishing.isConnected()) throw new Error('NATS connection closed');
                   });

@@ -8,14 +8,21 @@ import { envFlag, envInteger, ServiceConfig } from '@skolkonto/platform';
  * calls, never exposed publicly. Secrets only from the environment; never printed.
  */
 export class ClaimPortalConfig extends ServiceConfig {
-  @Transform(envInteger) @IsInt() @Min(0) @Max(65535)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   override PORT: number = 3007;
 
-  @Transform(envInteger) @IsInt() @Min(0) @Max(65535)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   CLAIM_ADMIN_PORT: number = 3008;
 
   /** Where the admin API listens; defaults to HOST. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   CLAIM_ADMIN_HOST?: string;
 
   /** Bearer token the ops console sends to the admin API. */
@@ -26,37 +33,63 @@ export class ClaimPortalConfig extends ServiceConfig {
   @MinLength(16, { message: 'must be at least 16 characters' })
   CLAIM_SESSION_SECRET!: string;
 
-  @Transform(envInteger) @IsInt() @Min(1) @Max(90)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(1)
+  @Max(90)
   CLAIM_CODE_VALID_DAYS: number = 14;
 
   /** Wrong codes for one account before it locks until an operator unlocks it. */
-  @Transform(envInteger) @IsInt() @Min(1) @Max(100)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   CLAIM_MAX_FAILED_ATTEMPTS: number = 5;
 
   /** Code submissions allowed per client IP, and per typed account name, within the window. */
-  @Transform(envInteger) @IsInt() @Min(1) @Max(100000)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
   CLAIM_RATE_LIMIT_PER_IP: number = 30;
 
-  @Transform(envInteger) @IsInt() @Min(1) @Max(10000)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
   CLAIM_RATE_LIMIT_PER_ACCOUNT: number = 10;
 
-  @Transform(envInteger) @IsInt() @Min(1) @Max(86400)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   CLAIM_RATE_LIMIT_WINDOW_SECONDS: number = 900;
 
   /** Our own floor on top of the domain's minPwdLength (the larger one applies). */
-  @Transform(envInteger) @IsInt() @Min(6) @Max(64)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(6)
+  @Max(64)
   CLAIM_MIN_PASSWORD_LENGTH: number = 10;
 
   /** Minutes a correct code keeps the password form open. */
-  @Transform(envInteger) @IsInt() @Min(1) @Max(120)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(1)
+  @Max(120)
   CLAIM_TICKET_MINUTES: number = 15;
 
   /** Secure cookies and HSTS; defaults to on in production and off elsewhere (local http). */
-  @IsOptional() @Transform(envFlag) @IsBoolean()
+  @IsOptional()
+  @Transform(envFlag)
+  @IsBoolean()
   CLAIM_COOKIE_SECURE?: boolean;
 
   /** Express "trust proxy": number of proxies in front (the ingress), so rate limits see the client IP. */
-  @Transform(envInteger) @IsInt() @Min(0) @Max(10)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(0)
+  @Max(10)
   CLAIM_TRUST_PROXY_HOPS: number = 0;
 
   @IsIn(['sv', 'en'])
@@ -67,21 +100,28 @@ export class ClaimPortalConfig extends ServiceConfig {
   LDAP_URL!: string;
 
   /** PEM file of the CA that signed the directory's certificate (verification is never off). */
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   LDAP_CA_FILE!: string;
 
   /** A service account allowed to reset passwords of the tenants' accounts. */
-  @IsString() @MinLength(3)
+  @IsString()
+  @MinLength(3)
   LDAP_BIND_DN!: string;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   LDAP_BIND_PASSWORD!: string;
 
   /** The domain root: its minPwdLength and pwdProperties are the password policy. */
-  @IsString() @MinLength(3)
+  @IsString()
+  @MinLength(3)
   LDAP_BASE_DN!: string;
 
-  @Transform(envInteger) @IsInt() @Min(1) @Max(16)
+  @Transform(envInteger)
+  @IsInt()
+  @Min(1)
+  @Max(16)
   AD_POOL_SIZE: number = 2;
 
   get cookieSecure(): boolean {

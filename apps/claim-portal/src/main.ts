@@ -28,16 +28,27 @@ async function main(): Promise<void> {
     ],
     beforeListen: (publicApp, config) => {
       settings = config;
-      configurePublicApp(publicApp, { secure: config.cookieSecure, trustProxyHops: config.CLAIM_TRUST_PROXY_HOPS });
+      configurePublicApp(publicApp, {
+        secure: config.cookieSecure,
+        trustProxyHops: config.CLAIM_TRUST_PROXY_HOPS,
+      });
     },
   });
   const config = settings!;
-  connectJetStream(app, { ...messagingOptionsFromEnv(NAME), servers: config.NATS_URL.split(','), namespace: config.NATS_NAMESPACE });
+  connectJetStream(app, {
+    ...messagingOptionsFromEnv(NAME),
+    servers: config.NATS_URL.split(','),
+    namespace: config.NATS_NAMESPACE,
+  });
   await app.startAllMicroservices();
 
   const logger = createLogger(NAME, config.LOG_LEVEL);
   const admin = await NestFactory.create(
-    AdminApiModule.register({ token: config.CLAIM_ADMIN_TOKEN, issueCodes: app.get(IssueCodesService), lockouts: app.get(ManageLockoutsService) }),
+    AdminApiModule.register({
+      token: config.CLAIM_ADMIN_TOKEN,
+      issueCodes: app.get(IssueCodesService),
+      lockouts: app.get(ManageLockoutsService),
+    }),
     { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false },
   );
   configureAdminApp(admin);

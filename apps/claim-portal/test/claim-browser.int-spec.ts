@@ -21,7 +21,15 @@ describe('claim page in a browser', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 900, height: 900 }, locale: 'sv-SE' });
   });
@@ -33,12 +41,17 @@ describe('claim page in a browser', () => {
 
   it('claims an account: wrong code, right code, a refused and then a good password; the new password works in AD', async () => {
     const person = await env.addAccount({ givenName: 'Åsa', sn: 'Öberg' });
-    const issued = await env.admin('POST', '/internal/v1/claim-codes', { tenant: TENANT, scope: { kind: 'person', identityIds: [person.identityId] }, issuedBy: 'birgitta' });
+    const issued = await env.admin('POST', '/internal/v1/claim-codes', {
+      tenant: TENANT,
+      scope: { kind: 'person', identityIds: [person.identityId] },
+      issuedBy: 'birgitta',
+    });
     const code = issued.body.issued[0].code as string;
     const violations: string[] = [];
     page.on('console', (message) => {
       // 4xx answers (a refused password is 422) are logged too; only CSP refusals matter here.
-      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text()))
+        violations.push(message.text());
     });
 
     await page.goto(env.publicUrl);
@@ -63,7 +76,9 @@ describe('claim page in a browser', () => {
     await page.fill('#confirmation', 'Asa-oberg-2024!');
     await page.click('button[type=submit]');
     await page.waitForSelector('[data-testid=error]');
-    expect(await page.textContent('[data-testid=error]')).toContain('Lösenordet får inte innehålla ditt namn.');
+    expect(await page.textContent('[data-testid=error]')).toContain(
+      'Lösenordet får inte innehålla ditt namn.',
+    );
     await page.screenshot({ path: join(ARTIFACTS, '4-password-refused.png'), fullPage: true });
 
     const password = 'Kanel-Regn-Tåg-77';
@@ -76,7 +91,9 @@ describe('claim page in a browser', () => {
 
     await expect(env.directory.verifyCredentials(person.dn, password)).resolves.toBeUndefined();
     // The stylesheet loaded under the strict CSP, and nothing was blocked.
-    expect(await page.evaluate(() => getComputedStyle(document.querySelector('main')!).maxWidth)).toBe('480px');
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('main')!).maxWidth)).toBe(
+      '480px',
+    );
     expect(violations).toEqual([]);
   });
 
@@ -89,7 +106,9 @@ describe('claim page in a browser', () => {
     await page.fill('#code', 'ABCDE-FGHJK');
     await page.click('button[type=submit]');
     await page.waitForSelector('[data-testid=error]');
-    expect(await page.textContent('[data-testid=error]')).toContain('The account name or the code is not right');
+    expect(await page.textContent('[data-testid=error]')).toContain(
+      'The account name or the code is not right',
+    );
     await page.screenshot({ path: join(ARTIFACTS, '6-english.png'), fullPage: true });
   });
 });

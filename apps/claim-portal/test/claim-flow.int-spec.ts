@@ -13,7 +13,9 @@ const GOOD_PASSWORD = 'Moln-Cykel-Sju-83';
 
 /** The page a failure shows, without what differs per request (CSRF token, the echoed account name). */
 function comparable(html: string): string {
-  return html.replace(/name="csrf" value="[^"]*"/, '').replace(/name="accountName"([^>]*)value="[^"]*"/, 'name="accountName"$1');
+  return html
+    .replace(/name="csrf" value="[^"]*"/, '')
+    .replace(/name="accountName"([^>]*)value="[^"]*"/, 'name="accountName"$1');
 }
 
 describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', () => {
@@ -33,15 +35,40 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
   });
 
   async function issueFor(identityIds: string[], validForDays?: number) {
-    const response = await env.admin('POST', '/internal/v1/claim-codes', { tenant: TENANT, scope: { kind: 'person', identityIds }, issuedBy: 'birgitta', validForDays });
+    const response = await env.admin('POST', '/internal/v1/claim-codes', {
+      tenant: TENANT,
+      scope: { kind: 'person', identityIds },
+      issuedBy: 'birgitta',
+      validForDays,
+    });
     expect(response.status).toBe(201);
-    return response.body as { issued: Array<{ identityId: string; code: string; accountName: string; expiresAt: string; displayName: string; className: string; schoolUnitCode: string }>; skipped: unknown[] };
+    return response.body as {
+      issued: Array<{
+        identityId: string;
+        code: string;
+        accountName: string;
+        expiresAt: string;
+        displayName: string;
+        className: string;
+        schoolUnitCode: string;
+      }>;
+      skipped: unknown[];
+    };
   }
 
   it('issues codes for a class, and a person claims the account: a bind with the new password succeeds', async () => {
     const first = await env.addAccount({ className: '4A' });
-    const second = await env.addAccount({ classGroupId: first.classGroupId, className: '4A', givenName: 'Måns', sn: 'Berg' });
-    const issued = await env.admin('POST', '/internal/v1/claim-codes', { tenant: TENANT, scope: { kind: 'class', groupId: first.classGroupId }, issuedBy: 'birgitta' });
+    const second = await env.addAccount({
+      classGroupId: first.classGroupId,
+      className: '4A',
+      givenName: 'Måns',
+      sn: 'Berg',
+    });
+    const issued = await env.admin('POST', '/internal/v1/claim-codes', {
+      tenant: TENANT,
+      scope: { kind: 'class', groupId: first.classGroupId },
+      issuedBy: 'birgitta',
+    });
     expect(issued.status).toBe(201);
     expect(issued.body.skipped).toEqual([]);
     expect(issued.body.issued).toHaveLength(2);
@@ -72,18 +99,33 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
     expect(afterCode.html).toContain(`Hej ${first.displayName}!`);
     expect(client.ticket).not.toBe('');
 
-    const weak = await client.post('/claim/password', { ticket: client.ticket, password: 'Tove2024!xyz', confirmation: 'Tove2024!xyz' });
+    const weak = await client.post('/claim/password', {
+      ticket: client.ticket,
+      password: 'Tove2024!xyz',
+      confirmation: 'Tove2024!xyz',
+    });
     expect(weak.status).toBe(422);
     expect(weak.error).toContain('Lösenordet får inte innehålla ditt namn.');
-    const done = await client.post('/claim/password', { ticket: client.ticket, password: GOOD_PASSWORD, confirmation: GOOD_PASSWORD });
+    const done = await client.post('/claim/password', {
+      ticket: client.ticket,
+      password: GOOD_PASSWORD,
+      confirmation: GOOD_PASSWORD,
+    });
     expect(done.status).toBe(200);
     expect(done.html).toContain('Klart!');
 
     await expect(env.directory.verifyCredentials(first.dn, GOOD_PASSWORD)).resolves.toBeUndefined();
-    const account = await env.prisma.claimAccount.findUniqueOrThrow({ where: { identityId: first.identityId } });
+    const account = await env.prisma.claimAccount.findUniqueOrThrow({
+      where: { identityId: first.identityId },
+    });
     expect(account.claimed).toBe(true);
-    expect((await env.prisma.claimCode.findUniqueOrThrow({ where: { id: stored.id } })).usedAt).not.toBeNull();
-    const audit = await env.prisma.claimAudit.findMany({ where: { identityId: first.identityId }, orderBy: { id: 'asc' } });
+    expect(
+      (await env.prisma.claimCode.findUniqueOrThrow({ where: { id: stored.id } })).usedAt,
+    ).not.toBeNull();
+    const audit = await env.prisma.claimAudit.findMany({
+      where: { identityId: first.identityId },
+      orderBy: { id: 'asc' },
+    });
     expect(audit.map((a) => [a.action, a.actor])).toEqual([
       ['issued', 'birgitta'],
       ['used', 'self-service'],
@@ -91,23 +133,41 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
 
     const status = await env.admin('GET', `/internal/v1/claim-status?tenant=${TENANT}`);
     expect(status.status).toBe(200);
-    expect(status.body.classes).toContainEqual({ groupId: first.classGroupId, className: '4A', schoolUnitCode: first.schoolUnitCode, claimed: 1, unclaimed: 1, lockedOut: 0 });
+    expect(status.body.classes).toContainEqual({
+      groupId: first.classGroupId,
+      className: '4A',
+      schoolUnitCode: first.schoolUnitCode,
+      claimed: 1,
+      unclaimed: 1,
+      lockedOut: 0,
+    });
 
     // Events: issued (twice, without the code) and claimed.
     const ops = await until(async () => {
-      const events = (await env.published('OPS')).filter((e) => e.subject === `ops.${TENANT}.claimcode.issued`);
+      const events = (await env.published('OPS')).filter(
+        (e) => e.subject === `ops.${TENANT}.claimcode.issued`,
+      );
       return events.length >= 2 ? events : undefined;
     });
-    expect(ops.map((e) => e.event.data.identityId).sort()).toEqual([first.identityId, second.identityId].sort());
+    expect(ops.map((e) => e.event.data.identityId).sort()).toEqual(
+      [first.identityId, second.identityId].sort(),
+    );
     for (const event of ops) {
-      expect(event.event.data).toMatchObject({ tenant: TENANT, issuedBy: 'birgitta', scope: 'class', replacedPrevious: false });
+      expect(event.event.data).toMatchObject({
+        tenant: TENANT,
+        issuedBy: 'birgitta',
+        scope: 'class',
+        replacedPrevious: false,
+      });
       for (const i of issued.body.issued) {
         expect(event.raw).not.toContain(i.code);
         expect(event.raw).not.toContain(i.code.replace('-', ''));
       }
       expect(event.raw).not.toContain('argon2');
     }
-    const claimed = await until(async () => (await env.published('DIRECTORY')).find((e) => e.subject === `directory.${TENANT}.account.claimed`));
+    const claimed = await until(async () =>
+      (await env.published('DIRECTORY')).find((e) => e.subject === `directory.${TENANT}.account.claimed`),
+    );
     expect(claimed.event.data).toEqual({
       identityId: first.identityId,
       tenant: TENANT,
@@ -124,7 +184,9 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
     expect(reuse.error).toBeDefined();
     expect(comparable(reuse.html)).toBe(comparable(unknown.html));
     // An already claimed account is skipped on reissue.
-    expect((await issueFor([first.identityId])).skipped).toEqual([{ identityId: first.identityId, reason: 'already-claimed' }]);
+    expect((await issueFor([first.identityId])).skipped).toEqual([
+      { identityId: first.identityId, reason: 'already-claimed' },
+    ]);
   });
 
   it('answers a wrong, expired or revoked code exactly like an unknown account, after about the same time', async () => {
@@ -151,8 +213,13 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
     }
     expect(unknown.error).toContain('Kontonamnet eller koden stämmer inte');
     // Three wrong answers reached CLAIM_MAX_FAILED_ATTEMPTS (3 here): locked, and still the same answer.
-    expect((await env.prisma.claimAccount.findUniqueOrThrow({ where: { identityId: person.identityId } })).lockedAt).not.toBeNull();
-    expect(comparable((await new PageClient(env.publicUrl).submitCode(person.accountName, current!.code)).html)).toBe(comparable(unknown.html));
+    expect(
+      (await env.prisma.claimAccount.findUniqueOrThrow({ where: { identityId: person.identityId } }))
+        .lockedAt,
+    ).not.toBeNull();
+    expect(
+      comparable((await new PageClient(env.publicUrl).submitCode(person.accountName, current!.code)).html),
+    ).toBe(comparable(unknown.html));
 
     env.advanceClock(2 * 86_400_000);
     try {
@@ -179,7 +246,10 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
       wrongMs.push(await timeOf(target.accountName, 'ABCDE-FGHJK'));
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    writeFileSync(join(ARTIFACTS, 'verify-timing.json'), JSON.stringify({ unknownAccountMs: unknownMs, wrongCodeMs: wrongMs }) + '\n');
+    writeFileSync(
+      join(ARTIFACTS, 'verify-timing.json'),
+      JSON.stringify({ unknownAccountMs: unknownMs, wrongCodeMs: wrongMs }) + '\n',
+    );
     // Both include an argon2id verify (m=19 MiB, t=2); on a busy 2-core machine only a loose bound holds.
     expect(median(unknownMs)).toBeGreaterThan(median(wrongMs) * 0.4);
   });
@@ -187,25 +257,45 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
   it('locks an account after the maximum of wrong codes until an operator unlocks it', async () => {
     const person = await env.addAccount();
     const [issued] = (await issueFor([person.identityId])).issued;
-    for (let i = 0; i < 3; i++) await new PageClient(env.publicUrl).submitCode(person.accountName, 'ABCDE-FGHJK');
+    for (let i = 0; i < 3; i++)
+      await new PageClient(env.publicUrl).submitCode(person.accountName, 'ABCDE-FGHJK');
     // Locked: even the right code gets the same answer as any failure.
     const unknown = await new PageClient(env.publicUrl).submitCode('nobody-else', issued!.code);
     const locked = await new PageClient(env.publicUrl).submitCode(person.accountName, issued!.code);
     expect(comparable(locked.html)).toBe(comparable(unknown.html));
 
     const lockouts = await env.admin('GET', `/internal/v1/lockouts?tenant=${TENANT}`);
-    expect(lockouts.body.lockouts).toContainEqual({ accountName: person.accountName, lockedAt: expect.any(String), failedAttempts: 3 });
+    expect(lockouts.body.lockouts).toContainEqual({
+      accountName: person.accountName,
+      lockedAt: expect.any(String),
+      failedAttempts: 3,
+    });
     const status = await env.admin('GET', `/internal/v1/claim-status?tenant=${TENANT}`);
-    expect(status.body.classes.find((c: { groupId: string }) => c.groupId === person.classGroupId)).toMatchObject({ lockedOut: 1 });
+    expect(
+      status.body.classes.find((c: { groupId: string }) => c.groupId === person.classGroupId),
+    ).toMatchObject({ lockedOut: 1 });
     // A locked account gets no new code until it is unlocked.
-    expect((await issueFor([person.identityId])).skipped).toEqual([{ identityId: person.identityId, reason: 'locked-out' }]);
+    expect((await issueFor([person.identityId])).skipped).toEqual([
+      { identityId: person.identityId, reason: 'locked-out' },
+    ]);
 
-    const unlock = await env.admin('POST', `/internal/v1/lockouts/${TENANT}/${person.accountName.toUpperCase()}/unlock`, { unlockedBy: 'birgitta' });
+    const unlock = await env.admin(
+      'POST',
+      `/internal/v1/lockouts/${TENANT}/${person.accountName.toUpperCase()}/unlock`,
+      { unlockedBy: 'birgitta' },
+    );
     expect(unlock.status).toBe(204);
-    expect((await env.admin('GET', `/internal/v1/lockouts?tenant=${TENANT}`)).body.lockouts.map((l: { accountName: string }) => l.accountName)).not.toContain(person.accountName);
+    expect(
+      (await env.admin('GET', `/internal/v1/lockouts?tenant=${TENANT}`)).body.lockouts.map(
+        (l: { accountName: string }) => l.accountName,
+      ),
+    ).not.toContain(person.accountName);
     const ok = await new PageClient(env.publicUrl).submitCode(person.accountName, issued!.code);
     expect(ok.html).toContain(`Hej ${person.displayName}!`);
-    const audit = await env.prisma.claimAudit.findMany({ where: { identityId: person.identityId }, orderBy: { id: 'asc' } });
+    const audit = await env.prisma.claimAudit.findMany({
+      where: { identityId: person.identityId },
+      orderBy: { id: 'asc' },
+    });
     expect(audit.map((a) => a.action)).toEqual(['issued', 'locked', 'unlocked']);
   });
 
@@ -231,15 +321,26 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
     const client = new PageClient(env.publicUrl);
     try {
       await client.submitCode(person.accountName, issued!.code);
-      const refused = await client.post('/claim/password', { ticket: client.ticket, password: GOOD_PASSWORD, confirmation: GOOD_PASSWORD, lang: 'en' });
+      const refused = await client.post('/claim/password', {
+        ticket: client.ticket,
+        password: GOOD_PASSWORD,
+        confirmation: GOOD_PASSWORD,
+        lang: 'en',
+      });
       expect(refused.status).toBe(422);
       expect(refused.error).toContain('did not accept this password');
       expect(refused.error).toContain('Your code is still valid');
-      expect((await env.prisma.claimCode.findFirstOrThrow({ where: { identityId: person.identityId } })).usedAt).toBeNull();
+      expect(
+        (await env.prisma.claimCode.findFirstOrThrow({ where: { identityId: person.identityId } })).usedAt,
+      ).toBeNull();
     } finally {
       await env.directory.delete(pso);
     }
-    const done = await client.post('/claim/password', { ticket: client.ticket, password: GOOD_PASSWORD, confirmation: GOOD_PASSWORD });
+    const done = await client.post('/claim/password', {
+      ticket: client.ticket,
+      password: GOOD_PASSWORD,
+      confirmation: GOOD_PASSWORD,
+    });
     expect(done.html).toContain('Klart!');
     await expect(env.directory.verifyCredentials(person.dn, GOOD_PASSWORD)).resolves.toBeUndefined();
   });
@@ -247,7 +348,8 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
   it('rate limits code submissions per client IP and per account name', async () => {
     const fromOneIp = new PageClient(env.publicUrl);
     const statuses: number[] = [];
-    for (let i = 0; i < 9; i++) statuses.push((await fromOneIp.submitCode(`someone${i}`, 'ABCDE-FGHJK')).status);
+    for (let i = 0; i < 9; i++)
+      statuses.push((await fromOneIp.submitCode(`someone${i}`, 'ABCDE-FGHJK')).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 429]);
     const limited = await fromOneIp.submitCode('someone-new', 'ABCDE-FGHJK');
     expect(limited.status).toBe(429);
@@ -255,7 +357,8 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
     expect(limited.error).toContain('För många försök');
 
     const sameName: number[] = [];
-    for (let i = 0; i < 7; i++) sameName.push((await new PageClient(env.publicUrl).submitCode('popular-name', 'ABCDE-FGHJK')).status);
+    for (let i = 0; i < 7; i++)
+      sameName.push((await new PageClient(env.publicUrl).submitCode('popular-name', 'ABCDE-FGHJK')).status);
     expect(sameName).toEqual([200, 200, 200, 200, 200, 200, 429]);
   });
 
@@ -273,7 +376,11 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
     const noCookie = await fetch(`${env.publicUrl}/claim`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf: attacker.csrf, accountName: person.accountName, code: issued!.code }).toString(),
+      body: new URLSearchParams({
+        csrf: attacker.csrf,
+        accountName: person.accountName,
+        code: issued!.code,
+      }).toString(),
     });
     expect(noCookie.status).toBe(403);
     // A ticket from another session does not open the password form.
@@ -281,9 +388,15 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
     await owner.submitCode(person.accountName, issued!.code);
     const thief = new PageClient(env.publicUrl);
     await thief.get('/');
-    const stolen = await thief.post('/claim/password', { ticket: owner.ticket, password: GOOD_PASSWORD, confirmation: GOOD_PASSWORD });
+    const stolen = await thief.post('/claim/password', {
+      ticket: owner.ticket,
+      password: GOOD_PASSWORD,
+      confirmation: GOOD_PASSWORD,
+    });
     expect(stolen.html).not.toContain('Klart!');
-    expect((await env.prisma.claimCode.findFirstOrThrow({ where: { identityId: person.identityId } })).usedAt).toBeNull();
+    expect(
+      (await env.prisma.claimCode.findFirstOrThrow({ where: { identityId: person.identityId } })).usedAt,
+    ).toBeNull();
   });
 
   it('sends strict security headers and an HttpOnly SameSite=Strict session cookie', async () => {
@@ -297,10 +410,14 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
     expect(response.headers.get('x-powered-by')).toBeNull();
     // HSTS and Secure cookies only when CLAIM_COOKIE_SECURE (production default); this test runs on http.
     expect(response.headers.get('strict-transport-security')).toBeNull();
-    expect(response.headers.get('set-cookie')).toMatch(/^sk_claim_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(response.headers.get('set-cookie')).toMatch(
+      /^sk_claim_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/,
+    );
     expect(html).toContain('<html lang="en">');
     expect(html).toContain('Activate your account');
-    const english = await fetch(`${env.publicUrl}/`, { headers: { 'accept-language': 'en-GB,en;q=0.9,sv;q=0.5' } });
+    const english = await fetch(`${env.publicUrl}/`, {
+      headers: { 'accept-language': 'en-GB,en;q=0.9,sv;q=0.5' },
+    });
     expect(await english.text()).toContain('Activate your account');
     const swedish = await fetch(`${env.publicUrl}/`);
     expect(await swedish.text()).toContain('Aktivera ditt konto');

@@ -30,7 +30,9 @@ export class AdminErrorFilter implements ExceptionFilter {
     if (error instanceof HttpException) {
       const status = error.getStatus();
       // Body-parser errors (malformed JSON) arrive as 400s.
-      return void res.status(status).json({ message: status === 400 ? 'body: must be valid JSON' : error.message });
+      return void res
+        .status(status)
+        .json({ message: status === 400 ? 'body: must be valid JSON' : error.message });
     }
     throw error;
   }
@@ -67,9 +69,14 @@ export class AdminApiController {
 
   @Post('lockouts/:tenant/:accountName/unlock')
   @HttpCode(204)
-  async unlock(@Param('tenant') tenant: string, @Param('accountName') accountName: string, @Body() body: unknown) {
+  async unlock(
+    @Param('tenant') tenant: string,
+    @Param('accountName') accountName: string,
+    @Body() body: unknown,
+  ) {
     const unlockedBy = parseActor((body as Record<string, unknown> | undefined)?.unlockedBy, 'unlockedBy');
-    if (accountName.length === 0 || accountName.length > 256) throw new BadRequestField('accountName: must be an account name');
+    if (accountName.length === 0 || accountName.length > 256)
+      throw new BadRequestField('accountName: must be an account name');
     await this.lockouts.unlock(parseTenant(tenant), accountName, unlockedBy);
   }
 }

@@ -8,7 +8,11 @@ import { ADMIN_TOKEN, AdminTokenGuard } from './admin-token.guard';
 /** The admin listener: its own Nest app over the main app's services (main.ts passes them in). */
 @Module({})
 export class AdminApiModule {
-  static register(input: { token: string; issueCodes: IssueCodesService; lockouts: ManageLockoutsService }): DynamicModule {
+  static register(input: {
+    token: string;
+    issueCodes: IssueCodesService;
+    lockouts: ManageLockoutsService;
+  }): DynamicModule {
     return {
       module: AdminApiModule,
       controllers: [AdminApiController],

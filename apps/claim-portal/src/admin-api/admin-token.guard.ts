@@ -1,4 +1,10 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 
@@ -18,7 +24,8 @@ export class AdminTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
     const match = /^Bearer (\S+)$/i.exec(header);
-    if (!match || !timingSafeEqual(digest(match[1]!), this.expected)) throw new UnauthorizedException('missing or wrong bearer token');
+    if (!match || !timingSafeEqual(digest(match[1]!), this.expected))
+      throw new UnauthorizedException('missing or wrong bearer token');
     return true;
   }
 }

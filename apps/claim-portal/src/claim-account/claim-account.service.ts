@@ -5,7 +5,11 @@
 // CLAIM_MAX_FAILED_ATTEMPTS, and submissions are rate limited per client IP and per typed name.
 import { Logger } from '@nestjs/common';
 import { DirectoryError, type LdapDirectory } from '@skolkonto/directory';
-import type { ClaimAccountModel as ClaimAccount, ClaimCodeModel as ClaimCode, PrismaClient } from '@skolkonto/persistence';
+import type {
+  ClaimAccountModel as ClaimAccount,
+  ClaimCodeModel as ClaimCode,
+  PrismaClient,
+} from '@skolkonto/persistence';
 import { CodeHasher } from '../claim-code/code-hasher';
 import { normalizeClaimCode } from '../claim-code/claim-code';
 import { accountClaimed, enqueue } from '../outbox/claim-events';
@@ -60,7 +64,12 @@ export class ClaimAccountService {
     this.now = now ?? systemNow;
   }
 
-  async verifyCode(input: { accountName: string; code: string; ip: string; sessionId: string }): Promise<VerifyOutcome> {
+  async verifyCode(input: {
+    accountName: string;
+    code: string;
+    ip: string;
+    sessionId: string;
+  }): Promise<VerifyOutcome> {
     const now = this.now();
     const name = normalizeAccountName(input.accountName);
     const ipKey = this.keys.ipKey(input.ip);
@@ -68,26 +77,36 @@ export class ClaimAccountService {
     const limited = await this.rateLimited(ipKey, accountKey, now);
     if (limited) return limited;
 
-    const candidates = name ? await this.prisma.claimAccount.findMany({ where: { accountNameKey: name, deletedAt: null }, take: 2 }) : [];
+    const candidates = name
+      ? await this.prisma.claimAccount.findMany({ where: { accountNameKey: name, deletedAt: null }, take: 2 })
+      : [];
     // sAMAccountName is unique in the domain; two rows would be a projection fault: answer as unknown.
     const account = candidates.length === 1 ? candidates[0] : undefined;
     const active = account
-      ? await this.prisma.claimCode.findFirst({ where: { identityId: account.identityId, usedAt: null, revokedAt: null } })
+      ? await this.prisma.claimCode.findFirst({
+          where: { identityId: account.identityId, usedAt: null, revokedAt: null },
+        })
       : null;
     const code = normalizeClaimCode(input.code);
     // Always one argon2 verify: against the active code's hash, or a dummy when there is none.
     const matches = await this.hasher.verify(active?.codeHash, code ?? input.code.slice(0, 64));
-    const usable = Boolean(account && active && code && matches && !account.lockedAt && account.enabled && active.expiresAt > now);
+    const usable = Boolean(
+      account && active && code && matches && !account.lockedAt && account.enabled && active.expiresAt > now,
+    );
 
     if (!usable || !account || !active) {
       await this.prisma.claimAttempt.create({ data: { ipKey, accountKey, outcome: 'rejected', at: now } });
-      if (account && !account.lockedAt && !(matches && active && active.expiresAt > now)) await this.countFailure(account, now);
+      if (account && !account.lockedAt && !(matches && active && active.expiresAt > now))
+        await this.countFailure(account, now);
       return { outcome: 'rejected' };
     }
     const ticket = this.keys.newToken();
     await this.prisma.$transaction([
       this.prisma.claimAttempt.create({ data: { ipKey, accountKey, outcome: 'accepted', at: now } }),
-      this.prisma.claimAccount.update({ where: { identityId: account.identityId }, data: { failedAttempts: 0 } }),
+      this.prisma.claimAccount.update({
+        where: { identityId: account.identityId },
+        data: { failedAttempts: 0 },
+      }),
       this.prisma.claimTicket.create({
         data: {
           tokenHash: this.keys.ticketKey(ticket),
@@ -98,32 +117,66 @@ export class ClaimAccountService {
         },
       }),
     ]);
-    return { outcome: 'accepted', ticket, displayName: account.displayName ?? account.accountName!, accountName: account.accountName! };
+    return {
+      outcome: 'accepted',
+      ticket,
+      displayName: account.displayName ?? account.accountName!,
+      accountName: account.accountName!,
+    };
   }
 
   /** The account and code a ticket opens, when the ticket is this session's, unused and in time. */
-  async openTicket(ticket: string, sessionId: string): Promise<{ account: ClaimAccount; code: ClaimCode } | undefined> {
+  async openTicket(
+    ticket: string,
+    sessionId: string,
+  ): Promise<{ account: ClaimAccount; code: ClaimCode } | undefined> {
     if (!ticket || !sessionId) return undefined;
     const now = this.now();
-    const row = await this.prisma.claimTicket.findUnique({ where: { tokenHash: this.keys.ticketKey(ticket) } });
-    if (!row || row.usedAt || row.expiresAt <= now || row.sessionHash !== this.keys.sessionKey(sessionId)) return undefined;
-    const code = await this.prisma.claimCode.findUnique({ where: { id: row.claimCodeId }, include: { account: true } });
+    const row = await this.prisma.claimTicket.findUnique({
+      where: { tokenHash: this.keys.ticketKey(ticket) },
+    });
+    if (!row || row.usedAt || row.expiresAt <= now || row.sessionHash !== this.keys.sessionKey(sessionId))
+      return undefined;
+    const code = await this.prisma.claimCode.findUnique({
+      where: { id: row.claimCodeId },
+      include: { account: true },
+    });
     if (!code || code.usedAt || code.revokedAt || code.expiresAt <= now) return undefined;
     const { account, ...rest } = code;
-    if (account.lockedAt || !account.enabled || account.deletedAt || !account.distinguishedName || !account.accountName) return undefined;
+    if (
+      account.lockedAt ||
+      !account.enabled ||
+      account.deletedAt ||
+      !account.distinguishedName ||
+      !account.accountName
+    )
+      return undefined;
     return { account, code: rest };
   }
 
-  async setPassword(input: { ticket: string; sessionId: string; password: string; confirmation: string }): Promise<SetPasswordOutcome> {
+  async setPassword(input: {
+    ticket: string;
+    sessionId: string;
+    password: string;
+    confirmation: string;
+  }): Promise<SetPasswordOutcome> {
     const opened = await this.openTicket(input.ticket, input.sessionId);
     if (!opened) return { outcome: 'invalid-ticket' };
     const { account, code } = opened;
-    const shown = { displayName: account.displayName ?? account.accountName!, accountName: account.accountName! };
+    const shown = {
+      displayName: account.displayName ?? account.accountName!,
+      accountName: account.accountName!,
+    };
     const policy = await this.policy.read();
     const problems = checkPassword(
       input.password,
       input.confirmation,
-      { accountName: account.accountName!, givenName: account.givenName, sn: account.sn, displayName: account.displayName },
+      {
+        accountName: account.accountName!,
+        givenName: account.givenName,
+        sn: account.sn,
+        displayName: account.displayName,
+      },
       policy,
       this.limits.minPasswordLength,
     );
@@ -139,15 +192,35 @@ export class ClaimAccountService {
           if (locked.length === 0) throw new TicketGoneError();
           await this.directory.setPassword(account.distinguishedName!, input.password);
           await tx.claimCode.update({ where: { id: code.id }, data: { usedAt: now } });
-          await tx.claimAccount.update({ where: { identityId: account.identityId }, data: { claimed: true, claimedAt: now, failedAttempts: 0 } });
-          await tx.claimTicket.update({ where: { tokenHash: this.keys.ticketKey(input.ticket) }, data: { usedAt: now } });
+          await tx.claimAccount.update({
+            where: { identityId: account.identityId },
+            data: { claimed: true, claimedAt: now, failedAttempts: 0 },
+          });
+          await tx.claimTicket.update({
+            where: { tokenHash: this.keys.ticketKey(input.ticket) },
+            data: { usedAt: now },
+          });
           await tx.claimAudit.create({
-            data: { tenant: account.tenant, identityId: account.identityId, accountName: account.accountName, action: 'used', actor: 'self-service', claimCodeId: code.id, at: now },
+            data: {
+              tenant: account.tenant,
+              identityId: account.identityId,
+              accountName: account.accountName,
+              action: 'used',
+              actor: 'self-service',
+              claimCodeId: code.id,
+              at: now,
+            },
           });
           await enqueue(
             tx,
             accountClaimed(
-              { identityId: account.identityId, tenant: account.tenant, accountId: account.objectGuid!, sAMAccountName: account.accountName!, claimCodeId: code.id },
+              {
+                identityId: account.identityId,
+                tenant: account.tenant,
+                accountId: account.objectGuid!,
+                sAMAccountName: account.accountName!,
+                claimCodeId: code.id,
+              },
               now,
             ),
           );
@@ -158,16 +231,26 @@ export class ClaimAccountService {
       if (error instanceof TicketGoneError) return { outcome: 'invalid-ticket' };
       if (error instanceof DirectoryError && error.code === 'CONSTRAINT') {
         // AD's own policy refused it (history, a rule we do not model): the code stays valid.
-        this.logger.log({ tenant: account.tenant, identityId: account.identityId, ldapCode: error.ldapCode }, 'directory refused the chosen password');
+        this.logger.log(
+          { tenant: account.tenant, identityId: account.identityId, ldapCode: error.ldapCode },
+          'directory refused the chosen password',
+        );
         return { outcome: 'refused-by-directory', ...shown };
       }
       throw error;
     }
-    this.logger.log({ tenant: account.tenant, identityId: account.identityId, claimCodeId: code.id }, 'account claimed');
+    this.logger.log(
+      { tenant: account.tenant, identityId: account.identityId, claimCodeId: code.id },
+      'account claimed',
+    );
     return { outcome: 'claimed', accountName: account.accountName! };
   }
 
-  private async rateLimited(ipKey: string, accountKey: string, now: Date): Promise<VerifyOutcome | undefined> {
+  private async rateLimited(
+    ipKey: string,
+    accountKey: string,
+    now: Date,
+  ): Promise<VerifyOutcome | undefined> {
     const since = new Date(now.getTime() - this.limits.windowSeconds * 1000);
     const [byIp, byAccount] = await Promise.all([
       this.prisma.claimAttempt.count({ where: { ipKey, at: { gt: since } } }),
@@ -175,9 +258,21 @@ export class ClaimAccountService {
     ]);
     if (byIp < this.limits.perIp && byAccount < this.limits.perAccount) return undefined;
     const key = byIp >= this.limits.perIp ? { ipKey } : { accountKey };
-    const oldest = await this.prisma.claimAttempt.findFirst({ where: { ...key, at: { gt: since } }, orderBy: { at: 'asc' }, select: { at: true } });
-    const retryAfterSeconds = oldest ? Math.max(1, Math.ceil((oldest.at.getTime() + this.limits.windowSeconds * 1000 - now.getTime()) / 1000)) : this.limits.windowSeconds;
-    this.logger.warn({ limit: byIp >= this.limits.perIp ? 'ip' : 'account', retryAfterSeconds }, 'claim attempts rate limited');
+    const oldest = await this.prisma.claimAttempt.findFirst({
+      where: { ...key, at: { gt: since } },
+      orderBy: { at: 'asc' },
+      select: { at: true },
+    });
+    const retryAfterSeconds = oldest
+      ? Math.max(
+          1,
+          Math.ceil((oldest.at.getTime() + this.limits.windowSeconds * 1000 - now.getTime()) / 1000),
+        )
+      : this.limits.windowSeconds;
+    this.logger.warn(
+      { limit: byIp >= this.limits.perIp ? 'ip' : 'account', retryAfterSeconds },
+      'claim attempts rate limited',
+    );
     return { outcome: 'rate-limited', retryAfterSeconds };
   }
 
@@ -191,9 +286,20 @@ export class ClaimAccountService {
        RETURNING failed_attempts, locked_at IS NOT NULL AS locked`;
     if (row?.locked) {
       await this.prisma.claimAudit.create({
-        data: { tenant: account.tenant, identityId: account.identityId, accountName: account.accountName, action: 'locked', actor: 'system', details: { failedAttempts: row.failed_attempts }, at: now },
+        data: {
+          tenant: account.tenant,
+          identityId: account.identityId,
+          accountName: account.accountName,
+          action: 'locked',
+          actor: 'system',
+          details: { failedAttempts: row.failed_attempts },
+          at: now,
+        },
       });
-      this.logger.warn({ tenant: account.tenant, identityId: account.identityId, failedAttempts: row.failed_attempts }, 'account locked after wrong claim codes');
+      this.logger.warn(
+        { tenant: account.tenant, identityId: account.identityId, failedAttempts: row.failed_attempts },
+        'account locked after wrong claim codes',
+      );
     }
   }
 }

@@ -51,19 +51,40 @@ export class ClaimPageController {
     const sessionId = this.validSession(req, body);
     if (!sessionId) return this.expired(req, res, language);
     const accountName = text(body.accountName);
-    const result = await this.claims.verifyCode({ accountName, code: text(body.code), ip: req.ip ?? 'unknown', sessionId });
+    const result = await this.claims.verifyCode({
+      accountName,
+      code: text(body.code),
+      ip: req.ip ?? 'unknown',
+      sessionId,
+    });
     const csrf = this.keys.csrfToken(sessionId);
     if (result.outcome === 'rate-limited') {
       res.setHeader('Retry-After', String(result.retryAfterSeconds));
       const minutes = Math.ceil(result.retryAfterSeconds / 60);
-      return this.html(res, 429, codePage({ language, csrf, accountName, error: MESSAGES[language].rateLimited(minutes) }));
+      return this.html(
+        res,
+        429,
+        codePage({ language, csrf, accountName, error: MESSAGES[language].rateLimited(minutes) }),
+      );
     }
-    if (result.outcome === 'rejected') return this.html(res, 200, codePage({ language, csrf, accountName, error: MESSAGES[language].rejected }));
+    if (result.outcome === 'rejected')
+      return this.html(
+        res,
+        200,
+        codePage({ language, csrf, accountName, error: MESSAGES[language].rejected }),
+      );
     const policy = await this.policy.read();
     this.html(
       res,
       200,
-      passwordPage({ language, csrf, ticket: result.ticket, displayName: result.displayName, accountName: result.accountName, ...this.rules(policy) }),
+      passwordPage({
+        language,
+        csrf,
+        ticket: result.ticket,
+        displayName: result.displayName,
+        accountName: result.accountName,
+        ...this.rules(policy),
+      }),
     );
   }
 
@@ -74,7 +95,12 @@ export class ClaimPageController {
     const sessionId = this.validSession(req, body);
     if (!sessionId) return this.expired(req, res, language);
     const ticket = text(body.ticket);
-    const result = await this.claims.setPassword({ ticket, sessionId, password: text(body.password), confirmation: text(body.confirmation) });
+    const result = await this.claims.setPassword({
+      ticket,
+      sessionId,
+      password: text(body.password),
+      confirmation: text(body.confirmation),
+    });
     const csrf = this.keys.csrfToken(sessionId);
     switch (result.outcome) {
       case 'claimed':
@@ -83,12 +109,23 @@ export class ClaimPageController {
         return this.html(res, 200, codePage({ language, csrf, error: MESSAGES[language].sessionExpired }));
       case 'weak':
       case 'refused-by-directory': {
-        const errors = result.outcome === 'weak' ? result.problems.map((p) => describeProblem(language, p)) : [MESSAGES[language].refused];
+        const errors =
+          result.outcome === 'weak'
+            ? result.problems.map((p) => describeProblem(language, p))
+            : [MESSAGES[language].refused];
         const policy = await this.policy.read();
         return this.html(
           res,
           422,
-          passwordPage({ language, csrf, ticket, displayName: result.displayName, accountName: result.accountName, errors, ...this.rules(policy) }),
+          passwordPage({
+            language,
+            csrf,
+            ticket,
+            displayName: result.displayName,
+            accountName: result.accountName,
+            errors,
+            ...this.rules(policy),
+          }),
         );
       }
     }
@@ -99,7 +136,11 @@ export class ClaimPageController {
   }
 
   private language(lang: unknown, req: Request): Language {
-    return chooseLanguage(lang ?? req.query?.lang, req.headers['accept-language'], this.options.defaultLanguage);
+    return chooseLanguage(
+      lang ?? req.query?.lang,
+      req.headers['accept-language'],
+      this.options.defaultLanguage,
+    );
   }
 
   /** The session id from the cookie, creating the cookie on first visit. */
@@ -108,7 +149,12 @@ export class ClaimPageController {
     const existing = readCookie(req, name);
     if (existing && SESSION_ID.test(existing)) return existing;
     const sessionId = this.keys.newToken();
-    res.cookie(name, sessionId, { httpOnly: true, sameSite: 'strict', secure: this.options.secureCookies, path: '/' });
+    res.cookie(name, sessionId, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: this.options.secureCookies,
+      path: '/',
+    });
     return sessionId;
   }
 
@@ -121,7 +167,11 @@ export class ClaimPageController {
 
   private expired(req: Request, res: Response, language: Language): void {
     const sessionId = this.session(req, res);
-    this.html(res, 403, codePage({ language, csrf: this.keys.csrfToken(sessionId), error: MESSAGES[language].sessionExpired }));
+    this.html(
+      res,
+      403,
+      codePage({ language, csrf: this.keys.csrfToken(sessionId), error: MESSAGES[language].sessionExpired }),
+    );
   }
 
   private html(res: Response, status: number, body: string): void {

@@ -21,7 +21,10 @@ export class DomainPasswordPolicyReader {
     if (!entry) throw new Error(`the domain root ${this.domainDn} was not found (LDAP_BASE_DN)`);
     const minLength = Number(attributeString(entry, 'minPwdLength') || 0);
     const properties = Number(attributeString(entry, 'pwdProperties') || 0);
-    const policy = { minLength: Number.isFinite(minLength) ? minLength : 0, complex: (properties & DOMAIN_PASSWORD_COMPLEX) !== 0 };
+    const policy = {
+      minLength: Number.isFinite(minLength) ? minLength : 0,
+      complex: (properties & DOMAIN_PASSWORD_COMPLEX) !== 0,
+    };
     this.cached = { policy, at: Date.now() };
     return policy;
   }

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { CODE_ALPHABET, CODE_LENGTH, formatClaimCode, generateClaimCode, normalizeClaimCode } from './claim-code';
+import {
+  CODE_ALPHABET,
+  CODE_LENGTH,
+  formatClaimCode,
+  generateClaimCode,
+  normalizeClaimCode,
+} from './claim-code';
 
 describe('claim codes', () => {
   it('leaves out the characters people mix up', () => {
@@ -26,7 +32,9 @@ describe('claim codes', () => {
     for (const position of seen) expect(position.size).toBe(CODE_ALPHABET.length);
   });
 
-  const aCode = fc.array(fc.constantFrom(...CODE_ALPHABET), { minLength: CODE_LENGTH, maxLength: CODE_LENGTH }).map((chars) => chars.join(''));
+  const aCode = fc
+    .array(fc.constantFrom(...CODE_ALPHABET), { minLength: CODE_LENGTH, maxLength: CODE_LENGTH })
+    .map((chars) => chars.join(''));
 
   it('reads back a formatted code however it is typed (case, spaces, dashes)', () => {
     fc.assert(
@@ -39,17 +47,24 @@ describe('claim codes', () => {
   });
 
   it('is idempotent', () => {
-    fc.assert(fc.property(fc.string(), (input) => {
-      const once = normalizeClaimCode(input);
-      if (once !== undefined) expect(normalizeClaimCode(once)).toBe(once);
-    }));
+    fc.assert(
+      fc.property(fc.string(), (input) => {
+        const once = normalizeClaimCode(input);
+        if (once !== undefined) expect(normalizeClaimCode(once)).toBe(once);
+      }),
+    );
   });
 
   it('refuses anything that cannot be a code', () => {
     fc.assert(
-      fc.property(aCode, fc.integer({ min: 0, max: CODE_LENGTH - 1 }), fc.constantFrom('0', 'O', '1', 'I', 'L', 'Å', '!'), (code, at, bad) => {
-        expect(normalizeClaimCode(code.slice(0, at) + bad + code.slice(at + 1))).toBeUndefined();
-      }),
+      fc.property(
+        aCode,
+        fc.integer({ min: 0, max: CODE_LENGTH - 1 }),
+        fc.constantFrom('0', 'O', '1', 'I', 'L', 'Å', '!'),
+        (code, at, bad) => {
+          expect(normalizeClaimCode(code.slice(0, at) + bad + code.slice(at + 1))).toBeUndefined();
+        },
+      ),
     );
     expect(normalizeClaimCode('ABCDE-FGHJ')).toBeUndefined();
     expect(normalizeClaimCode('ABCDE-FGHJKM')).toBeUndefined();

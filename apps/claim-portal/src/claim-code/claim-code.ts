@@ -25,7 +25,10 @@ export function formatClaimCode(code: string): string {
  * the same time verifying, so the answer does not reveal that).
  */
 export function normalizeClaimCode(input: string): string | undefined {
-  const compact = input.normalize('NFKC').replace(/[\s\-‐‑–—_.]/g, '').toUpperCase();
+  const compact = input
+    .normalize('NFKC')
+    .replace(/[\s\-‐‑–—_.]/g, '')
+    .toUpperCase();
   if (compact.length !== CODE_LENGTH) return undefined;
   for (const ch of compact) if (!CODE_ALPHABET.includes(ch)) return undefined;
   return compact;

@@ -34,7 +34,13 @@ export interface IssuedCode {
   expiresAt: string;
 }
 
-export type SkipReason = 'unknown-identity' | 'no-account' | 'account-deleted' | 'account-disabled' | 'already-claimed' | 'locked-out';
+export type SkipReason =
+  | 'unknown-identity'
+  | 'no-account'
+  | 'account-deleted'
+  | 'account-disabled'
+  | 'already-claimed'
+  | 'locked-out';
 
 export interface IssueResult {
   issued: IssuedCode[];
@@ -51,7 +57,8 @@ export class IssueCodesService {
   ) {}
 
   async issue(request: IssueRequest): Promise<IssueResult> {
-    if (!this.options.tenants.includes(request.tenant)) throw new ClaimError('UNKNOWN_TENANT', `unknown tenant: ${request.tenant}`);
+    if (!this.options.tenants.includes(request.tenant))
+      throw new ClaimError('UNKNOWN_TENANT', `unknown tenant: ${request.tenant}`);
     const accounts = await this.resolve(request.tenant, request.scope);
     const skipped: IssueResult['skipped'] = [];
     const eligible: ClaimAccount[] = [];
@@ -62,11 +69,14 @@ export class IssueCodesService {
     }
     if (request.scope.kind === 'person') {
       const known = new Set(accounts.map((a) => a.identityId));
-      for (const id of new Set(request.scope.identityIds)) if (!known.has(id)) skipped.push({ identityId: id, reason: 'unknown-identity' });
+      for (const id of new Set(request.scope.identityIds))
+        if (!known.has(id)) skipped.push({ identityId: id, reason: 'unknown-identity' });
     }
 
     const now = (this.options.now ?? systemNow)();
-    const expiresAt = new Date(now.getTime() + (request.validForDays ?? this.options.defaultValidDays) * 86_400_000);
+    const expiresAt = new Date(
+      now.getTime() + (request.validForDays ?? this.options.defaultValidDays) * 86_400_000,
+    );
     // Hash outside the transaction: argon2 is the slow part and holds no locks.
     const prepared: Array<{ account: ClaimAccount; id: string; code: string; codeHash: string }> = [];
     for (const account of eligible) {
@@ -82,13 +92,38 @@ export class IssueCodesService {
             select: { id: true },
           });
           await tx.claimCode.create({
-            data: { id, identityId: account.identityId, tenant: account.tenant, codeHash, issuedBy: request.issuedBy, scope: request.scope.kind, issuedAt: now, expiresAt },
+            data: {
+              id,
+              identityId: account.identityId,
+              tenant: account.tenant,
+              codeHash,
+              issuedBy: request.issuedBy,
+              scope: request.scope.kind,
+              issuedAt: now,
+              expiresAt,
+            },
           });
-          const audit = { tenant: account.tenant, identityId: account.identityId, accountName: account.accountName, actor: request.issuedBy, at: now };
+          const audit = {
+            tenant: account.tenant,
+            identityId: account.identityId,
+            accountName: account.accountName,
+            actor: request.issuedBy,
+            at: now,
+          };
           await tx.claimAudit.createMany({
             data: [
-              ...previous.map((p) => ({ ...audit, action: 'revoked', claimCodeId: p.id, details: { reason: 'reissued', replacedBy: id } })),
-              { ...audit, action: 'issued', claimCodeId: id, details: { scope: request.scope.kind, expiresAt: expiresAt.toISOString() } },
+              ...previous.map((p) => ({
+                ...audit,
+                action: 'revoked',
+                claimCodeId: p.id,
+                details: { reason: 'reissued', replacedBy: id },
+              })),
+              {
+                ...audit,
+                action: 'issued',
+                claimCodeId: id,
+                details: { scope: request.scope.kind, expiresAt: expiresAt.toISOString() },
+              },
             ],
           });
           await enqueue(
@@ -112,7 +147,13 @@ export class IssueCodesService {
       { timeout: 60_000 },
     );
     this.logger.log(
-      { tenant: request.tenant, scope: request.scope.kind, issued: prepared.length, skipped: skipped.length, issuedBy: request.issuedBy },
+      {
+        tenant: request.tenant,
+        scope: request.scope.kind,
+        issued: prepared.length,
+        skipped: skipped.length,
+        issuedBy: request.issuedBy,
+      },
       'claim codes issued',
     );
     const issued = prepared
@@ -125,22 +166,37 @@ export class IssueCodesService {
         code: formatClaimCode(code),
         expiresAt: expiresAt.toISOString(),
       }))
-      .sort((a, b) => (a.className ?? '').localeCompare(b.className ?? '', 'sv') || (a.displayName ?? a.accountName).localeCompare(b.displayName ?? b.accountName, 'sv'));
+      .sort(
+        (a, b) =>
+          (a.className ?? '').localeCompare(b.className ?? '', 'sv') ||
+          (a.displayName ?? a.accountName).localeCompare(b.displayName ?? b.accountName, 'sv'),
+      );
     return { issued, skipped };
   }
 
   private async resolve(tenant: string, scope: IssueScope): Promise<ClaimAccount[]> {
     switch (scope.kind) {
       case 'person':
-        return this.prisma.claimAccount.findMany({ where: { tenant, identityId: { in: [...new Set(scope.identityIds)] } } });
+        return this.prisma.claimAccount.findMany({
+          where: { tenant, identityId: { in: [...new Set(scope.identityIds)] } },
+        });
       case 'class': {
-        const accounts = await this.prisma.claimAccount.findMany({ where: { tenant, classGroupId: scope.groupId } });
-        if (accounts.length === 0) throw new ClaimError('UNKNOWN_GROUP', `no class ${scope.groupId} in tenant ${tenant}`);
+        const accounts = await this.prisma.claimAccount.findMany({
+          where: { tenant, classGroupId: scope.groupId },
+        });
+        if (accounts.length === 0)
+          throw new ClaimError('UNKNOWN_GROUP', `no class ${scope.groupId} in tenant ${tenant}`);
         return accounts;
       }
       case 'school': {
-        const accounts = await this.prisma.claimAccount.findMany({ where: { tenant, schoolUnitCodes: { has: scope.schoolUnitCode } } });
-        if (accounts.length === 0) throw new ClaimError('UNKNOWN_SCHOOL', `no school unit ${scope.schoolUnitCode} in tenant ${tenant}`);
+        const accounts = await this.prisma.claimAccount.findMany({
+          where: { tenant, schoolUnitCodes: { has: scope.schoolUnitCode } },
+        });
+        if (accounts.length === 0)
+          throw new ClaimError(
+            'UNKNOWN_SCHOOL',
+            `no school unit ${scope.schoolUnitCode} in tenant ${tenant}`,
+          );
         return accounts;
       }
     }

@@ -52,12 +52,16 @@ export class LearnAccountsHandler {
     await this.accounts.applyIdentity(event.data);
   }
 
-  @EventPattern('identity.*.person.deactivated', { durable: 'claim-portal-learn-accounts-person-deactivated' })
+  @EventPattern('identity.*.person.deactivated', {
+    durable: 'claim-portal-learn-accounts-person-deactivated',
+  })
   async personDeactivated(@Payload() event: CloudEvent<PersonDeactivatedV1>) {
     await this.accounts.applyIdentity(event.data);
   }
 
-  @EventPattern('identity.*.person.reactivated', { durable: 'claim-portal-learn-accounts-person-reactivated' })
+  @EventPattern('identity.*.person.reactivated', {
+    durable: 'claim-portal-learn-accounts-person-reactivated',
+  })
   async personReactivated(@Payload() event: CloudEvent<PersonReactivatedV1>) {
     await this.accounts.applyIdentity(event.data);
   }

@@ -37,9 +37,15 @@ export class LearnAccountsService {
       if (count === 0) return 'stale';
       if (!enabled) {
         // A code for an account nobody can sign in to would only mislead: revoke it.
-        const revoked = await tx.claimCode.findMany({ where: { identityId: account.identityId, usedAt: null, revokedAt: null }, select: { id: true } });
+        const revoked = await tx.claimCode.findMany({
+          where: { identityId: account.identityId, usedAt: null, revokedAt: null },
+          select: { id: true },
+        });
         if (revoked.length > 0) {
-          await tx.claimCode.updateMany({ where: { id: { in: revoked.map((c) => c.id) } }, data: { revokedAt: new Date() } });
+          await tx.claimCode.updateMany({
+            where: { id: { in: revoked.map((c) => c.id) } },
+            data: { revokedAt: new Date() },
+          });
           await tx.claimAudit.createMany({
             data: revoked.map((code) => ({
               tenant: account.tenant,

@@ -30,7 +30,16 @@ export class ManageLockoutsService {
   /** Accounts that exist in AD (not deleted), grouped by the pupil's class. */
   async classStatus(tenant: string): Promise<ClassClaimStatus[]> {
     this.assertTenant(tenant);
-    const rows = await this.prisma.$queryRaw<Array<{ group_id: string; class_name: string | null; school_unit_code: string | null; claimed: bigint; unclaimed: bigint; locked_out: bigint }>>`
+    const rows = await this.prisma.$queryRaw<
+      Array<{
+        group_id: string;
+        class_name: string | null;
+        school_unit_code: string | null;
+        claimed: bigint;
+        unclaimed: bigint;
+        locked_out: bigint;
+      }>
+    >`
       SELECT class_group_id::text AS group_id, max(class_name) AS class_name, max(class_school_unit_code) AS school_unit_code,
              count(*) FILTER (WHERE claimed) AS claimed, count(*) FILTER (WHERE NOT claimed) AS unclaimed,
              count(*) FILTER (WHERE locked_at IS NOT NULL) AS locked_out
@@ -55,17 +64,26 @@ export class ManageLockoutsService {
       orderBy: { lockedAt: 'asc' },
       select: { accountName: true, lockedAt: true, failedAttempts: true },
     });
-    return rows.map((r) => ({ accountName: r.accountName!, lockedAt: r.lockedAt!.toISOString(), failedAttempts: r.failedAttempts }));
+    return rows.map((r) => ({
+      accountName: r.accountName!,
+      lockedAt: r.lockedAt!.toISOString(),
+      failedAttempts: r.failedAttempts,
+    }));
   }
 
   /** Clears the lock and the count of wrong codes; unlocking an account that is not locked changes nothing. */
   async unlock(tenant: string, accountName: string, unlockedBy: string): Promise<void> {
     this.assertTenant(tenant);
-    const account = await this.prisma.claimAccount.findFirst({ where: { tenant, accountNameKey: accountName.toLowerCase(), deletedAt: null } });
+    const account = await this.prisma.claimAccount.findFirst({
+      where: { tenant, accountNameKey: accountName.toLowerCase(), deletedAt: null },
+    });
     if (!account) throw new ClaimError('UNKNOWN_ACCOUNT', `no account ${accountName} in tenant ${tenant}`);
     if (!account.lockedAt && account.failedAttempts === 0) return;
     await this.prisma.$transaction([
-      this.prisma.claimAccount.update({ where: { identityId: account.identityId }, data: { lockedAt: null, failedAttempts: 0 } }),
+      this.prisma.claimAccount.update({
+        where: { identityId: account.identityId },
+        data: { lockedAt: null, failedAttempts: 0 },
+      }),
       this.prisma.claimAudit.create({
         data: {
           tenant,

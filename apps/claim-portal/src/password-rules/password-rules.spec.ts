@@ -4,7 +4,8 @@ import { checkPassword, foldForComparison, type DomainPasswordPolicy } from './p
 const owner = { accountName: 'asli0001', givenName: 'Åsa', sn: 'Lindqvist', displayName: 'Åsa Lindqvist' };
 const complex: DomainPasswordPolicy = { minLength: 7, complex: true };
 const simple: DomainPasswordPolicy = { minLength: 0, complex: false };
-const codes = (password: string, policy = complex, min = 10) => checkPassword(password, password, owner, policy, min).map((p) => p.code);
+const codes = (password: string, policy = complex, min = 10) =>
+  checkPassword(password, password, owner, policy, min).map((p) => p.code);
 
 describe('checkPassword', () => {
   it('accepts a long password with three kinds of characters and nothing personal', () => {
@@ -13,12 +14,20 @@ describe('checkPassword', () => {
   });
 
   it('applies the longer of the domain minimum and our own', () => {
-    expect(checkPassword('Kx9#mPq2', 'Kx9#mPq2', owner, { minLength: 12, complex: true }, 8)).toContainEqual({ code: 'too-short', min: 12 });
-    expect(checkPassword('Kx9#mPq2', 'Kx9#mPq2', owner, { minLength: 7, complex: true }, 10)).toContainEqual({ code: 'too-short', min: 10 });
+    expect(checkPassword('Kx9#mPq2', 'Kx9#mPq2', owner, { minLength: 12, complex: true }, 8)).toContainEqual({
+      code: 'too-short',
+      min: 12,
+    });
+    expect(checkPassword('Kx9#mPq2', 'Kx9#mPq2', owner, { minLength: 7, complex: true }, 10)).toContainEqual({
+      code: 'too-short',
+      min: 10,
+    });
   });
 
   it('refuses a confirmation that differs', () => {
-    expect(checkPassword('Kanelbulle7Regn', 'Kanelbulle7regn', owner, complex, 10).map((p) => p.code)).toEqual(['mismatch']);
+    expect(
+      checkPassword('Kanelbulle7Regn', 'Kanelbulle7regn', owner, complex, 10).map((p) => p.code),
+    ).toEqual(['mismatch']);
   });
 
   it("refuses the person's own names and account name, in any case and without diacritics", () => {
@@ -45,10 +54,15 @@ describe('checkPassword', () => {
 
   it('never accepts anything that contains the given name', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), fc.boolean(), (before, after, upper) => {
-        const name = upper ? 'ÅSA' : 'asa';
-        expect(codes(`${before}${name}${after}Xy9#kq`)).toContain('contains-name');
-      }),
+      fc.property(
+        fc.string({ maxLength: 10 }),
+        fc.string({ maxLength: 10 }),
+        fc.boolean(),
+        (before, after, upper) => {
+          const name = upper ? 'ÅSA' : 'asa';
+          expect(codes(`${before}${name}${after}Xy9#kq`)).toContain('contains-name');
+        },
+      ),
     );
   });
 

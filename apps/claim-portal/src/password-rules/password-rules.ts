@@ -33,15 +33,73 @@ export const MAX_PASSWORD_LENGTH = 128;
 // The most used passwords and words (Swedish and English) that length alone would let through; a
 // password containing one of them plus a few digits is still one of the first things guessed.
 const COMMON = [
-  'password', 'passw0rd', 'lösenord', 'losenord', 'qwerty', 'qwertz', 'asdfgh', 'zxcvbn', 'azerty', 'abc123', 'iloveyou',
-  'sommar', 'vinter', 'hejsan', 'hejhej', 'sverige', 'fotboll', 'hemligt', 'skolan', 'skola', 'elev', 'lärare', 'larare',
-  'monkey', 'dragon', 'football', 'minecraft', 'fortnite', 'roblox', 'pokemon', 'princess', 'sunshine', 'welcome', 'välkommen',
-  'valkommen', 'letmein', 'admin', 'master', 'secret', 'summer', 'winter', 'hello', 'trustno1', 'starwars', 'superman',
-  'batman', 'charlie', 'shadow', 'killer', 'jordan', 'hunter', 'ranger', 'soccer', 'hockey', 'baseball', 'computer',
+  'password',
+  'passw0rd',
+  'lösenord',
+  'losenord',
+  'qwerty',
+  'qwertz',
+  'asdfgh',
+  'zxcvbn',
+  'azerty',
+  'abc123',
+  'iloveyou',
+  'sommar',
+  'vinter',
+  'hejsan',
+  'hejhej',
+  'sverige',
+  'fotboll',
+  'hemligt',
+  'skolan',
+  'skola',
+  'elev',
+  'lärare',
+  'larare',
+  'monkey',
+  'dragon',
+  'football',
+  'minecraft',
+  'fortnite',
+  'roblox',
+  'pokemon',
+  'princess',
+  'sunshine',
+  'welcome',
+  'välkommen',
+  'valkommen',
+  'letmein',
+  'admin',
+  'master',
+  'secret',
+  'summer',
+  'winter',
+  'hello',
+  'trustno1',
+  'starwars',
+  'superman',
+  'batman',
+  'charlie',
+  'shadow',
+  'killer',
+  'jordan',
+  'hunter',
+  'ranger',
+  'soccer',
+  'hockey',
+  'baseball',
+  'computer',
   // The examples the page itself shows: someone will copy them.
-  'blå-tåg-springer', 'blue-train-running',
+  'blå-tåg-springer',
+  'blue-train-running',
 ];
-const KEYBOARD_ROWS = ['1234567890', 'qwertyuiopå', 'asdfghjklöä', 'zxcvbnm', 'abcdefghijklmnopqrstuvwxyzåäö'];
+const KEYBOARD_ROWS = [
+  '1234567890',
+  'qwertyuiopå',
+  'asdfghjklöä',
+  'zxcvbnm',
+  'abcdefghijklmnopqrstuvwxyzåäö',
+];
 
 /** Lower case without diacritics, so "Åsa" is found in "asa2024!". */
 export function foldForComparison(value: string): string {
@@ -49,7 +107,11 @@ export function foldForComparison(value: string): string {
 }
 
 function characterClasses(password: string) {
-  let upper = 0, lower = 0, digit = 0, special = 0, otherLetter = 0;
+  let upper = 0,
+    lower = 0,
+    digit = 0,
+    special = 0,
+    otherLetter = 0;
   for (const ch of password) {
     if (/[0-9]/.test(ch)) digit = 1;
     else if (/\p{Lu}/u.test(ch)) upper = 1;

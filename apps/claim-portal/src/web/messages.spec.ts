@@ -14,7 +14,15 @@ describe('claim page language and rendering', () => {
     expect(escapeHtml(`<script>"&'`)).toBe('&lt;script&gt;&quot;&amp;&#39;');
     const html = codePage({ language: 'sv', csrf: 'x', accountName: '"><script>alert(1)</script>' });
     expect(html).not.toContain('<script>');
-    const named = passwordPage({ language: 'en', csrf: 'x', ticket: 't', displayName: '<b>Åsa</b>', accountName: 'a', minLength: 10, complex: true });
+    const named = passwordPage({
+      language: 'en',
+      csrf: 'x',
+      ticket: 't',
+      displayName: '<b>Åsa</b>',
+      accountName: 'a',
+      minLength: 10,
+      complex: true,
+    });
     expect(named).toContain('Hello &lt;b&gt;Åsa&lt;/b&gt;!');
   });
 

@@ -4,7 +4,10 @@
 import { type Language, MESSAGES } from './messages';
 
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  return value.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 }
 
 function layout(language: Language, title: string, body: string): string {
@@ -36,7 +39,12 @@ function alert(message: string | undefined): string {
   return message ? `<p class="alert" role="alert" data-testid="error">${escapeHtml(message)}</p>` : '';
 }
 
-export function codePage(input: { language: Language; csrf: string; accountName?: string; error?: string }): string {
+export function codePage(input: {
+  language: Language;
+  csrf: string;
+  accountName?: string;
+  error?: string;
+}): string {
   const m = MESSAGES[input.language];
   return layout(
     input.language,
@@ -91,7 +99,11 @@ ${hidden('csrf', input.csrf)}${hidden('lang', input.language)}${hidden('ticket',
 
 export function donePage(input: { language: Language; accountName: string }): string {
   const m = MESSAGES[input.language];
-  return layout(input.language, m.done, `<h1 data-testid="done">${escapeHtml(m.done)}</h1>\n<p>${escapeHtml(m.doneText(input.accountName))}</p>`);
+  return layout(
+    input.language,
+    m.done,
+    `<h1 data-testid="done">${escapeHtml(m.done)}</h1>\n<p>${escapeHtml(m.doneText(input.accountName))}</p>`,
+  );
 }
 
 export const STYLESHEET = `:root { color-scheme: light; --accent: #1f5c99; --error: #a4262c; }

@@ -4,7 +4,8 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
-const CSP = "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+const CSP =
+  "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 export function securityHeaders(secure: boolean) {
   return (_req: Request, res: Response, next: NextFunction): void => {
@@ -23,8 +24,14 @@ export function securityHeaders(secure: boolean) {
 }
 
 /** Applied by main.ts and the tests to the public app, before it listens. */
-export function configurePublicApp(app: INestApplication, options: { secure: boolean; trustProxyHops: number }): void {
-  const express = app.getHttpAdapter().getInstance() as { set(key: string, value: unknown): void; disable(key: string): void };
+export function configurePublicApp(
+  app: INestApplication,
+  options: { secure: boolean; trustProxyHops: number },
+): void {
+  const express = app.getHttpAdapter().getInstance() as {
+    set(key: string, value: unknown): void;
+    disable(key: string): void;
+  };
   express.disable('x-powered-by');
   express.set('trust proxy', options.trustProxyHops);
   app.use(securityHeaders(options.secure));
@@ -38,7 +45,8 @@ export function sessionCookieName(secure: boolean): string {
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim());
+    if (index > 0 && part.slice(0, index).trim() === name)
+      return decodeURIComponent(part.slice(index + 1).trim());
   }
   return undefined;
 }

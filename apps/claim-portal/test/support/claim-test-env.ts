@@ -15,7 +15,13 @@ import {
 } from '@skolkonto/messaging';
 import { createPrismaClient, type PrismaClient } from '@skolkonto/persistence';
 import { loadConfig, type TenantConfig } from '@skolkonto/platform';
-import { createTestDatabase, createTestOu, type TestDatabase, testEnv, type TestOu } from '@skolkonto/testing';
+import {
+  createTestDatabase,
+  createTestOu,
+  type TestDatabase,
+  testEnv,
+  type TestOu,
+} from '@skolkonto/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AdminApiModule, configureAdminApp } from '../../src/admin-api/admin-api.module';
 import { AppModule } from '../../src/app.module';
@@ -51,14 +57,19 @@ export interface ClaimTestEnv {
   /** Moves the app's clock (code expiry, rate-limit windows). */
   advanceClock(ms: number): void;
   /** A real AD account (random password nobody knows), announced on DIRECTORY and IDENTITY; resolves once learned. */
-  addAccount(input?: Partial<Pick<TestAccount, 'givenName' | 'sn' | 'classGroupId' | 'className' | 'schoolUnitCode'>>): Promise<TestAccount>;
+  addAccount(
+    input?: Partial<Pick<TestAccount, 'givenName' | 'sn' | 'classGroupId' | 'className' | 'schoolUnitCode'>>,
+  ): Promise<TestAccount>;
   admin(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
   /** Events the app published (namespace stripped from subjects). */
   published(stream: 'OPS' | 'DIRECTORY'): Promise<Array<{ subject: string; event: any; raw: string }>>;
   close(): Promise<void>;
 }
 
-export async function until<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -68,7 +79,10 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
   }
 }
 
-export async function startClaimPortal(label: string, env: Record<string, string> = {}): Promise<ClaimTestEnv> {
+export async function startClaimPortal(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<ClaimTestEnv> {
   const { ldap, nats: natsEnv } = testEnv();
   const nats = await createTestMessaging(label, { app: 'claim-portal' });
   const db = await createTestDatabase({ prefix: 'claim_test' });
@@ -94,14 +108,23 @@ export async function startClaimPortal(label: string, env: Record<string, string
   let clockOffset = 0;
   const now = () => new Date(Date.now() + clockOffset);
   const tenants = [{ id: TENANT }, { id: 'lidkoping' }] as unknown as TenantConfig[];
-  const app: INestApplication = await NestFactory.create(AppModule.forRoot(config, tenants, { now }), { logger: ['error'] });
+  const app: INestApplication = await NestFactory.create(AppModule.forRoot(config, tenants, { now }), {
+    logger: ['error'],
+  });
   configurePublicApp(app, { secure: config.cookieSecure, trustProxyHops: config.CLAIM_TRUST_PROXY_HOPS });
-  const consumers = app.connectMicroservice({ strategy: new JetStreamServer({ ...nats.options, connection: nats.connection }) }, { inheritAppConfig: true });
+  const consumers = app.connectMicroservice(
+    { strategy: new JetStreamServer({ ...nats.options, connection: nats.connection }) },
+    { inheritAppConfig: true },
+  );
   consumers.useGlobalFilters(new JetStreamExceptionFilter());
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   const adminApp = await NestFactory.create(
-    AdminApiModule.register({ token: ADMIN_TOKEN, issueCodes: app.get(IssueCodesService), lockouts: app.get(ManageLockoutsService) }),
+    AdminApiModule.register({
+      token: ADMIN_TOKEN,
+      issueCodes: app.get(IssueCodesService),
+      lockouts: app.get(ManageLockoutsService),
+    }),
     { logger: ['error'], bodyParser: false },
   );
   configureAdminApp(adminApp);
@@ -109,7 +132,13 @@ export async function startClaimPortal(label: string, env: Record<string, string
   const port = (a: INestApplication) => (a.getHttpServer().address() as { port: number }).port;
   const publisher = new EventPublisher(nats.connection.js, resolveMessagingOptions(nats.options));
   const prisma = createPrismaClient(db.url, { poolSize: 2 });
-  const directory = new LdapDirectory({ url: ldap.url, ca: ldap.ca, bindDn: ldap.bindDn, bindPassword: ldap.bindPassword, poolSize: 2 });
+  const directory = new LdapDirectory({
+    url: ldap.url,
+    ca: ldap.ca,
+    bindDn: ldap.bindDn,
+    bindPassword: ldap.bindPassword,
+    poolSize: 2,
+  });
   const adminUrl = `http://127.0.0.1:${port(adminApp)}`;
 
   return {
@@ -165,7 +194,11 @@ export async function startClaimPortal(label: string, env: Record<string, string
           version: 2,
           names: { givenName, familyName: sn, displayName, protected: false },
           schoolUnits: [{ ...sample.schoolUnits[0]!, schoolUnitCode: account.schoolUnitCode }],
-          class: { groupId: account.classGroupId, displayName: account.className, schoolUnitCode: account.schoolUnitCode },
+          class: {
+            groupId: account.classGroupId,
+            displayName: account.className,
+            schoolUnitCode: account.schoolUnitCode,
+          },
         },
       });
       await publisher.publish(EVENTS.directoryAccountProvisioned, {
@@ -183,14 +216,26 @@ export async function startClaimPortal(label: string, env: Record<string, string
           mode: 'created',
         },
       });
-      await until(() => prisma.claimAccount.findFirst({ where: { identityId, accountName: { not: null }, displayName: { not: null } } }));
+      await until(() =>
+        prisma.claimAccount.findFirst({
+          where: { identityId, accountName: { not: null }, displayName: { not: null } },
+        }),
+      );
       return account;
     },
     async admin(method, path, body, token = ADMIN_TOKEN) {
       const response = await fetch(`${adminUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined || method === 'GET' ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined || method === 'GET' ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined || method === 'GET' ? {} : { 'content-type': 'application/json' }),
+        },
+        body:
+          body === undefined || method === 'GET'
+            ? undefined
+            : typeof body === 'string'
+              ? body
+              : JSON.stringify(body),
       });
       const text = await response.text();
       let parsed: unknown = text;
@@ -234,7 +279,12 @@ export class PageClient {
   }
 
   async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-    return this.request('POST', path, new URLSearchParams({ csrf: this.csrf, ...fields }).toString(), headers);
+    return this.request(
+      'POST',
+      path,
+      new URLSearchParams({ csrf: this.csrf, ...fields }).toString(),
+      headers,
+    );
   }
 
   /** GET / then POST /claim. */
@@ -243,7 +293,12 @@ export class PageClient {
     return this.post('/claim', { accountName, code });
   }
 
-  private async request(method: string, path: string, body: string | undefined, headers: Record<string, string>) {
+  private async request(
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+  ) {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       redirect: 'manual',
@@ -260,7 +315,12 @@ export class PageClient {
     const html = await response.text();
     this.csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? this.csrf;
     this.ticket = /name="ticket" value="([^"]+)"/.exec(html)?.[1] ?? '';
-    return { status: response.status, html, headers: response.headers, error: /data-testid="error">([\s\S]*?)<\/(p|ul)>/.exec(html)?.[1] };
+    return {
+      status: response.status,
+      html,
+      headers: response.headers,
+      error: /data-testid="error">([\s\S]*?)<\/(p|ul)>/.exec(html)?.[1],
+    };
   }
 }
 

@@ -1,4 +1,6 @@
-import { DEFAULT_LIFECYCLE_POLICY, type LifecycleStatus } from '@skolkonto/domain';
+import fc from 'fast-check';
+import { EMAIL_PATTERN } from '@skolkonto/contracts';
+import { DEFAULT_LIFECYCLE_POLICY, normalizeEmail, type LifecycleStatus } from '@skolkonto/domain';
 import { buildIdentity, lifecycleSteps, type IdentityFacts, type StoredOrganisation } from './build-identity';
 
 const unitId = '00000000-0000-4000-8000-0000000000aa';
@@ -35,6 +37,16 @@ describe(buildIdentity.name, () => {
     const hidden = buildIdentity(facts({ person: { ...facts().person, securityMarking: 'Sekretessmarkering' } }), '2026-09-01', DEFAULT_LIFECYCLE_POLICY);
     expect(hidden.body).not.toHaveProperty('email');
     expect(hidden.body.names.protected).toBe(true);
+  });
+
+  it('publishes only addresses the contract accepts (else the outbox row would block the stream)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.emailAddress(), fc.string(), fc.constantFrom('elev@götene.se', 'a.b+c@x-y.skara.se')), (raw) => {
+        const parsed = normalizeEmail(raw);
+        if (parsed.valid) expect(parsed.value).toMatch(EMAIL_PATTERN);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('flags an invalid address without stopping the identity', () => {

@@ -4,7 +4,9 @@ import { ManualClock, maskCivicNumber } from '@skolkonto/domain';
 import { createPrismaClient, type PrismaClient } from '@skolkonto/persistence';
 import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
 import { NormalizeIdentityService } from '../src/normalize-identity/normalize-identity.service';
+import { Registry } from 'prom-client';
 import { NormalizerDatabase } from '../src/normalize-identity/normalizer-database';
+import { NormalizerMetrics } from '../src/normalize-identity/normalizer-metrics';
 import type { RegisterEvent } from '../src/normalize-identity/register-event';
 import { toTenantPolicies } from '../src/normalize-identity/tenant-policy';
 import { aDuty, aGroup, aPerson, aSchoolUnit, anEnrolment, civicNumber, deleted, upserted } from './register-events.builder';
@@ -310,6 +312,9 @@ describe(NormalizeIdentityService.name, () => {
     const unit = aSchoolUnit();
     const bad = upserted(tenant, 'group', { id: crypto.randomUUID(), displayName: 'no type' }, { registerId: 'extens' });
     const badPerson = upserted(tenant, 'person', aPerson({ enrolments: [{ schoolType: 'GR' }] }));
+    const registry = new Registry();
+    const metrics = new NormalizerMetrics(registry);
+    service = new NormalizeIdentityService(database, clock, policies, metrics);
     const result = await service.applyBatch([bad, badPerson, upserted(tenant, 'organisation', unit), upserted(tenant, 'person', aPerson({ enrolments: [anEnrolment(unit.id as string)] }))]);
     expect(result.rejected).toEqual([
       { eventId: bad.eventId, reason: expect.stringContaining('groupType') },
@@ -328,6 +333,8 @@ describe(NormalizeIdentityService.name, () => {
     // Redelivered: nothing new; an unknown tenant is refused (dead letter), not rejected.
     await service.applyBatch([bad, badPerson]);
     expect(await rejections()).toHaveLength(2);
+    const counted = (await metrics.recordsRejected.get()).values.map((v) => [v.labels.entity, v.labels.code, v.value]);
+    expect(counted.sort()).toEqual([['group', 'MISSING_FIELD', 1], ['person', 'MISSING_REFERENCE', 1]]);
     await expect(service.apply(upserted('nowhere', 'person', aPerson()))).rejects.toMatchObject({ code: 'UNKNOWN_TENANT' });
   });
 

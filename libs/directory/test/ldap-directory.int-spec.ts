@@ -100,6 +100,17 @@ describe(LdapDirectory.name, () => {
     expect(await directory.findEntry(childDn('CN', 'Weak Pw', ou.dn))).toBeNull();
   });
 
+  it('sets a new password over LDAPS (the one bind that works is with it) and maps a policy refusal to CONSTRAINT', async () => {
+    const sam = `setpw${Math.random().toString(36).slice(2, 9)}`;
+    const dn = await addUser(ou.dn, `Set Pw ${sam}`, sam, generateStrongPassword());
+    await directory.setPassword(dn, 'Moln-Cykel-Sju-83');
+    await expect(directory.verifyCredentials(dn, 'Moln-Cykel-Sju-83')).resolves.toBeUndefined();
+    const refused = await directory.setPassword(dn, 'onlylowercaseletters').catch((e: unknown) => e);
+    expect((refused as DirectoryError).code).toBe('CONSTRAINT');
+    expect((refused as DirectoryError).ldapCode).toBe(19);
+    await expect(directory.verifyCredentials(dn, 'Moln-Cykel-Sju-83')).resolves.toBeUndefined();
+  });
+
   it('maps missing objects to NOT_FOUND and non-empty OU deletes to NOT_EMPTY', async () => {
     const missing = await directory.delete(childDn('CN', 'nobody', ou.dn)).catch((e: unknown) => e);
     expect((missing as DirectoryError).code).toBe('NOT_FOUND');

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   try {
     const config = loadConfig(FederationPublisherConfig);
     const tenants = loadTenants(config.TENANTS_FILE);
-    const settings = loadReleaseSettings(config.RELEASE_POLICIES_FILE, tenants);
+    const settings = loadReleaseSettings(config.RELEASE_POLICIES_FILE, tenants, process.env, config.TENANTS_FILE);
     const tls =
       config.ATTRIBUTE_API_TLS_CERT_FILE && config.ATTRIBUTE_API_TLS_KEY_FILE
         ? { cert: readFileSync(config.ATTRIBUTE_API_TLS_CERT_FILE), key: readFileSync(config.ATTRIBUTE_API_TLS_KEY_FILE) }

@@ -66,7 +66,36 @@ idpClients:
     tenants: [skara]
 `;
     expect(() => parseReleaseSettings(text, tenants, { SECRET_A: 'x'.repeat(20), SHORT_SECRET: 'abc' })).toThrow(
-      /tenants\.0\.tenant: nowhere is not in the tenants file[\s\S]*tenants\.1\.pairwiseSecretEnv: SHORT_SECRET must be set[\s\S]*idpClients\.0\.tokenEnv: MISSING_TOKEN/,
+      /tenants\.0\.tenant: tenant "nowhere" is not in the tenants file[\s\S]*tenants\.1\.pairwiseSecretEnv: SHORT_SECRET must be set[\s\S]*idpClients\.0\.tokenEnv: MISSING_TOKEN/,
     );
+  });
+
+  it('names the tenant, both files and the known tenants when the policies name a tenant the tenants file lacks', () => {
+    const text = `
+tenants:
+  - tenant: vara
+    pairwiseSecretEnv: SECRET_A
+    serviceProviders: []
+idpClients:
+  - id: idp
+    tokenEnv: TOKEN
+    tenants: [vara]
+`;
+    const secrets = { SECRET_A: 'x'.repeat(20), TOKEN: 't'.repeat(30) };
+    let error: unknown;
+    try {
+      parseReleaseSettings(text, tenants, secrets, '/etc/skolkonto/release-policies.yaml', '/etc/skolkonto/tenants.yaml');
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { message, source, problems } = error as ConfigError;
+    expect(source).toBe('/etc/skolkonto/release-policies.yaml');
+    expect(problems).toEqual([
+      `tenants.0.tenant: tenant "vara" is not in the tenants file /etc/skolkonto/tenants.yaml (known: ${tenants.map((t) => t.id).join(', ')}); add it there or remove it from /etc/skolkonto/release-policies.yaml`,
+      `idpClients.0.tenants: tenant "vara" is not in the tenants file /etc/skolkonto/tenants.yaml (known: ${tenants.map((t) => t.id).join(', ')}); add it there or remove it from /etc/skolkonto/release-policies.yaml`,
+    ]);
+    expect(message).toContain('invalid configuration in /etc/skolkonto/release-policies.yaml');
+    expect(message).not.toContain('x'.repeat(20));
   });
 });

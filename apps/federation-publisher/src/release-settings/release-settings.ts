@@ -97,12 +97,17 @@ export interface ReleaseSettings {
   entra: EntraClaimsProviderConfig[];
 }
 
-/** Parses and validates the file against the tenants; throws ConfigError naming every bad key. */
+/**
+ * Parses and validates the file against the tenants; throws ConfigError naming every bad key. A tenant
+ * named here but missing from the tenants file is refused, never skipped: its scope and home
+ * organisation live there, and guessing them would publish identifiers at the wrong scope.
+ */
 export function parseReleaseSettings(
   text: string,
   tenants: readonly Pick<TenantConfig, 'id' | 'federation'>[],
   env: Record<string, string | undefined>,
   source = 'config/release-policies.yaml',
+  tenantsSource = 'config/tenants.yaml',
 ): ReleaseSettings {
   const file = plainToInstance(ReleaseSettingsFile, parse(text) ?? {});
   const problems = describeValidationErrors(validateSync(file, { forbidUnknownValues: true }));
@@ -110,11 +115,13 @@ export function parseReleaseSettings(
   if (problems.length > 0) throw new ConfigError(source, problems);
 
   const known = new Map(tenants.map((tenant) => [tenant.id, tenant]));
+  const unknown = (tenant: string) =>
+    `tenant "${tenant}" is not in the tenants file ${tenantsSource} (known: ${[...known.keys()].join(', ') || 'none'}); add it there or remove it from ${source}`;
   const result: ReleaseSettings = { tenants: new Map(), clients: [], entra: file.entra ?? [] };
   file.tenants.forEach((entry, index) => {
     const tenant = known.get(entry.tenant);
     if (!tenant) {
-      problems.push(`tenants.${index}.tenant: ${entry.tenant} is not in the tenants file`);
+      problems.push(`tenants.${index}.tenant: ${unknown(entry.tenant)}`);
       return;
     }
     const secret = env[entry.pairwiseSecretEnv];
@@ -139,12 +146,12 @@ export function parseReleaseSettings(
     const token = env[client.tokenEnv];
     if (!token || token.length < 24) problems.push(`idpClients.${index}.tokenEnv: ${client.tokenEnv} must be set to at least 24 characters`);
     for (const tenant of client.tenants) {
-      if (!known.has(tenant)) problems.push(`idpClients.${index}.tenants: ${tenant} is not in the tenants file`);
+      if (!known.has(tenant)) problems.push(`idpClients.${index}.tenants: ${unknown(tenant)}`);
     }
     result.clients.push({ id: client.id, token: token ?? '', tenants: client.tenants });
   });
   result.entra.forEach((entra, index) => {
-    if (!known.has(entra.tenant)) problems.push(`entra.${index}.tenant: ${entra.tenant} is not in the tenants file`);
+    if (!known.has(entra.tenant)) problems.push(`entra.${index}.tenant: ${unknown(entra.tenant)}`);
   });
   if (problems.length > 0) throw new ConfigError(source, problems);
   return result;
@@ -154,6 +161,7 @@ export function loadReleaseSettings(
   path: string,
   tenants: readonly Pick<TenantConfig, 'id' | 'federation'>[],
   env: Record<string, string | undefined> = process.env,
+  tenantsPath?: string,
 ): ReleaseSettings {
-  return parseReleaseSettings(readFileSync(path, 'utf8'), tenants, env, path);
+  return parseReleaseSettings(readFileSync(path, 'utf8'), tenants, env, path, tenantsPath);
 }

@@ -103,6 +103,25 @@ describe.each(['dev', 'prod'])('k8s overlay %s', (overlay) => {
     else expect(generated).toEqual([]);
   });
 
+  it("gives the console claim-portal's admin API, its token (by key, not the portal's whole secret) and the claim page", () => {
+    const containerOf = (name: string) => byKind('Deployment').find((object) => object.metadata.name === name)!.spec.template.spec.containers[0];
+    const console = containerOf('ops-console');
+    const portal = containerOf('claim-portal');
+    const env = (container: any, name: string) => container.env.find((entry: any) => entry.name === name);
+    const adminUrl = new URL(env(console, 'CLAIM_ADMIN_URL').value);
+    const service = byKind('Service').find((object) => object.metadata.name === adminUrl.hostname);
+    const servicePort = service?.spec.ports.find((port: any) => port.port === Number(adminUrl.port));
+    expect(servicePort).toBeDefined();
+    const containerPort = portal.ports.find((port: any) => port.name === servicePort.targetPort);
+    expect(String(containerPort?.containerPort)).toBe(env(portal, 'CLAIM_ADMIN_PORT').value);
+    const portalSecret = portal.envFrom.find((source: any) => source.secretRef?.name.startsWith('skolkonto-claim')).secretRef.name;
+    expect(env(console, 'CLAIM_ADMIN_TOKEN').valueFrom.secretKeyRef).toEqual({ name: portalSecret, key: 'CLAIM_ADMIN_TOKEN' });
+    expect(console.envFrom.map((source: any) => source.secretRef?.name ?? '')).not.toContain(portalSecret);
+    expect(new URL(env(console, 'CLAIM_PUBLIC_URL').value).protocol).toBe(overlay === 'prod' ? 'https:' : 'http:');
+    const egress = byKind('NetworkPolicy').filter((policy) => policy.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'ops-console' && policy.spec.egress);
+    expect(egress.flatMap((policy) => policy.spec.egress.flatMap((rule: any) => rule.ports.map((port: any) => port.port)))).toContain(Number(adminUrl.port));
+  });
+
   it('replicates JetStream streams 3 times in production and once in dev', () => {
     const settings = byKind('ConfigMap').find((object) => object.metadata.name.startsWith('skolkonto-settings'));
     expect(settings?.data?.NATS_REPLICAS).toBe(overlay === 'prod' ? '3' : '1');

@@ -25,6 +25,9 @@ import { TimelineProjection } from './person-timeline/timeline.projection';
 import { PlansProjection } from './review-plans/plans.projection';
 import { ReviewPlansController } from './review-plans/review-plans.controller';
 import { ReviewPlansService } from './review-plans/review-plans.service';
+import { ReviewQueueController } from './review-queue/review-queue.controller';
+import { ReviewQueueService } from './review-queue/review-queue.service';
+import { ReviewsProjection } from './review-queue/reviews.projection';
 import { CONSOLE_CONFIG, prismaProvider } from './shared/prisma.provider';
 import { JetStreamGateway } from './stream-watch/jetstream-gateway';
 import { PROJECTIONS, StreamWatcherService } from './stream-watch/stream-watcher.service';
@@ -40,6 +43,7 @@ export class AppModule implements NestModule {
         OperatorsController,
         LiveViewController,
         ReviewPlansController,
+        ReviewQueueController,
         DeadLettersController,
         PersonTimelineController,
         ClaimCodesController,
@@ -54,12 +58,14 @@ export class AppModule implements NestModule {
         ConsoleOutboxRelay,
         PlansProjection,
         TimelineProjection,
-        { provide: PROJECTIONS, inject: [PlansProjection, TimelineProjection], useFactory: (...p: unknown[]) => p },
+        ReviewsProjection,
+        { provide: PROJECTIONS, inject: [PlansProjection, TimelineProjection, ReviewsProjection], useFactory: (...p: unknown[]) => p },
         ThroughputRepository,
         StreamWatcherService,
         RegisterSyncService,
         LiveViewService,
         ReviewPlansService,
+        ReviewQueueService,
         DeadLettersService,
         PersonTimelineService,
         ConsoleHealthChecks,

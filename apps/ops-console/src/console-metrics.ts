@@ -16,5 +16,5 @@ export const consoleMetrics = {
   observed: (stream: string) => observed.inc({ stream }),
   liveClientOpened: () => liveClients.inc(),
   liveClientClosed: () => liveClients.dec(),
-  action: (action: 'plan-approved' | 'plan-rejected' | 'dead-letter-replayed' | 'dead-letter-discarded' | 'login-failed' | 'login') => decisions.inc({ action }),
+  action: (action: 'plan-approved' | 'plan-rejected' | 'dead-letter-replayed' | 'dead-letter-discarded' | 'review-resolved' | 'login-failed' | 'login') => decisions.inc({ action }),
 };

@@ -8,6 +8,7 @@ import { ClaimAccountService } from './claim-account/claim-account.service';
 import { ClaimKeys } from './claim-account/claim-keys';
 import { ClaimPageController } from './claim-account/claim-page.controller';
 import { DomainPasswordPolicyReader } from './claim-account/domain-password-policy';
+import { PruneClaimDataService } from './claim-account/prune-claim-data.service';
 import type { ClaimPortalConfig } from './config';
 import { IssueCodesService } from './issue-codes/issue-codes.service';
 import { LearnAccountsHandler } from './learn-accounts/learn-accounts.handler';
@@ -110,6 +111,12 @@ export class AppModule {
               now: options.now,
             }),
           inject: [PrismaClient, CodeHasher],
+        },
+        {
+          provide: PruneClaimDataService,
+          useFactory: (p: PrismaClient) =>
+            new PruneClaimDataService(p, config.CLAIM_RATE_LIMIT_WINDOW_SECONDS),
+          inject: [PrismaClient],
         },
         {
           provide: ManageLockoutsService,

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, SAMPLE_EVENT_DATA } from '@skolkonto/contracts';
 import { EventPublisher, resolveMessagingOptions } from '@skolkonto/messaging';
+import { PruneClaimDataService } from '../src/claim-account/prune-claim-data.service';
 import {
   ADMIN_TOKEN,
   type ClaimTestEnv,
@@ -209,5 +210,57 @@ describe('claim-portal admin API and account projection', () => {
       issuedBy: 'birgitta',
     });
     expect(again.body.skipped).toEqual([{ identityId: account.identityId, reason: 'account-disabled' }]);
+
+    // An account.updated of the same identity version that happened before the disable, arriving
+    // after it (another durable consumer), does not enable the account again.
+    const ack = await publisher.publish(EVENTS.directoryAccountUpdated, {
+      tenant: TENANT,
+      data: {
+        identityId: account.identityId,
+        tenant: TENANT,
+        identityVersion: 3,
+        accountId: account.accountId,
+        sAMAccountName: account.accountName,
+        userPrincipalName: `${account.accountName}@skola.skara.se`,
+        distinguishedName: account.dn,
+        enabled: true,
+        changedAttributes: ['department'],
+        occurredAt: new Date(Date.now() - 60_000).toISOString(),
+      },
+    });
+    await until(async () => {
+      const info = await env.nats.connection.jsm.consumers.info(
+        env.nats.streamName('DIRECTORY'),
+        'claim-portal-learn-accounts-updated',
+      );
+      return info.ack_floor.stream_seq >= ack.seq;
+    });
+    expect(
+      (await env.prisma.claimAccount.findUniqueOrThrow({ where: { identityId: account.identityId } }))
+        .enabled,
+    ).toBe(false);
+  });
+
+  it('prunes old rate-limit rows and expired tickets, and counts outcomes in /metrics', async () => {
+    const old = new Date(Date.now() - 3 * 86_400_000);
+    await env.prisma.claimAttempt.create({
+      data: { ipKey: 'old-ip', accountKey: 'old-account', outcome: 'rejected', at: old },
+    });
+    await env.prisma.claimTicket.create({
+      data: {
+        tokenHash: 'old-ticket',
+        sessionHash: 'old-session',
+        identityId: randomUUID(),
+        claimCodeId: randomUUID(),
+        expiresAt: old,
+      },
+    });
+    const pruned = await env.app.get(PruneClaimDataService).prune();
+    expect(pruned.attempts).toBeGreaterThanOrEqual(1);
+    expect(pruned.tickets).toBeGreaterThanOrEqual(1);
+    expect(await env.prisma.claimAttempt.count({ where: { ipKey: 'old-ip' } })).toBe(0);
+    const metrics = await (await fetch(`${env.publicUrl}/metrics`)).text();
+    expect(metrics).toMatch(/skolkonto_claim_code_submissions_total\{outcome="rejected"\} [1-9]/);
+    expect(metrics).toMatch(/skolkonto_claim_codes_issued_total\{scope="school"\} [1-9]/);
   });
 });

@@ -12,6 +12,7 @@ import type {
 } from '@skolkonto/persistence';
 import { CodeHasher } from '../claim-code/code-hasher';
 import { normalizeClaimCode } from '../claim-code/claim-code';
+import { claimMetrics } from '../claim-metrics';
 import { accountClaimed, enqueue } from '../outbox/claim-events';
 import { checkPassword, type PasswordProblem } from '../password-rules/password-rules';
 import { type Now, systemNow } from '../shared/clock';
@@ -285,6 +286,7 @@ export class ClaimAccountService {
        WHERE identity_id = ${account.identityId}::uuid AND locked_at IS NULL
        RETURNING failed_attempts, locked_at IS NOT NULL AS locked`;
     if (row?.locked) {
+      claimMetrics.locked();
       await this.prisma.claimAudit.create({
         data: {
           tenant: account.tenant,

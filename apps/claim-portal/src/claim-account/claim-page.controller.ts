@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { claimMetrics } from '../claim-metrics';
 import { CLAIM_OPTIONS, type ClaimWebOptions } from '../shared/tokens';
 import { ClaimKeys } from './claim-keys';
 import { ClaimAccountService } from './claim-account.service';
@@ -58,6 +59,7 @@ export class ClaimPageController {
       sessionId,
     });
     const csrf = this.keys.csrfToken(sessionId);
+    claimMetrics.codeSubmitted(result.outcome);
     if (result.outcome === 'rate-limited') {
       res.setHeader('Retry-After', String(result.retryAfterSeconds));
       const minutes = Math.ceil(result.retryAfterSeconds / 60);
@@ -102,6 +104,7 @@ export class ClaimPageController {
       confirmation: text(body.confirmation),
     });
     const csrf = this.keys.csrfToken(sessionId);
+    claimMetrics.passwordSubmitted(result.outcome);
     switch (result.outcome) {
       case 'claimed':
         return this.html(res, 200, donePage({ language, accountName: result.accountName }));

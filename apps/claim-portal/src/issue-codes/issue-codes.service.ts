@@ -6,6 +6,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ClaimAccountModel as ClaimAccount, PrismaClient } from '@skolkonto/persistence';
 import { CodeHasher } from '../claim-code/code-hasher';
+import { claimMetrics } from '../claim-metrics';
 import { formatClaimCode, generateClaimCode } from '../claim-code/claim-code';
 import { claimCodeIssued, enqueue } from '../outbox/claim-events';
 import { ClaimError } from '../shared/claim.errors';
@@ -146,6 +147,7 @@ export class IssueCodesService {
       },
       { timeout: 60_000 },
     );
+    claimMetrics.issued(request.scope.kind, prepared.length);
     this.logger.log(
       {
         tenant: request.tenant,

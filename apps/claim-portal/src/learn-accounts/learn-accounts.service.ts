@@ -13,6 +13,7 @@ export interface AccountSnapshot {
   sAMAccountName: string;
   distinguishedName: string;
   enabled: boolean;
+  occurredAt: string;
 }
 
 export type AccountChange = 'present' | 'disabled' | 'deleted';
@@ -24,16 +25,22 @@ export class LearnAccountsService {
     const enabled = change === 'present' ? account.enabled : false;
     const deleted = change === 'deleted';
     return this.prisma.$transaction(async (tx) => {
-      // Equal versions apply too: one identity version can cause several account events (created, then moved).
+      // One identity version can cause several account events (updated, then disabled), each through its
+      // own durable consumer: within a version, the later occurredAt wins.
       const count = await tx.$executeRaw`
-        INSERT INTO claim_account (identity_id, tenant, account_name, account_name_key, distinguished_name, object_guid, enabled, deleted_at, directory_version)
+        INSERT INTO claim_account (identity_id, tenant, account_name, account_name_key, distinguished_name, object_guid, enabled, deleted_at,
+                                   directory_version, directory_occurred_at)
         VALUES (${account.identityId}::uuid, ${account.tenant}, ${account.sAMAccountName}, ${account.sAMAccountName.toLowerCase()},
-                ${account.distinguishedName}, ${account.accountId}::uuid, ${enabled}, ${deleted ? new Date() : null}, ${account.identityVersion})
+                ${account.distinguishedName}, ${account.accountId}::uuid, ${enabled}, ${deleted ? new Date() : null}, ${account.identityVersion},
+                ${new Date(account.occurredAt)})
         ON CONFLICT (identity_id) DO UPDATE
           SET tenant = EXCLUDED.tenant, account_name = EXCLUDED.account_name, account_name_key = EXCLUDED.account_name_key,
               distinguished_name = EXCLUDED.distinguished_name, object_guid = EXCLUDED.object_guid, enabled = EXCLUDED.enabled,
-              deleted_at = EXCLUDED.deleted_at, directory_version = EXCLUDED.directory_version, updated_at = now()
-          WHERE claim_account.directory_version <= EXCLUDED.directory_version`;
+              deleted_at = EXCLUDED.deleted_at, directory_version = EXCLUDED.directory_version,
+              directory_occurred_at = EXCLUDED.directory_occurred_at, updated_at = now()
+          WHERE claim_account.directory_version < EXCLUDED.directory_version
+             OR (claim_account.directory_version = EXCLUDED.directory_version
+                 AND (claim_account.directory_occurred_at IS NULL OR claim_account.directory_occurred_at <= EXCLUDED.directory_occurred_at))`;
       if (count === 0) return 'stale';
       if (!enabled) {
         // A code for an account nobody can sign in to would only mislead: revoke it.

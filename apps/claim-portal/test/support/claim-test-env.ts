@@ -47,6 +47,7 @@ export interface TestAccount {
 }
 
 export interface ClaimTestEnv {
+  app: INestApplication;
   publicUrl: string;
   adminUrl: string;
   db: TestDatabase;
@@ -142,6 +143,7 @@ export async function startClaimPortal(
   const adminUrl = `http://127.0.0.1:${port(adminApp)}`;
 
   return {
+    app,
     publicUrl: `http://127.0.0.1:${port(app)}`,
     adminUrl,
     db,

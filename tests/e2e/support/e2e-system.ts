@@ -3,7 +3,7 @@
 // simulator with a small seed, and every app started as its own process with its log captured
 // under test-artifacts/e2e/<run>/.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, Entry } from 'ldapts';
@@ -17,6 +17,7 @@ import {
   type TestDatabase,
   type TestOu,
 } from '@skolkonto/testing';
+import { toLocalDate } from '@skolkonto/domain';
 import { REPO_ROOT } from '../../boot/app-process';
 import { freePort, startService, type ServiceProcess } from './service-process';
 
@@ -58,6 +59,14 @@ export interface E2eSystem {
   readonly startErrors: Partial<Record<PipelineApp, Error>>;
   /** The app, or the reason it did not start. */
   app(name: PipelineApp): ServiceProcess;
+  /** Starts a stopped or killed app again with the same environment (and port, for the ingest). */
+  restart(name: PipelineApp): Promise<ServiceProcess>;
+  /** The test clock every app reads through CLOCK_FILE (an ISO instant). */
+  clockNow(): Date;
+  /** Moves the test clock; the apps see the new instant at their next read. */
+  setClock(instant: string): void;
+  /** The clock's calendar date plus `offsetDays`, as the register writes dates (YYYY-MM-DD). */
+  clockDay(offsetDays?: number): string;
   readonly ldap: Client;
   readonly nats: NatsConnection;
   /** OU=<Tenant>,OU=Skolkonto,<test OU> */
@@ -123,7 +132,15 @@ function releasePoliciesYaml(ids: Record<E2eTenant, string>): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function startE2eSystem(options: { personsPerTenant?: number } = {}): Promise<E2eSystem> {
+export interface E2eOptions {
+  personsPerTenant?: number;
+  /** The simulator's school year (classes run Aug 17 of this year to Jun 12 of the next). */
+  schoolYearStart?: number;
+  /** The test clock's first instant; absent = system time until setClock. */
+  clock?: string;
+}
+
+export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSystem> {
   loadStackEnv();
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const runDir = join(REPO_ROOT, 'test-artifacts/e2e', runId);
@@ -147,6 +164,18 @@ export async function startE2eSystem(options: { personsPerTenant?: number } = {}
   writeFileSync(tenantsFile, tenantsYaml(simulatorUrl, ids));
   const releasePoliciesFile = join(configDir, 'release-policies.yaml');
   writeFileSync(releasePoliciesFile, releasePoliciesYaml(ids));
+  // The test clock (libs/domain fileClock): written whole and renamed into place, so an app never
+  // reads half an instant.
+  const clockFile = join(configDir, 'clock');
+  let clock: Date | undefined;
+  const setClock = (instant: string) => {
+    const at = new Date(instant);
+    if (Number.isNaN(at.getTime())) throw new RangeError(`not an instant: ${instant}`);
+    writeFileSync(`${clockFile}.next`, `${at.toISOString()}\n`);
+    renameSync(`${clockFile}.next`, clockFile);
+    clock = at;
+  };
+  if (options.clock) setClock(options.clock);
 
   const persons = options.personsPerTenant ?? 30;
   const env: Record<string, string> = {
@@ -163,6 +192,10 @@ export async function startE2eSystem(options: { personsPerTenant?: number } = {}
     SIM_PERSONS: TENANTS.map((t) => `${ids[t]}=${persons}`).join(','),
     SIM_SEED: '9009',
     SIM_RESEED_ON_BOOT: 'true',
+    ...(options.schoolYearStart ? { SIM_SCHOOL_YEAR_START: String(options.schoolYearStart) } : {}),
+    CLOCK_FILE: clockFile,
+    // A killed app's unacknowledged messages come back after this, not after the default 30 s.
+    NATS_ACK_WAIT_MS: '4000',
     PROVISIONER_API_TOKEN: secret(),
     PROVISIONER_ADMIN_TOKEN: secret(),
     INGEST_ADMIN_TOKEN: secret(),
@@ -210,15 +243,18 @@ export async function startE2eSystem(options: { personsPerTenant?: number } = {}
 
   const apps: Partial<Record<PipelineApp, ServiceProcess>> = {};
   const startErrors: Partial<Record<PipelineApp, Error>> = {};
+  // The ingest keeps its port across restarts: the register's webhook subscription names it.
+  const launch = (app: PipelineApp) =>
+    startService(app, env, {
+      logFile: logFile(app),
+      port: app === 'register-ingest' ? ingestPort : 0,
+      timeoutMs: 120_000,
+    });
   await Promise.all(
     PIPELINE_APPS.map(async (app) => {
       logs.push(logFile(app));
       try {
-        apps[app] = await startService(app, env, {
-          logFile: logFile(app),
-          port: app === 'register-ingest' ? ingestPort : 0,
-          timeoutMs: 120_000,
-        });
+        apps[app] = await launch(app);
       } catch (error) {
         startErrors[app] = error as Error;
       }
@@ -242,6 +278,16 @@ export async function startE2eSystem(options: { personsPerTenant?: number } = {}
       const running = apps[name];
       if (running) return running;
       throw new Error(`${name} is not running: ${startErrors[name]?.message ?? 'not started'}`);
+    },
+    async restart(name) {
+      if (apps[name]?.running()) throw new Error(`${name} is still running; stop or kill it first`);
+      apps[name] = await launch(name);
+      return apps[name]!;
+    },
+    clockNow: () => clock ?? new Date(),
+    setClock,
+    clockDay(offsetDays = 0) {
+      return toLocalDate(new Date((clock ?? new Date()).getTime() + offsetDays * 86_400_000));
     },
     tenantDn: (tenant) => `OU=${OU_NAMES[tenant]},OU=Skolkonto,${ou.dn}`,
     async admin<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -92,9 +92,11 @@ export function startService(
           },
           async kill(signal = 'SIGKILL') {
             if (exited()) return;
-            const gone = waitExit();
+            // 'close' comes after the last output, so the log gets all of it before it is closed.
+            const closed = new Promise<void>((done) => child.once('close', () => done()));
             child.kill(signal);
-            await gone;
+            await closed;
+            await new Promise<void>((done) => log.end(done));
           },
         });
       }

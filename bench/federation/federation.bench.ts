@@ -84,18 +84,21 @@ async function main(): Promise<void> {
       attributeApi: servers,
     };
     console.log(JSON.stringify(summary, null, 2));
-    console.log('\nattribute API (p50/p99 ms, requests/s, server CPU ms/request, 1-min load at the start of each run):');
+    console.log('\nattribute API (p50/p99 ms, requests/s, server CPU ms/request, longest server GC pause, 1-min load at the start of each run):');
     for (const [label, figures] of Object.entries(servers)) {
       for (const [run, r] of Object.entries(figures)) {
         if (run === 'rssMb') continue;
         const f = r as RunFigures;
         console.log(
           `  ${label.padEnd(9)} ${run.padEnd(30)} p50 ${String(f.latencyMs.p50).padStart(6)}  p99 ${String(f.latencyMs.p99).padStart(6)}  ` +
-            `${String(f.requestsPerSecond).padStart(5)} req/s  cpu ${f.serverCpuMsPerRequest.toFixed(3)} ms/req  load ${f.loadAverage1m}  non-2xx ${f.non2xx} errors ${f.errors}`,
+            `${String(f.requestsPerSecond).padStart(5)} req/s  cpu ${f.serverCpuMsPerRequest.toFixed(3)} ms/req  ` +
+            `gc max ${f.serverGcPauses.maxMs} ms  load ${f.loadAverage1m}  non-2xx ${f.non2xx} errors ${f.errors}`,
         );
       }
     }
     const current = servers.current!;
+    const late = (current.pacedAtRate as RunFigures & { sendLatenessMs?: { p99: number } }).sendLatenessMs;
+    if (late) console.log(`  (the paced generator itself sent its requests up to ${late.p99} ms late at p99: machine scheduling, counted in the latency above)`);
     for (const [run, f] of [
       ['steady arrivals (paced)', current.pacedAtRate],
       ['autocannon overallRate (bursts)', current.autocannonAtRate],
@@ -123,8 +126,11 @@ interface RunFigures {
   non2xx: number;
   errors: number;
   serverCpuMsPerRequest: number;
+  serverGcPauses: { count: number; totalMs: number; maxMs: number };
   loadAverage1m: number;
 }
+
+type ClientFigures = Omit<RunFigures, 'serverCpuMsPerRequest' | 'serverGcPauses' | 'loadAverage1m'>;
 
 interface ServerFigures {
   pacedAtRate: RunFigures;
@@ -194,17 +200,17 @@ async function measureServer(child: ChildProcess, port: number, paths: string[],
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: paths[cursor++ % paths.length]! }) }],
   });
   const usage = () =>
-    new Promise<{ cpu: NodeJS.CpuUsage; memory: number }>((resolve) => {
-      child.once('message', (message: { cpu: NodeJS.CpuUsage; memory: number }) => resolve(message));
+    new Promise<{ cpu: NodeJS.CpuUsage; memory: number; gc: RunFigures['serverGcPauses'] }>((resolve) => {
+      child.once('message', (message: { cpu: NodeJS.CpuUsage; memory: number; gc: RunFigures['serverGcPauses'] }) => resolve(message));
       child.send({ cpu: true });
     });
-  const measured = async (work: () => Promise<Omit<RunFigures, 'serverCpuMsPerRequest' | 'loadAverage1m'>>): Promise<RunFigures> => {
+  const measured = async (work: () => Promise<ClientFigures>): Promise<RunFigures> => {
     const loadAverage1m = +loadavg()[0]!.toFixed(2);
     const before = await usage();
     const figures = await work();
     const after = await usage();
     const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
-    return { ...figures, serverCpuMsPerRequest: +(cpuMs / Math.max(1, figures.requests)).toFixed(3), loadAverage1m };
+    return { ...figures, serverCpuMsPerRequest: +(cpuMs / Math.max(1, figures.requests)).toFixed(3), serverGcPauses: after.gc, loadAverage1m };
   };
   await run({ ...options(RATE), duration: 3 }); // warm-up: JIT, TLS sessions, connection pool, query plans
   const pacedAtRate = await measured(() => paced({ url, ca, token: SETTINGS_ENV.IDP_TOKEN_SKARA, paths, rate: RATE, durationSeconds: DURATION, connections: CONNECTIONS }));
@@ -214,16 +220,16 @@ async function measureServer(child: ChildProcess, port: number, paths: string[],
 }
 
 /** The steady-arrival run in its own process (paced-load.ts), so it shares no event loop. */
-function paced(job: object): Promise<Omit<RunFigures, 'serverCpuMsPerRequest' | 'loadAverage1m'>> {
+function paced(job: object): Promise<ClientFigures> {
   const child = fork(join(__dirname, 'paced-load.ts'), { execArgv: ['-r', join(__dirname, 'register-ts.js')] });
   child.send(job);
   return new Promise((resolve, reject) => {
-    child.once('message', (message: { result: Omit<RunFigures, 'serverCpuMsPerRequest' | 'loadAverage1m'> }) => resolve(message.result));
+    child.once('message', (message: { result: ClientFigures }) => resolve(message.result));
     child.once('exit', (code) => code !== 0 && reject(new Error(`paced load exited with ${code}`)));
   });
 }
 
-function describe(result: autocannon.Result, rate?: number): Omit<RunFigures, 'serverCpuMsPerRequest' | 'loadAverage1m'> {
+function describe(result: autocannon.Result, rate?: number): ClientFigures {
   return {
     targetRate: rate ?? 'unlimited',
     requests: result.requests.total,

@@ -32,6 +32,8 @@ export interface PacedResult {
   errors: number;
   /** Requests that could not be sent on time because every connection was busy. */
   queuedBehindBusyConnections: number;
+  /** How late this process itself sent requests (its own scheduling delay, part of the latency above). */
+  sendLatenessMs: { p50: number; p99: number; max: number };
 }
 
 function run(job: Job): Promise<PacedResult> {
@@ -39,6 +41,7 @@ function run(job: Job): Promise<PacedResult> {
   const base = new URL(job.url);
   const total = Math.round(job.rate * job.durationSeconds);
   const latencies: number[] = [];
+  const lateness: number[] = [];
   let non2xx = 0;
   let errors = 0;
   let sent = 0;
@@ -52,7 +55,9 @@ function run(job: Job): Promise<PacedResult> {
       agent.destroy();
       const elapsed = (performance.now() - start) / 1000;
       latencies.sort((a, b) => a - b);
-      const at = (q: number) => +(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(2);
+      lateness.sort((a, b) => a - b);
+      const pick = (values: number[], q: number) => +(values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0).toFixed(2);
+      const at = (q: number) => pick(latencies, q);
       resolve({
         targetRate: job.rate,
         requests: done,
@@ -61,10 +66,12 @@ function run(job: Job): Promise<PacedResult> {
         non2xx,
         errors,
         queuedBehindBusyConnections: queued,
+        sendLatenessMs: { p50: pick(lateness, 0.5), p99: pick(lateness, 0.99), max: +(lateness.at(-1) ?? 0).toFixed(2) },
       });
     };
     const fire = (index: number, due: number) => {
       if (inFlight >= job.connections) queued += 1;
+      lateness.push(performance.now() - due);
       inFlight += 1;
       const req = request(
         { host: base.hostname, port: base.port, path: job.paths[index % job.paths.length], agent, headers: { authorization: `Bearer ${job.token}` } },

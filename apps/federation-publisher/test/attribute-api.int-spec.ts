@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -162,6 +163,30 @@ entra:
       await publish.applyIdentity({ ...late, version: 2, status: 'deactivated' });
       await eventually(async () => expect((await get(`principal=sen01&sp=${encodeURIComponent(LMS)}`)).status).toBe(404));
     });
+
+    it('keeps an idle IdP connection longer than node\'s 5 s default, so the next login needs no handshake', async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: tls.cert });
+      const ports: number[] = [];
+      const once = () =>
+        new Promise<number>((resolve, reject) => {
+          const req = request(`${base}/v1/idp/attributes?principal=asaek01&sp=${encodeURIComponent(LMS)}`, { agent, headers: { authorization: `Bearer ${SETTINGS_ENV.IDP_TOKEN_SKARA}` } }, (res) => {
+            ports.push(res.socket.localPort!);
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      try {
+        expect(await once()).toBe(200);
+        // node closes an idle connection after keepAliveTimeout plus a 1 s grace: wait past 5 s + 1 s.
+        await new Promise((resolve) => setTimeout(resolve, 7000));
+        expect(await once()).toBe(200);
+        expect(ports[1]).toBe(ports[0]);
+      } finally {
+        agent.destroy();
+      }
+    }, 15_000);
 
     it('leaves every other path to Nest', async () => {
       const post = await httpsJson(`${base}/v1/idp/attributes?principal=asaek01&sp=x`, { ca: tls.cert, method: 'POST', body: {} });

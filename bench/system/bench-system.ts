@@ -6,12 +6,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { createTestDatabase, createTestOu, testEnv, type TestDatabase, type TestOu } from '@skolkonto/testing';
+import {
+  createTestDatabase,
+  createTestOu,
+  testEnv,
+  type TestDatabase,
+  type TestOu,
+} from '@skolkonto/testing';
 import { REPO_ROOT } from '../../tests/boot/app-process';
 import { freePort, startService, type ServiceProcess } from '../../tests/e2e/support/service-process';
 
 /** Started before ingest so every consumer is attached when the first register event arrives. */
-export const CONSUMER_APPS = ['identity-normalizer', 'ad-provisioner', 'federation-publisher', 'ops-console'] as const;
+export const CONSUMER_APPS = [
+  'identity-normalizer',
+  'ad-provisioner',
+  'federation-publisher',
+  'ops-console',
+] as const;
 export const PIPELINE_APPS = ['register-ingest', ...CONSUMER_APPS] as const;
 export type PipelineApp = (typeof PIPELINE_APPS)[number];
 
@@ -80,13 +91,19 @@ export async function startBenchSystem(options: {
   const [simPort, ingestPort, attributeApiPort] = [await freePort(), await freePort(), await freePort()];
   const simulatorUrl = `http://127.0.0.1:${simPort}`;
 
-  const tenantsDoc = parse(readFileSync(join(REPO_ROOT, 'config/tenants.yaml'), 'utf8')) as { tenants: TenantEntry[] };
+  const tenantsDoc = parse(readFileSync(join(REPO_ROOT, 'config/tenants.yaml'), 'utf8')) as {
+    tenants: TenantEntry[];
+  };
   const policiesDoc = parse(readFileSync(join(REPO_ROOT, 'config/release-policies.yaml'), 'utf8')) as {
     tenants: Array<{ tenant: string }>;
     idpClients?: Array<{ tenants: string[] }>;
   };
   const idOf = (key: string) => `${key}-${suffix}`;
-  const tenants: BenchTenant[] = tenantsDoc.tenants.map((t) => ({ id: idOf(t.id), key: t.id, ouName: t.directory.ouName }));
+  const tenants: BenchTenant[] = tenantsDoc.tenants.map((t) => ({
+    id: idOf(t.id),
+    key: t.id,
+    ouName: t.directory.ouName,
+  }));
   for (const t of tenantsDoc.tenants) {
     t.register.baseUrl = `${simulatorUrl}/tenants/${idOf(t.id)}/v2.1`;
     t.id = idOf(t.id);

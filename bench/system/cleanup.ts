@@ -21,7 +21,11 @@ export async function removeSubtree(
 ): Promise<number> {
   const clients = await Promise.all(
     Array.from({ length: connections }, async () => {
-      const client = new Client({ url: ldap.url, timeout: 60_000, tlsOptions: { ca: [ldap.ca], minVersion: 'TLSv1.2' } });
+      const client = new Client({
+        url: ldap.url,
+        timeout: 60_000,
+        tlsOptions: { ca: [ldap.ca], minVersion: 'TLSv1.2' },
+      });
       await client.bind(ldap.bindDn, ldap.bindPassword);
       return client;
     }),

@@ -57,7 +57,10 @@ export async function measureDirectoryCeiling(options: DirectoryCeilingOptions):
             sn: String(i),
             displayName: `Raw ${i}`,
             ...(options.withPassword
-              ? { unicodePwd: toUnicodePwd(generateStrongPassword()) as unknown as string, userAccountControl: UAC_ENABLED }
+              ? {
+                  unicodePwd: toUnicodePwd(generateStrongPassword()) as unknown as string,
+                  userAccountControl: UAC_ENABLED,
+                }
               : {}),
           });
           options.onProgress?.(++done);
@@ -68,5 +71,11 @@ export async function measureDirectoryCeiling(options: DirectoryCeilingOptions):
     await Promise.all(clients.map((c) => c.unbind().catch(() => undefined)));
   }
   const seconds = (performance.now() - start) / 1000;
-  return { objects: count, connections, withPassword: options.withPassword, seconds, perSecond: count / seconds };
+  return {
+    objects: count,
+    connections,
+    withPassword: options.withPassword,
+    seconds,
+    perSecond: count / seconds,
+  };
 }

@@ -102,7 +102,16 @@ export class EventTap {
   private identity(identityId: string, tenant: string): IdentityState {
     let state = this.identities.get(identityId);
     if (!state) {
-      state = { identityId, tenant, status: 'unknown', protected: false, student: false, events: [], directory: [], published: [] };
+      state = {
+        identityId,
+        tenant,
+        status: 'unknown',
+        protected: false,
+        student: false,
+        events: [],
+        directory: [],
+        published: [],
+      };
       this.identities.set(identityId, state);
     }
     return state;

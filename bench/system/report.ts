@@ -20,8 +20,21 @@ export interface BenchResult {
   runId: string;
   startedAt: string;
   finishedAt: string;
-  machine: { cpus: number; cpuModel: string; node: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
-  options: { persons: number; raw: number; connections: number; changeSeconds: number; changeRate: number; seed: number };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    loadAverageBefore: number[];
+    loadAverageAfter: number[];
+  };
+  options: {
+    persons: number;
+    raw: number;
+    connections: number;
+    changeSeconds: number;
+    changeRate: number;
+    seed: number;
+  };
   registers: Record<string, number>;
   provisioning: {
     registerPersons: number;
@@ -65,7 +78,9 @@ export function renderMarkdown(r: BenchResult): string {
     '',
     `${r.options.persons} persons in the four registers (${Object.entries(r.registers)
       .map(([t, n]) => `${t.replace(/-[0-9a-f]{6}$/, '')} ${n}`)
-      .join(', ')}); every app as its own process on ${r.machine.cpus} cores (${r.machine.cpuModel}), Node ${r.machine.node}; ` +
+      .join(
+        ', ',
+      )}); every app as its own process on ${r.machine.cpus} cores (${r.machine.cpuModel}), Node ${r.machine.node}; ` +
       `load average (1/5/15 min) ${load(r.machine.loadAverageBefore)} before, ${load(r.machine.loadAverageAfter)} after; ` +
       `${r.options.connections} LDAP connections.`,
     '',
@@ -78,13 +93,14 @@ export function renderMarkdown(r: BenchResult): string {
     '',
     '## Stages during initial provisioning',
     '',
-    'events/s is over the stage\'s own busy window (first to last event it published); a stage behind a slower one',
-    'is paced by it, so events per CPU-second (its process\'s CPU time, boot excluded) is its capacity on one core.',
+    "events/s is over the stage's own busy window (first to last event it published); a stage behind a slower one",
+    "is paced by it, so events per CPU-second (its process's CPU time, boot excluded) is its capacity on one core.",
     '',
     '| stage | output | events | first after (s) | window (s) | events/s | CPU (s) | events per CPU-s |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
     ...r.stages.map(
-      (s) => `| ${s.stage} | ${s.output} | ${s.events} | ${f1(s.startSeconds)} | ${f1(s.windowSeconds)} | ${f1(s.perSecond)} | ${f1(s.cpuSeconds)} | ${f0(s.perCpuSecond)} |`,
+      (s) =>
+        `| ${s.stage} | ${s.output} | ${s.events} | ${f1(s.startSeconds)} | ${f1(s.windowSeconds)} | ${f1(s.perSecond)} | ${f1(s.cpuSeconds)} | ${f0(s.perCpuSecond)} |`,
     ),
     '',
     '## Peak memory (VmHWM) and CPU of each process, whole run',
@@ -95,9 +111,14 @@ export function renderMarkdown(r: BenchResult): string {
     '',
   ];
   if (p.activeWithoutAccountOrAttributes > 0)
-    lines.push(`Note: ${p.activeWithoutAccountOrAttributes} active identities ended without an account or published attributes.`, '');
-  if (p.deadLetters > 0) lines.push(`Note: ${p.deadLetters} messages were dead-lettered during the run (see the apps' logs).`, '');
-  if (l.failedRequests > 0) lines.push(`Note: ${l.failedRequests} register changes were refused by the simulator.`, '');
+    lines.push(
+      `Note: ${p.activeWithoutAccountOrAttributes} active identities ended without an account or published attributes.`,
+      '',
+    );
+  if (p.deadLetters > 0)
+    lines.push(`Note: ${p.deadLetters} messages were dead-lettered during the run (see the apps' logs).`, '');
+  if (l.failedRequests > 0)
+    lines.push(`Note: ${l.failedRequests} register changes were refused by the simulator.`, '');
   return `${lines.join('\n')}`;
 }
 
@@ -116,7 +137,12 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function panel(title: string, bars: Bar[], top: number, target?: { value: number; label: string }): { svg: string; height: number } {
+function panel(
+  title: string,
+  bars: Bar[],
+  top: number,
+  target?: { value: number; label: string },
+): { svg: string; height: number } {
   const max = Math.max(...bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)), target?.value ?? 0) || 1;
   // Room right of the longest bar for its value text.
   const plot = WIDTH - LABEL - 200;
@@ -149,7 +175,12 @@ export function renderSvg(r: BenchResult): string {
       `Initial provisioning, ${p.persons} persons — ratio ${p.ratio.toFixed(2)} (target ≥ ${p.targetRatio})`,
       [
         { label: 'end to end (persons/s)', value: p.perSecond, text: f1(p.perSecond), color: '#2e86de' },
-        { label: 'directory ceiling (adds/s)', value: p.ceiling.perSecond, text: f1(p.ceiling.perSecond), color: '#95a5a6' },
+        {
+          label: 'directory ceiling (adds/s)',
+          value: p.ceiling.perSecond,
+          text: f1(p.ceiling.perSecond),
+          color: '#95a5a6',
+        },
       ],
       { value: p.ceiling.perSecond * p.targetRatio, label: `${p.targetRatio} × ceiling` },
     ],
@@ -164,11 +195,21 @@ export function renderSvg(r: BenchResult): string {
     ],
     [
       'Stage throughput during provisioning (events/s over its busy window)',
-      r.stages.map((s) => ({ label: s.stage, value: s.perSecond, text: `${f1(s.perSecond)}/s  (${f0(s.perCpuSecond)} per CPU-s)`, color: '#8e44ad' })),
+      r.stages.map((s) => ({
+        label: s.stage,
+        value: s.perSecond,
+        text: `${f1(s.perSecond)}/s  (${f0(s.perCpuSecond)} per CPU-s)`,
+        color: '#8e44ad',
+      })),
     ],
     [
       'Peak memory, VmHWM (MiB)',
-      r.memory.map((m) => ({ label: m.app, value: m.peakRssMiB, text: `${f0(m.peakRssMiB)} MiB`, color: '#16a085' })),
+      r.memory.map((m) => ({
+        label: m.app,
+        value: m.peakRssMiB,
+        text: `${f0(m.peakRssMiB)} MiB`,
+        color: '#16a085',
+      })),
     ],
   ];
   let top = 40;

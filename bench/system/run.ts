@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import { testEnv } from '@skolkonto/testing';
 import { REPO_ROOT } from '../../tests/boot/app-process';
-import { CONSUMER_APPS, startBenchSystem, type BenchSystem } from './bench-system';
+import { CONSUMER_APPS, startBenchSystem } from './bench-system';
 import { removeSubtree } from './cleanup';
 import { measureDirectoryCeiling, type DirectoryCeiling } from './directory-ceiling';
 import { EventTap, type IdentityState } from './event-tap';
@@ -53,12 +53,14 @@ function parseOptions(argv: string[]): Options {
     flags[match[1]!] = match[2] ?? argv[++i] ?? '';
   }
   const known = ['persons', 'raw', 'connections', 'change-seconds', 'change-rate', 'seed'];
-  for (const key of Object.keys(flags)) if (!known.includes(key)) throw new Error(`unknown option --${key}\n${USAGE}`);
+  for (const key of Object.keys(flags))
+    if (!known.includes(key)) throw new Error(`unknown option --${key}\n${USAGE}`);
   const number = (key: string, envKey: string, fallback: number, min: number) => {
     const raw = flags[key] ?? process.env[envKey];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < min) throw new Error(`--${key} (${envKey}) must be a number ≥ ${min}, got ${raw}`);
+    if (!Number.isFinite(value) || value < min)
+      throw new Error(`--${key} (${envKey}) must be a number ≥ ${min}, got ${raw}`);
     return value;
   };
   const persons = Math.round(number('persons', 'BENCH_PERSONS', 10_000, 20));
@@ -92,12 +94,16 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Messages not yet delivered or not yet acknowledged, over every durable consumer of the run. */
-async function pendingWork(jsm: Awaited<ReturnType<Awaited<ReturnType<typeof connect>>['jetstreamManager']>>, namespace: string): Promise<number> {
+async function pendingWork(
+  jsm: Awaited<ReturnType<Awaited<ReturnType<typeof connect>>['jetstreamManager']>>,
+  namespace: string,
+): Promise<number> {
   const prefix = `${namespace.toUpperCase()}_`;
   let pending = 0;
   for await (const name of jsm.streams.names()) {
     if (!name.startsWith(prefix)) continue;
-    for await (const consumer of jsm.consumers.list(name)) pending += consumer.num_pending + consumer.num_ack_pending;
+    for await (const consumer of jsm.consumers.list(name))
+      pending += consumer.num_pending + consumer.num_ack_pending;
   }
   return pending;
 }
@@ -122,11 +128,13 @@ async function main(): Promise<void> {
   try {
     await tap.start();
     const ourTenants = new Set(system.tenants.map((t) => t.id));
-    const registers = (await system.admin<Array<{ tenant: string; counts: { persons: number } }>>('GET', '/tenants')).filter((r) =>
-      ourTenants.has(r.tenant),
-    );
+    const registers = (
+      await system.admin<Array<{ tenant: string; counts: { persons: number } }>>('GET', '/tenants')
+    ).filter((r) => ourTenants.has(r.tenant));
     const registerPersons = registers.reduce((sum, r) => sum + r.counts.persons, 0);
-    note(`registers: ${registers.map((r) => `${r.tenant} ${r.counts.persons}`).join(', ')}; logs in ${system.runDir}`);
+    note(
+      `registers: ${registers.map((r) => `${r.tenant} ${r.counts.persons}`).join(', ')}; logs in ${system.runDir}`,
+    );
 
     // a. The directory's ceiling first, on an idle system: what Samba does with nothing in between.
     const ceilingBar = new Progress('directory ceiling (raw ldapts adds)', options.raw);
@@ -139,7 +147,9 @@ async function main(): Promise<void> {
       tag: `rc${randomBytes(2).toString('hex')}`,
       onProgress: (done) => ceilingBar.update(done),
     });
-    ceilingBar.finish(`${ceiling.perSecond.toFixed(1)} objects/s (${ceiling.objects} in ${ceiling.seconds.toFixed(1)} s)`);
+    ceilingBar.finish(
+      `${ceiling.perSecond.toFixed(1)} objects/s (${ceiling.objects} in ${ceiling.seconds.toFixed(1)} s)`,
+    );
     checkInterrupted();
 
     // a/c. Initial provisioning: consumers first, then ingest (its boot starts the full read).
@@ -155,7 +165,8 @@ async function main(): Promise<void> {
     for (;;) {
       checkInterrupted();
       await sleep(500);
-      for (const p of system.processes()) if (!p.running()) throw new Error(`${p.app} exited during provisioning; log ${p.logFile}`);
+      for (const p of system.processes())
+        if (!p.running()) throw new Error(`${p.app} exited during provisioning; log ${p.logFile}`);
       const identities = [...tap.identities.values()];
       const done = identities.filter(provisioned).length;
       const accounts = identities.filter((s) => s.directory.length > 0).length;
@@ -171,10 +182,16 @@ async function main(): Promise<void> {
         lastSignature = signature;
         lastChange = now;
       }
-      if (now - lastChange > 300_000) throw new Error(`no progress for 5 minutes (${done} of ${registerPersons} provisioned); logs in ${system.runDir}`);
+      if (now - lastChange > 300_000)
+        throw new Error(
+          `no progress for 5 minutes (${done} of ${registerPersons} provisioned); logs in ${system.runDir}`,
+        );
       // Done when every register person was ingested, nothing waits in any consumer and no event has
       // arrived for 3 s (an outbox still draining would show as new events).
-      const idle = tap.registerPersons.size >= registerPersons && now - lastChange > 3000 && (await pendingWork(jsm, system.namespace)) === 0;
+      const idle =
+        tap.registerPersons.size >= registerPersons &&
+        now - lastChange > 3000 &&
+        (await pendingWork(jsm, system.namespace)) === 0;
       if (!idle) {
         quietSince = 0;
         continue;
@@ -184,24 +201,35 @@ async function main(): Promise<void> {
     }
     const identities = [...tap.identities.values()];
     const persons = identities.filter(provisioned).length;
-    const registerWindows = [...tap.windows.entries()].filter(([k]) => k.startsWith('register.')).map(([, w]) => w);
+    const registerWindows = [...tap.windows.entries()]
+      .filter(([k]) => k.startsWith('register.'))
+      .map(([, w]) => w);
     const t0 = Math.min(...registerWindows.map((w) => w.first));
     const tEnd = Math.max(...identities.flatMap((s) => [...s.directory, ...s.published].map((a) => a.at)));
     const e2eSeconds = seconds(tEnd - t0);
     const e2ePerSecond = persons / e2eSeconds;
-    bar.finish(`${persons} persons in ${e2eSeconds.toFixed(1)} s = ${e2ePerSecond.toFixed(1)}/s (ceiling ${ceiling.perSecond.toFixed(1)}/s)`);
+    bar.finish(
+      `${persons} persons in ${e2eSeconds.toFixed(1)} s = ${e2ePerSecond.toFixed(1)}/s (ceiling ${ceiling.perSecond.toFixed(1)}/s)`,
+    );
     const activeWithout = identities.filter((s) => s.status === 'active' && !provisioned(s)).length;
     if (activeWithout > 0) note(`note: ${activeWithout} active identities have no account or no attributes`);
-    if (deadLettered(tap) > 0) note(`note: ${deadLettered(tap)} messages were dead-lettered; see the logs in ${system.runDir}`);
+    if (deadLettered(tap) > 0)
+      note(`note: ${deadLettered(tap)} messages were dead-lettered; see the logs in ${system.runDir}`);
 
-    const cpuAfterProvisioning = new Map(system.processes().map((p) => [p.app, sampleProcess(p.pid)?.cpuSeconds ?? 0]));
+    const cpuAfterProvisioning = new Map(
+      system.processes().map((p) => [p.app, sampleProcess(p.pid)?.cpuSeconds ?? 0]),
+    );
     const stageCpu = (app: string) => (cpuAfterProvisioning.get(app) ?? 0) - (cpuAtBoot.get(app) ?? 0);
     const windowOf = (prefix: string) => {
       const ws = [...tap.windows.entries()].filter(([k]) => k.startsWith(prefix)).map(([, w]) => w);
       if (ws.length === 0) return { events: 0, seconds: 0, start: Number.NaN };
       const first = Math.min(...ws.map((w) => w.first));
       const last = Math.max(...ws.map((w) => w.last));
-      return { events: ws.reduce((sum, w) => sum + w.events, 0), seconds: seconds(last - first), start: seconds(first - t0) };
+      return {
+        events: ws.reduce((sum, w) => sum + w.events, 0),
+        seconds: seconds(last - first),
+        start: seconds(first - t0),
+      };
     };
     const stage = (name: string, app: string, what: string, prefix: string): StageFigure => {
       const w = windowOf(prefix);
@@ -221,8 +249,18 @@ async function main(): Promise<void> {
     const stages = [
       stage('ingest', 'register-ingest', 'register.* records', 'register.'),
       stage('normalizer', 'identity-normalizer', 'identity.person.* events', 'identity.person.'),
-      stage('provisioner', 'ad-provisioner', 'directory.account.provisioned', 'directory.account.provisioned'),
-      stage('federation', 'federation-publisher', 'federation.attributes.published', 'federation.attributes.published'),
+      stage(
+        'provisioner',
+        'ad-provisioner',
+        'directory.account.provisioned',
+        'directory.account.provisioned',
+      ),
+      stage(
+        'federation',
+        'federation-publisher',
+        'federation.attributes.published',
+        'federation.attributes.published',
+      ),
     ];
     checkInterrupted();
 
@@ -233,11 +271,18 @@ async function main(): Promise<void> {
     );
     const classes = new Map<string, string[]>();
     for (const tenant of system.tenants) {
-      const groups = await system.admin<Array<{ id: string; groupType: string }>>('GET', `/tenants/${tenant.id}/groups?groupType=Klass&limit=1000`);
-      classes.set(tenant.id, groups.map((g) => g.id));
+      const groups = await system.admin<Array<{ id: string; groupType: string }>>(
+        'GET',
+        `/tenants/${tenant.id}/groups?groupType=Klass&limit=1000`,
+      );
+      classes.set(
+        tenant.id,
+        groups.map((g) => g.id),
+      );
     }
     const total = Math.min(eligible.length, Math.round(options.changeSeconds * options.changeRate));
-    const probes: Array<{ identity: IdentityState; at: number; kind: 'rename' | 'class'; failed?: string }> = [];
+    const probes: Array<{ identity: IdentityState; at: number; kind: 'rename' | 'class'; failed?: string }> =
+      [];
     const changeBar = new Progress('register changes sent', total);
     const sends: Array<Promise<void>> = [];
     const phaseStart = performance.now();
@@ -247,14 +292,17 @@ async function main(): Promise<void> {
       if (due > performance.now()) await sleep(due - performance.now());
       const identity = eligible[i]!;
       const tenantClasses = classes.get(identity.tenant) ?? [];
-      const kind: 'rename' | 'class' = i % 3 === 2 && identity.student && tenantClasses.length > 1 ? 'class' : 'rename';
+      const kind: 'rename' | 'class' =
+        i % 3 === 2 && identity.student && tenantClasses.length > 1 ? 'class' : 'rename';
       const probe = { identity, at: performance.now(), kind } as (typeof probes)[number];
       probes.push(probe);
       const path = `/tenants/${identity.tenant}/persons/${identity.personId}`;
       const request =
         kind === 'rename'
           ? system.admin('POST', `${path}/rename`, { givenName: GIVEN_NAMES[i % GIVEN_NAMES.length] })
-          : system.admin('POST', `${path}/change-class`, { classId: tenantClasses[i % tenantClasses.length] });
+          : system.admin('POST', `${path}/change-class`, {
+              classId: tenantClasses[i % tenantClasses.length],
+            });
       sends.push(
         request.then(
           () => undefined,
@@ -291,7 +339,9 @@ async function main(): Promise<void> {
       .filter((l): l is number => l !== undefined)
       .sort((a, b) => a - b);
     const background = probes.filter((p) => p.kind === 'class');
-    waitBar.finish(`p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms over ${latencies.length} renames`);
+    waitBar.finish(
+      `p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms over ${latencies.length} renames`,
+    );
 
     // d. Peak memory over the whole run (and CPU, for the record).
     for (const p of system.processes()) {
@@ -337,7 +387,11 @@ async function main(): Promise<void> {
         targetP95Ms: 2000,
       },
       stages,
-      memory: [...samples.entries()].map(([app, s]) => ({ app, peakRssMiB: s.peakRssMiB, cpuSeconds: s.cpuSeconds })),
+      memory: [...samples.entries()].map(([app, s]) => ({
+        app,
+        peakRssMiB: s.peakRssMiB,
+        cpuSeconds: s.cpuSeconds,
+      })),
     };
   } finally {
     note('stopping the apps and cleaning up (streams, database, OU)…');
@@ -348,7 +402,9 @@ async function main(): Promise<void> {
     for await (const name of jsm.streams.names()) if (name.startsWith(prefix)) names.push(name);
     for (const name of names) await jsm.streams.delete(name).catch(() => undefined);
     await nats.close();
-    await system.database.drop().catch((error: unknown) => note(`could not drop ${system.database.url}: ${String(error)}`));
+    await system.database
+      .drop()
+      .catch((error: unknown) => note(`could not drop ${system.database.url}: ${String(error)}`));
     const cleanupBar = new Progress('removing the run OU', 0);
     const removed = await removeSubtree(stack.ldap, system.ou.dn, 4, (done, total) => {
       cleanupBar.setTotal(total);
@@ -363,7 +419,10 @@ async function main(): Promise<void> {
   if (!result) throw new Error('no result');
   const dir = join(REPO_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   const markdown = renderMarkdown(result);
   writeFileSync(join(dir, `${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(dir, `${stamp}.md`), markdown);
@@ -371,10 +430,31 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${markdown}\nwritten: bench/results/${stamp}.{json,md,svg}\n`);
 }
 
-const GIVEN_NAMES = ['Astrid', 'Birger', 'Cecilia', 'Dag', 'Edvin', 'Freja', 'Gustav', 'Hedda', 'Ingrid', 'Jonatan', 'Klara', 'Ludvig', 'Märta', 'Oskar', 'Signe', 'Tove', 'Ylva', 'Åke'];
+const GIVEN_NAMES = [
+  'Astrid',
+  'Birger',
+  'Cecilia',
+  'Dag',
+  'Edvin',
+  'Freja',
+  'Gustav',
+  'Hedda',
+  'Ingrid',
+  'Jonatan',
+  'Klara',
+  'Ludvig',
+  'Märta',
+  'Oskar',
+  'Signe',
+  'Tove',
+  'Ylva',
+  'Åke',
+];
 
 function deadLettered(tap: EventTap): number {
-  return [...tap.windows.entries()].filter(([key]) => key.startsWith('deadletter.')).reduce((sum, [, w]) => sum + w.events, 0);
+  return [...tap.windows.entries()]
+    .filter(([key]) => key.startsWith('deadletter.'))
+    .reduce((sum, [, w]) => sum + w.events, 0);
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -388,7 +468,9 @@ function shuffle<T>(items: T[]): T[] {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -40,7 +40,8 @@ describe('claim page in a browser', () => {
   });
 
   it('claims an account: wrong code, right code, a refused and then a good password; the new password works in AD', async () => {
-    const person = await env.addAccount({ givenName: 'Åsa', sn: 'Öberg' });
+    // Created as with PROVISIONER_MUST_CHANGE_PASSWORD=true: the reset clears it, the bind works.
+    const person = await env.addAccount({ givenName: 'Åsa', sn: 'Öberg', mustChangePassword: true });
     const issued = await env.admin('POST', '/internal/v1/claim-codes', {
       tenant: TENANT,
       scope: { kind: 'person', identityIds: [person.identityId] },

@@ -59,7 +59,12 @@ export interface ClaimTestEnv {
   advanceClock(ms: number): void;
   /** A real AD account (random password nobody knows), announced on DIRECTORY and IDENTITY; resolves once learned. */
   addAccount(
-    input?: Partial<Pick<TestAccount, 'givenName' | 'sn' | 'classGroupId' | 'className' | 'schoolUnitCode'>>,
+    input?: Partial<
+      Pick<TestAccount, 'givenName' | 'sn' | 'classGroupId' | 'className' | 'schoolUnitCode'>
+    > & {
+      /** As with PROVISIONER_MUST_CHANGE_PASSWORD=true: pwdLastSet=0. */
+      mustChangePassword?: boolean;
+    },
   ): Promise<TestAccount>;
   admin(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
   /** Events the app published (namespace stripped from subjects). */
@@ -170,6 +175,7 @@ export async function startClaimPortal(
         displayName,
         unicodePwd: Buffer.from(`"${generateStrongPassword()}"`, 'utf16le'),
         userAccountControl: '512',
+        ...(input.mustChangePassword ? { pwdLastSet: '0' } : {}),
       });
       const entry = await directory.findEntry(dn, ['objectGUID']);
       const accountId = guidToString(attributeBuffer(entry!, 'objectGUID')!);

@@ -14,6 +14,7 @@ import {
   EXIT_CONFIG,
   EXIT_UNREACHABLE,
   ensureDefaultMetrics,
+  HealthRegistry,
   loadConfig,
   loadTenants,
   PinoNestLogger,
@@ -76,6 +77,9 @@ async function main(): Promise<void> {
     // The API answers from memory: load every released person (and start following changes) first.
     await people.start();
     logger.info({ people: people.size }, 'attribute read model loaded');
+    app.get(HealthRegistry).register('attribute-read-model', async () => {
+      if (!people.isCurrent()) throw new Error('change feed lost; reloading (the attribute API answers 503 meanwhile)');
+    });
     api = await NestFactory.create(AttributeApiModule.register({ people, settings }), { logger: nestLogger, httpsOptions: tls, abortOnError: false });
     await api.listen(config.ATTRIBUTE_API_PORT, config.HOST);
     logger.info({ port: config.ATTRIBUTE_API_PORT }, `attribute API listening on https://${config.HOST}:${config.ATTRIBUTE_API_PORT}`);

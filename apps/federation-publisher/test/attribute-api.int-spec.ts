@@ -188,6 +188,24 @@ entra:
       }
     }, 15_000);
 
+    it('answers 503 instead of a possibly stale answer while the read model is not current', async () => {
+      const behind = new AttributeReadModel(pool); // never started: not current
+      const other = await NestFactory.create(AttributeApiModule.register({ people: behind, settings: testSettings() }), {
+        logger: false,
+        httpsOptions: { cert: tls.cert, key: tls.key },
+      });
+      await other.listen(0, '127.0.0.1');
+      try {
+        const response = await httpsJson(`https://127.0.0.1:${other.getHttpServer().address().port}/v1/idp/attributes?principal=asaek01&sp=${encodeURIComponent(LMS)}`, {
+          ca: tls.cert,
+          headers: { authorization: `Bearer ${SETTINGS_ENV.IDP_TOKEN_SKARA}` },
+        });
+        expect(response).toMatchObject({ status: 503, body: { statusCode: 503, reason: 'attributes-not-current' } });
+      } finally {
+        await other.close();
+      }
+    });
+
     it('leaves every other path to Nest', async () => {
       const post = await httpsJson(`${base}/v1/idp/attributes?principal=asaek01&sp=x`, { ca: tls.cert, method: 'POST', body: {} });
       expect(post).toMatchObject({ status: 404, body: { statusCode: 404, message: 'Cannot POST /v1/idp/attributes?principal=asaek01&sp=x' } });

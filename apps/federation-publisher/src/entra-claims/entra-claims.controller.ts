@@ -2,15 +2,15 @@ import {
   BadRequestException,
   Body,
   Controller,
-  ForbiddenException,
   HttpCode,
+  HttpException,
   Inject,
-  NotFoundException,
   Post,
   Req,
   UnauthorizedException,
 } from '@nestjs/common';
 import { QueryAttributesService, QueryError, toEntraClaims } from '../query-attributes/query-attributes.service';
+import { QUERY_ERRORS } from '../query-attributes/shibboleth-attributes.route';
 import { EntraTokenError, EntraTokenVerifier } from './entra-token.verifier';
 
 interface TokenIssuanceStartRequest {
@@ -81,9 +81,8 @@ export class EntraClaimsController {
 
 function toHttpError(error: unknown): unknown {
   if (error instanceof QueryError) {
-    return error.code === 'UNKNOWN_SP'
-      ? new ForbiddenException({ statusCode: 403, error: 'Forbidden', reason: 'unknown-service-provider', message: error.message })
-      : new NotFoundException({ statusCode: 404, error: 'Not Found', reason: 'unknown-principal', message: error.message });
+    const [status, text, reason] = QUERY_ERRORS[error.code];
+    return new HttpException({ statusCode: status, error: text, reason, message: error.message }, status);
   }
   return error;
 }

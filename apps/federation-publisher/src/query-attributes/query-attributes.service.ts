@@ -10,7 +10,7 @@ import type { AttributeReadModel } from './attribute-read-model';
 
 export class QueryError extends Error {
   constructor(
-    readonly code: 'UNKNOWN_SP' | 'UNKNOWN_PRINCIPAL',
+    readonly code: 'UNKNOWN_SP' | 'UNKNOWN_PRINCIPAL' | 'NOT_CURRENT',
     message: string,
   ) {
     super(message);
@@ -28,7 +28,8 @@ export interface ReleasedAttributes {
  * Answers an IdP: the attributes one service provider may receive for one person, after that SP's
  * release policy. The principal may be an AD objectGUID, a UPN or ePPN, or a sAMAccountName; only
  * the tenants the asking client serves are searched. Unknown SP → UNKNOWN_SP; a person without
- * released attributes (unknown, not yet active, or revoked) → UNKNOWN_PRINCIPAL.
+ * released attributes (unknown, not yet active, or revoked) → UNKNOWN_PRINCIPAL. While the read model
+ * has lost its change feed → NOT_CURRENT: a person revoked meanwhile must not be answered from a stale copy.
  */
 export class QueryAttributesService {
   /** Reads the in-memory read model: no I/O on the request path. */
@@ -42,6 +43,7 @@ export class QueryAttributesService {
     if (tenants.length === 0) {
       throw new QueryError('UNKNOWN_SP', `no release policy for service provider ${input.sp} in this client's tenants`);
     }
+    if (!this.people.isCurrent()) throw new QueryError('NOT_CURRENT', 'attributes are being reloaded; try again shortly');
     const person = this.people.find(input.principal, tenants);
     if (!person) throw new QueryError('UNKNOWN_PRINCIPAL', 'no active person with released attributes matches the principal');
 

@@ -5,6 +5,13 @@ import { type QueryAttributesService, QueryError, toShibbolethAttributes } from 
 
 const PATH = '/v1/idp/attributes';
 
+/** Status, error and reason of each query outcome other than an answer (the Entra controller uses them too). */
+export const QUERY_ERRORS: Record<QueryError['code'], [number, string, string]> = {
+  UNKNOWN_SP: [403, 'Forbidden', 'unknown-service-provider'],
+  UNKNOWN_PRINCIPAL: [404, 'Not Found', 'unknown-principal'],
+  NOT_CURRENT: [503, 'Service Unavailable', 'attributes-not-current'],
+};
+
 /**
  * Surface 2 for Shibboleth-style IdPs (an HTTP DataConnector): GET /v1/idp/attributes?principal=…&sp=…
  * → the attributes that SP may receive for that principal, after its release policy.
@@ -12,7 +19,7 @@ const PATH = '/v1/idp/attributes';
  * Served from node's request event ahead of Express and Nest: an IdP calls it during every login,
  * and Nest's routing, guard, body parser, ETag and two-chunk response cost ~0.4 ms of CPU per request
  * against ~0.05 ms for the answer itself (bench:federation). Errors keep Nest's shape
- * ({ statusCode, error, message } and a `reason` for 403/404). Every other request goes to Nest.
+ * ({ statusCode, error, message } and a `reason` for 403/404/503). Every other request goes to Nest.
  */
 export class ShibbolethAttributesRoute {
   private readonly logger = new Logger(ShibbolethAttributesRoute.name);
@@ -54,7 +61,7 @@ export class ShibbolethAttributesRoute {
       send(response, 200, { principal, attributes: toShibbolethAttributes(answer.released) });
     } catch (error) {
       if (error instanceof QueryError) {
-        const [status, text, reason] = error.code === 'UNKNOWN_SP' ? [403, 'Forbidden', 'unknown-service-provider'] : [404, 'Not Found', 'unknown-principal'];
+        const [status, text, reason] = QUERY_ERRORS[error.code];
         return send(response, status, { statusCode: status, error: text, reason, message: error.message });
       }
       // Never the principal or a value: the message of an unexpected error only.

@@ -1,5 +1,6 @@
 // AD goes away in the middle of a batch (the connection is cut and refused for a while): the batch
 // completes once AD is back, with every person provisioned exactly once.
+import { randomUUID } from 'node:crypto';
 import { LdapDirectory, attributeStrings, equalsFilter } from '@skolkonto/directory';
 import { testEnv } from '@skolkonto/testing';
 import { aPupil } from './builders';
@@ -51,4 +52,43 @@ it('completes a batch after AD comes back, without duplicate accounts', async ()
   expect(await h.prisma.accountLink.count()).toBe(24);
   const provisioned = await h.outbox('directory.alpha.account.provisioned');
   expect(new Set(provisioned.map((e) => e.data.identityId)).size).toBe(24);
+});
+
+it('a batch given up while AD is away completes when redelivered: no duplicates, every membership in', async () => {
+  // Few retries: the batch fails while AD is away, as it does after a long outage; JetStream
+  // would then redeliver the same events.
+  const quick = await createHarness({ ldapUrl: `ldaps://127.0.0.1:${proxy.port}`, retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 } });
+  const env = testEnv();
+  const watcher = new LdapDirectory({ url: env.ldap.url, ca: env.ldap.ca, bindDn: env.ldap.bindDn, bindPassword: env.ldap.bindPassword, poolSize: 1 });
+  try {
+    const layout = quick.layout('alpha');
+    await quick.executor.execute(layout, []);
+    const people = Array.from({ length: 24 }, (_, i) => aPupil({ givenName: 'Omleverans', familyName: `Elev${i}`, klass: `${i % 2 ? 6 : 5}B` }));
+    const inputs = people.map((identity) => ({ identity, eventId: randomUUID() }));
+    const batch = quick.provision.provisionBatch(layout, inputs);
+    const inAd = async () => (await watcher.search(quick.ou.dn, { filter: '(&(objectClass=user)(employeeNumber=*))', attributes: ['1.1'] }).catch(() => [])).length;
+    const deadline = Date.now() + 60_000;
+    while ((await inAd()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await proxy.down();
+    await expect(batch).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(await inAd()).toBeLessThan(24);
+    await proxy.up();
+
+    const outcome = await quick.provision.provisionBatch(layout, inputs);
+    expect(outcome.status).toBe('applied');
+    if (outcome.status === 'applied') expect(outcome.result.failed).toBe(0);
+    for (const person of people) {
+      const found = await watcher.search(quick.ou.dn, { filter: equalsFilter('employeeNumber', person.sourceRefs[0]!.id), attributes: ['memberOf'] });
+      expect(found).toHaveLength(1);
+      expect(attributeStrings(found[0]!, 'memberOf').length).toBe(3);
+    }
+    expect(await quick.prisma.accountLink.count()).toBe(24);
+    const provisioned = await quick.outbox('directory.alpha.account.provisioned');
+    expect(new Set(provisioned.map((e) => e.data.identityId)).size).toBe(24);
+    expect(provisioned.length).toBe(24);
+  } finally {
+    await proxy.up().catch(() => undefined);
+    await watcher.close();
+    await quick.close();
+  }
 });

@@ -71,13 +71,13 @@ export class ProvisionAccountService {
     const entries = new Map<string, DirectoryEntry | null>();
     await runConcurrently(identities, this.concurrency, async ({ identity }) => {
       const link = links.get(identity.identityId);
-      if (link && !link.deletedAt && link.identityVersion < identity.version) {
+      if (link && !link.deletedAt && link.identityVersion <= identity.version) {
         entries.set(identity.identityId, await withRetry(() => this.directory.findEntry(guidBaseDn(link.objectGuid), ACCOUNT_ATTRIBUTES), this.retry));
       }
     });
     const unlinked = identities.filter(({ identity }) => {
       const link = links.get(identity.identityId);
-      return !entries.get(identity.identityId) && !(link && link.identityVersion >= identity.version);
+      return !entries.get(identity.identityId) && !(link && link.identityVersion > identity.version);
     });
     const byEmployeeNumber = await withRetry(
       () => this.findByEmployeeNumbers(layout, unlinked.map(({ identity }) => toDesiredAccount(identity, layout.tenant, layout).employeeId)),
@@ -121,7 +121,10 @@ export class ProvisionAccountService {
     byEmployeeNumber: Map<string, DirectoryEntry>,
     reason?: string,
   ): PlannedOperation[] {
-    if (link && link.identityVersion >= identity.version) return []; // stale or duplicate
+    // An older version is stale. The same version again (a redelivery) is compared with AD like a new
+    // one: a batch that failed after recording an account but before its group memberships or move
+    // finishes that work instead of being skipped; when AD already matches, nothing is planned.
+    if (link && link.identityVersion > identity.version) return [];
     const placed = link?.desired as { kind?: AccountKind; schoolUnitCode?: string | null } | null | undefined;
     const previous: PreviousPlacement | undefined =
       placed?.kind === 'pupil' || placed?.kind === 'staff' ? { kind: placed.kind, schoolUnitCode: placed.schoolUnitCode ?? null } : undefined;

@@ -73,6 +73,8 @@ export interface ExecutionResult {
 type PendingMembers = Map<string, { group: DesiredGroup; members: Array<{ dn: string; op: PlannedOperation }> }>;
 
 const MEMBERS_PER_MODIFY = 500;
+/** New accounts read back and recorded together while later adds go on. */
+const RECORD_CHUNK = 50;
 
 /** A failure that must not be retried (constraint, boundary, invalid name): recorded, not thrown. */
 class PermanentFailure extends Error {
@@ -118,7 +120,7 @@ export class OperationExecutor {
     const queue = [...lanes.values()].filter((lane) => !(lane.length === 1 && creates.includes(lane[0]!)));
     try {
       if (creates.length > 0) {
-        const leftOver = await this.createBatch(layout, creates, result, pendingMembers);
+        const leftOver = await this.createBatch(layout, creates, result);
         queue.unshift(...leftOver.map((op) => [op]));
       }
       const worker = async () => {
@@ -165,7 +167,7 @@ export class OperationExecutor {
    * Returns the operations that need the one-by-one path (a returning account that may still exist,
    * a name taken in AD or by a concurrent replica, our own add found by an earlier attempt).
    */
-  private async createBatch(layout: TenantLayout, ops: PlannedOperation[], result: ExecutionResult, pending: PendingMembers): Promise<PlannedOperation[]> {
+  private async createBatch(layout: TenantLayout, ops: PlannedOperation[], result: ExecutionResult): Promise<PlannedOperation[]> {
     const slow: PlannedOperation[] = [];
     const items: Array<{ op: PlannedOperation; desired: DesiredAccount; previousName?: string }> = [];
     const links = new Map(
@@ -203,14 +205,42 @@ export class OperationExecutor {
       toAdd.push({ ...item, sam, dn: layout.guard(childDn('CN', accountCn(item.desired.displayName, sam), item.desired.ouDn)) });
     }
 
-    const added: typeof toAdd = [];
     const foundOwn: Array<{ op: PlannedOperation; desired: DesiredAccount; entry: DirectoryEntry }> = [];
-    let unavailable: unknown;
+    // Set by the first failure that is not one account's own (AD away, database error): no further
+    // adds start, what was added is still recorded, then the batch is retried as a whole.
+    let fatal: unknown;
+    // Added accounts are read back and recorded a chunk at a time while the other adds go on.
+    const recordings: Array<Promise<void>> = [];
+    const record = (items: typeof toAdd) => {
+      recordings.push(
+        (async () => {
+          const entries = await this.readBack(layout, items);
+          const created = items.flatMap((item) => {
+            const entry = entries.get(item.sam.toLowerCase());
+            return entry ? [{ ...item, entry }] : [];
+          });
+          await this.recordCreated(layout, created, links);
+          result.applied += created.length;
+          if (created.length < items.length) throw new DirectoryError('UNAVAILABLE', 'new accounts could not be read back');
+        })().catch((error: unknown) => {
+          fatal ??= error;
+        }),
+      );
+    };
+    // A new account is in no group yet: its member values are added per group for the whole batch
+    // (with the group's add when it is new), one modify per group instead of one per account and group.
+    const members: PendingMembers = new Map();
+    let chunk: typeof toAdd = [];
     await runConcurrently(toAdd, this.concurrency, async (item) => {
-      if (unavailable) return; // AD is away: the batch is retried as a whole, idempotently
+      if (fatal) return;
       try {
         await withRetry(() => this.directory.add(item.dn, this.newAccountAttributes(layout, item.desired, item.sam)), this.retry);
-        added.push(item);
+        for (const group of item.desired.groups) this.defer(members, group, item.dn, item.op);
+        chunk.push(item);
+        if (chunk.length >= RECORD_CHUNK) {
+          record(chunk);
+          chunk = [];
+        }
       } catch (error) {
         try {
           if (error instanceof DirectoryError && error.code === 'ALREADY_EXISTS') {
@@ -225,28 +255,22 @@ export class OperationExecutor {
           if (!permanent) throw error;
           result.failed += 1;
           await this.recordFailure(layout, item.op, permanent);
-        } catch (fatal) {
-          unavailable ??= fatal;
+        } catch (other) {
+          fatal ??= other;
         }
       }
     });
-
-    // Whatever was added is recorded even when the batch is about to be retried.
-    const entries = await this.readBack(layout, added).catch((error: unknown) => {
-      unavailable ??= error;
-      return new Map<string, DirectoryEntry>();
-    });
-    const created = added.flatMap((item) => {
-      const entry = entries.get(item.sam.toLowerCase());
-      return entry ? [{ ...item, entry }] : [];
-    });
-    if (created.length < added.length) unavailable ??= new DirectoryError('UNAVAILABLE', 'new accounts could not be read back');
-    await this.recordCreated(layout, [...created, ...foundOwn], links);
-    result.applied += created.length;
-    // New accounts are in no group yet: their member values are added per group for the whole
-    // batch at the end (one modify per group instead of one per account and group).
-    for (const { op, desired, entry } of created) for (const group of desired.groups) this.defer(pending, group, entry.dn, op);
-    if (unavailable) throw unavailable;
+    if (chunk.length > 0) record(chunk);
+    await Promise.all([
+      ...recordings,
+      this.flushMembers(layout, members).catch((error: unknown) => {
+        fatal ??= error;
+      }),
+      this.recordCreated(layout, foundOwn, links).catch((error: unknown) => {
+        fatal ??= error;
+      }),
+    ]);
+    if (fatal) throw fatal;
     for (const { op, desired, entry } of foundOwn) {
       try {
         await withRetry(() => this.converge(layout, desired, entry, op), this.retry);

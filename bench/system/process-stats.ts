@@ -1,6 +1,6 @@
 // Per-process figures from /proc (Linux): peak resident set size (VmHWM, kept by the kernel for the
 // whole life of the process, so no polling can miss a peak) and CPU time used.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on every Linux we run on). */
 const TICKS = 100;
@@ -23,4 +23,25 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds used so far by every process with this command name (e.g. `samba`, which serves
+ * LDAP in several processes). On a shared machine this includes work done for others.
+ */
+export function cpuSecondsOf(command: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name !== command) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / TICKS;
+    } catch {
+      // The process ended while we read it.
+    }
+  }
+  return total;
 }

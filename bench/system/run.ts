@@ -19,13 +19,14 @@ import { CONSUMER_APPS, startBenchSystem } from './bench-system';
 import { removeSubtree } from './cleanup';
 import { measureDirectoryCeiling, type DirectoryCeiling } from './directory-ceiling';
 import { EventTap, type IdentityState } from './event-tap';
-import { sampleProcess, type ProcessSample } from './process-stats';
+import { cpuSecondsOf, sampleProcess, type ProcessSample } from './process-stats';
 import { note, Progress } from './progress';
 import { renderMarkdown, renderSvg, type BenchResult, type StageFigure } from './report';
 
 const USAGE = `npm run bench -- [--persons N] [--raw N] [--connections N] [--change-seconds S] [--change-rate R] [--seed N]
   --persons         persons in the four registers together (env BENCH_PERSONS; default 10000; 400 for a quick run)
-  --raw             objects the raw directory ceiling adds (env BENCH_RAW; default min(persons, 1000))
+  --raw             objects the raw directory ceiling adds, half before and half after provisioning
+                    (env BENCH_RAW; default min(persons, 1000))
   --connections     LDAP connections of ad-provisioner and of the ceiling loop (env BENCH_CONNECTIONS; default 4)
   --change-seconds  length of the change stream (env BENCH_CHANGE_SECONDS; default 60, 20 under 1000 persons)
   --change-rate     register changes per second in that stream (env BENCH_CHANGE_RATE; default 4)
@@ -136,20 +137,27 @@ async function main(): Promise<void> {
       `registers: ${registers.map((r) => `${r.tenant} ${r.counts.persons}`).join(', ')}; logs in ${system.runDir}`,
     );
 
-    // a. The directory's ceiling first, on an idle system: what Samba does with nothing in between.
-    const ceilingBar = new Progress('directory ceiling (raw ldapts adds)', options.raw);
-    const ceiling: DirectoryCeiling = await measureDirectoryCeiling({
-      ldap: { ...stack.ldap, ca: stack.ldap.ca.toString() },
-      parentDn: `OU=raw-ceiling,${system.ou.dn}`,
-      count: options.raw,
-      connections: options.connections,
-      withPassword: true,
-      tag: `rc${randomBytes(2).toString('hex')}`,
-      onProgress: (done) => ceilingBar.update(done),
-    });
-    ceilingBar.finish(
-      `${ceiling.perSecond.toFixed(1)} objects/s (${ceiling.objects} in ${ceiling.seconds.toFixed(1)} s)`,
-    );
+    // a. The directory's ceiling, half before the apps start and half after provisioning (the
+    // directory is larger then, and the machine's load may have moved): Samba with nothing in between.
+    const ceilingTag = `rc${randomBytes(2).toString('hex')}`;
+    const measureCeiling = async (label: string, count: number): Promise<CeilingRun> => {
+      const ceilingBar = new Progress(`directory ceiling ${label} (raw ldapts adds)`, count);
+      const sambaBefore = cpuSecondsOf('samba');
+      const run = await measureDirectoryCeiling({
+        ldap: { ...stack.ldap, ca: stack.ldap.ca.toString() },
+        parentDn: `OU=raw-ceiling-${label},${system.ou.dn}`,
+        count,
+        connections: options.connections,
+        withPassword: true,
+        tag: `${ceilingTag}${label[0]}`,
+        onProgress: (done) => ceilingBar.update(done),
+      });
+      ceilingBar.finish(
+        `${run.perSecond.toFixed(1)} objects/s (${run.objects} in ${run.seconds.toFixed(1)} s)`,
+      );
+      return { ...run, sambaCpuSeconds: cpuSecondsOf('samba') - sambaBefore };
+    };
+    const ceilingBefore = await measureCeiling('before', Math.ceil(options.raw / 2));
     checkInterrupted();
 
     // a/c. Initial provisioning: consumers first, then ingest (its boot starts the full read).
@@ -157,6 +165,7 @@ async function main(): Promise<void> {
     await system.startPipeline(CONSUMER_APPS);
     await system.startPipeline(['register-ingest']);
     const cpuAtBoot = new Map(system.processes().map((p) => [p.app, sampleProcess(p.pid)?.cpuSeconds ?? 0]));
+    const sambaAtBoot = cpuSecondsOf('samba');
     const bar = new Progress('provisioning (persons with account + attributes)', registerPersons);
     const provisioned = (s: IdentityState) => s.directory.length > 0 && s.published.length > 0;
     let quietSince = 0;
@@ -208,8 +217,9 @@ async function main(): Promise<void> {
     const tEnd = Math.max(...identities.flatMap((s) => [...s.directory, ...s.published].map((a) => a.at)));
     const e2eSeconds = seconds(tEnd - t0);
     const e2ePerSecond = persons / e2eSeconds;
+    const sambaProvisioning = cpuSecondsOf('samba') - sambaAtBoot;
     bar.finish(
-      `${persons} persons in ${e2eSeconds.toFixed(1)} s = ${e2ePerSecond.toFixed(1)}/s (ceiling ${ceiling.perSecond.toFixed(1)}/s)`,
+      `${persons} persons in ${e2eSeconds.toFixed(1)} s = ${e2ePerSecond.toFixed(1)}/s (ceiling before ${ceilingBefore.perSecond.toFixed(1)}/s)`,
     );
     const activeWithout = identities.filter((s) => s.status === 'active' && !provisioned(s)).length;
     if (activeWithout > 0) note(`note: ${activeWithout} active identities have no account or no attributes`);
@@ -262,6 +272,9 @@ async function main(): Promise<void> {
         'federation.attributes.published',
       ),
     ];
+    checkInterrupted();
+    const ceilingAfter = await measureCeiling('after', Math.floor(options.raw / 2));
+    const ceiling = combineCeilings(ceilingBefore, ceilingAfter);
     checkInterrupted();
 
     // b. Change latency: renames (each changes AD and the released attributes) measured one by one,
@@ -370,7 +383,12 @@ async function main(): Promise<void> {
         activeWithoutAccountOrAttributes: activeWithout,
         deadLetters: deadLettered(tap),
         ceiling,
+        ceilingBefore,
+        ceilingAfter,
         ratio: e2ePerSecond / ceiling.perSecond,
+        sambaCpuSecondsPerObjectRaw:
+          (ceilingBefore.sambaCpuSeconds + ceilingAfter.sambaCpuSeconds) / ceiling.objects,
+        sambaCpuSecondsPerPerson: persons > 0 ? sambaProvisioning / persons : Number.NaN,
         targetRatio: 0.85,
       },
       latency: {
@@ -450,6 +468,21 @@ const GIVEN_NAMES = [
   'Ylva',
   'Åke',
 ];
+
+type CeilingRun = DirectoryCeiling & { sambaCpuSeconds: number };
+
+/** Both halves as one measurement: all objects over all the time spent adding them. */
+function combineCeilings(a: CeilingRun, b: CeilingRun): DirectoryCeiling {
+  const objects = a.objects + b.objects;
+  const secs = a.seconds + b.seconds;
+  return {
+    objects,
+    connections: a.connections,
+    withPassword: a.withPassword,
+    seconds: secs,
+    perSecond: objects / secs,
+  };
+}
 
 function deadLettered(tap: EventTap): number {
   return [...tap.windows.entries()]

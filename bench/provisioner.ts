@@ -4,8 +4,8 @@
 // a password. Fresh database and OU per run; everything is removed afterwards. Not a test.
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'ldapts';
-import { LdapDirectory, childDn, generateStrongPassword, parseDn, toUnicodePwd, UAC_ENABLED } from '@skolkonto/directory';
+import { LdapDirectory, childDn, parseDn } from '@skolkonto/directory';
+import { measureDirectoryCeiling } from './system/directory-ceiling';
 import { createPrismaClient } from '@skolkonto/persistence';
 import { parseTenants } from '@skolkonto/platform';
 import { createTestDatabase, createTestOu, testEnv } from '@skolkonto/testing';
@@ -53,38 +53,17 @@ function identity(i: number, tenant: string): PersonIdentityV1 {
   };
 }
 
+/** The directory's ceiling (shared with `npm run bench`): raw ldapts adds of the same objects. */
 async function rawLoop(parent: string, withPassword: boolean, tag: string): Promise<number> {
-  const admin = new LdapDirectory({ url: env.ldap.url, ca: env.ldap.ca, bindDn: env.ldap.bindDn, bindPassword: env.ldap.bindPassword });
-  await admin.add(parent, { objectClass: ['top', 'organizationalUnit'], ou: parseDn(parent)[0]![0]!.value });
-  await admin.close();
-  const clients = await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      const c = new Client({ url: env.ldap.url, tlsOptions: { ca: [env.ldap.ca] } });
-      await c.bind(env.ldap.bindDn, env.ldap.bindPassword);
-      return c;
-    }),
-  );
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    clients.map(async (client) => {
-      for (let i = next++; i < N; i = next++) {
-        const sam = `${tag}${i}`;
-        await client.add(childDn('CN', `Raw ${i} (${sam})`, parent), {
-          objectClass: ['top', 'person', 'organizationalPerson', 'user'],
-          sAMAccountName: sam,
-          userPrincipalName: `${sam}@raw.skola.test`,
-          givenName: 'Raw',
-          sn: String(i),
-          displayName: `Raw ${i}`,
-          ...(withPassword ? { unicodePwd: toUnicodePwd(generateStrongPassword()) as unknown as string, userAccountControl: UAC_ENABLED } : {}),
-        });
-      }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  await Promise.all(clients.map((c) => c.unbind()));
-  return N / seconds;
+  const ceiling = await measureDirectoryCeiling({
+    ldap: { ...env.ldap, ca: env.ldap.ca.toString() },
+    parentDn: parent,
+    count: N,
+    connections: CONCURRENCY,
+    withPassword,
+    tag,
+  });
+  return ceiling.perSecond;
 }
 
 async function pipeline(base: string, withPassword: boolean, tenantId: string): Promise<number> {

@@ -1,5 +1,5 @@
 // The console in a real browser (Debian's chromium driven by playwright-core; no browser download):
-// sign in, watch a live event arrive, approve a held plan, replay a dead letter. Screenshots go to
+// sign in, watch a live event arrive, approve a held plan, resolve a review, replay a dead letter. Screenshots go to
 // test-artifacts/ops-console/ (gitignored) for a human to look at.
 import { DLQ_HEADERS } from '@skolkonto/messaging';
 import { repositoryRoot } from '@skolkonto/testing';
@@ -92,6 +92,41 @@ describe('ops-console in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, '3-plan-approved.png'), fullPage: true });
     const stored = await env.prisma.consoleOutbox.findFirst({ where: { subject: 'ops.skara.plan.approved' } });
     expect(stored?.payload).toMatchObject({ data: { planId: plan.planId, decidedBy: 'birgitta' } });
+  });
+
+  it('resolves a review: link, naming the identity to keep, with a comment', async () => {
+    const people = ['Nora Lind', 'Nora E Lind'].map((displayName) => ({ displayName, identityId: randomUUID(), registerId: randomUUID() }));
+    for (const p of people) {
+      await env.publishEvent('identity.skara.person.changed', { identityId: p.identityId, tenant: 'skara', version: 2, status: 'active', names: { displayName: p.displayName }, sourceRefs: [{ system: 'ss12000', entity: 'Person', id: p.registerId }], changedFields: ['names'] });
+    }
+    const reviewId = randomUUID();
+    await env.publishEvent('ops.skara.review.requested', {
+      reviewId,
+      tenant: 'skara',
+      sourceApp: 'identity-normalizer',
+      kind: 'civic-number-conflict',
+      record: { system: 'ss12000', entity: 'Person', id: people[1]!.registerId },
+      candidates: people.map((p) => ({ identityId: p.identityId, matchedOn: ['same civic number'] })),
+      reason: 'The same civic number is held by more than one active person in this tenant; not merged automatically.',
+      requestedAt: new Date().toISOString(),
+    }, { entity: reviewId });
+    await page.click('[data-testid=tab-reviews]');
+    const card = `[data-testid=review][data-review-id="${reviewId}"]`;
+    await page.waitForSelector(`${card} [data-testid=candidate] >> text=Nora E Lind`, { timeout: 5000 });
+    expect(await page.textContent(card)).toContain('same civic number');
+    // Resolve stays disabled until the identity to keep and a comment are given.
+    expect(await page.isDisabled(`${card} [data-testid=resolve]`)).toBe(true);
+    await page.check(`${card} [data-testid=keep][data-identity-id="${people[0]!.identityId}"]`);
+    await page.fill(`${card} [data-testid=review-comment]`, 'One pupil, registered twice by the school office.');
+    await page.screenshot({ path: join(ARTIFACTS, '5a-review-open.png'), fullPage: true });
+    await page.click(`${card} [data-testid=resolve]`);
+    await page.selectOption('[data-testid=review-status-filter]', 'resolved');
+    await page.waitForSelector(`${card} [data-testid=review-status]:has-text("resolved")`, { timeout: 5000 });
+    expect(await page.textContent(`${card} [data-testid=review-decided]`)).toContain('link by birgitta');
+    expect(await page.textContent(`${card} [data-testid=candidate][data-identity-id="${people[0]!.identityId}"]`)).toContain('kept');
+    await page.screenshot({ path: join(ARTIFACTS, '5b-review-resolved.png'), fullPage: true });
+    const stored = await env.prisma.consoleOutbox.findFirst({ where: { subject: 'ops.skara.review.resolved' } });
+    expect(stored?.payload).toMatchObject({ data: { reviewId, decision: 'link', keepIdentityId: people[0]!.identityId, decidedBy: 'birgitta', comment: 'One pupil, registered twice by the school office.' } });
   });
 
   it('replays a dead letter to its original subject', async () => {

@@ -33,7 +33,10 @@ describe('review loop with the real identity-normalizer', () => {
   let publisher: EventPublisher;
 
   beforeAll(async () => {
-    if (!existsSync(NORMALIZER_MAIN)) throw new Error(`${NORMALIZER_MAIN} is missing: build it first (npx nx run @skolkonto/identity-normalizer:build)`);
+    if (!existsSync(NORMALIZER_MAIN))
+      throw new Error(
+        `${NORMALIZER_MAIN} is missing: build it first (npx nx run @skolkonto/identity-normalizer:build)`,
+      );
     env = await startConsole('console-review-flow');
     const { nats } = testEnv();
     normalizer = spawn(process.execPath, [NORMALIZER_MAIN], {
@@ -54,17 +57,23 @@ describe('review loop with the real identity-normalizer', () => {
     normalizer.stderr!.on('data', (chunk) => (output += chunk));
     await eventually(
       async () => {
-        if (normalizer!.exitCode !== null) throw new Error(`identity-normalizer exited with ${normalizer!.exitCode}:\n${output.slice(-3000)}`);
+        if (normalizer!.exitCode !== null)
+          throw new Error(`identity-normalizer exited with ${normalizer!.exitCode}:\n${output.slice(-3000)}`);
         // Its durable consumer for decisions exists once its microservice has started.
-        return env.nats.manager.consumers.info(env.nats.streamName('OPS'), 'identity-normalizer-resolve-review').then(
-          () => true,
-          () => false,
-        );
+        return env.nats.manager.consumers
+          .info(env.nats.streamName('OPS'), 'identity-normalizer-resolve-review')
+          .then(
+            () => true,
+            () => false,
+          );
       },
       60_000,
       'identity-normalizer to start its consumers',
     );
-    publisher = new EventPublisher(env.nats.client, resolveMessagingOptions({ servers: nats.url, app: 'test', namespace: env.nats.namespace }));
+    publisher = new EventPublisher(
+      env.nats.client,
+      resolveMessagingOptions({ servers: nats.url, app: 'test', namespace: env.nats.namespace }),
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -76,22 +85,44 @@ describe('review loop with the real identity-normalizer', () => {
     await env?.close();
   });
 
-  const upsert = (definition: typeof EVENTS.registerPersonUpserted | typeof EVENTS.registerOrganisationUpserted, record: Record<string, unknown>) =>
+  const upsert = (
+    definition: typeof EVENTS.registerPersonUpserted | typeof EVENTS.registerOrganisationUpserted,
+    record: Record<string, unknown>,
+  ) =>
     publisher.publish(definition as typeof EVENTS.registerPersonUpserted, {
       tenant,
-      data: { tenant, observedAt: new Date().toISOString(), contentHash: createHash('sha256').update(JSON.stringify(record)).digest('hex'), cause: 'delta', record: record as never },
+      data: {
+        tenant,
+        observedAt: new Date().toISOString(),
+        contentHash: createHash('sha256').update(JSON.stringify(record)).digest('hex'),
+        cause: 'delta',
+        record: record as never,
+      },
     });
 
-  it('lists the review the normalizer raises, and the normalizer applies the operator\'s link', async () => {
+  it("lists the review the normalizer raises, and the normalizer applies the operator's link", async () => {
     const number = civicNumber('2011-04-05', 417);
-    const unit = { id: randomUUID(), displayName: 'Vallhamra skola', organisationType: 'Skolenhet', schoolUnitCode: '12345678' };
+    const unit = {
+      id: randomUUID(),
+      displayName: 'Vallhamra skola',
+      organisationType: 'Skolenhet',
+      schoolUnitCode: '12345678',
+    };
     const person = (givenName: string) => ({
       id: randomUUID(),
       givenName,
       familyName: 'Holm',
       civicNo: { value: number, nationality: 'SE' },
       securityMarking: 'Ingen',
-      enrolments: [{ enroledAt: { id: unit.id }, schoolType: 'GR', schoolYear: 7, startDate: '2026-08-15', endDate: '2099-06-15' }],
+      enrolments: [
+        {
+          enroledAt: { id: unit.id },
+          schoolType: 'GR',
+          schoolYear: 7,
+          startDate: '2026-08-15',
+          endDate: '2099-06-15',
+        },
+      ],
     });
     const [first, second] = [person('Elsa'), person('Elsa Maria')];
     await upsert(EVENTS.registerOrganisationUpserted, unit);
@@ -100,17 +131,23 @@ describe('review loop with the real identity-normalizer', () => {
     const operator = await env.createOperator('olle', 'operator', [tenant]);
     expect((await client.login(operator.username, operator.password)).status).toBe(200);
     // The first identity exists before the second person arrives, so the second raises the review.
-    await eventually(async () => (await client.json<any[]>('GET', '/api/people?q=Elsa Holm')).body.length === 1, 20_000, 'the first identity in the console');
+    await eventually(
+      async () => (await client.json<any[]>('GET', '/api/people?q=Elsa Holm')).body.length === 1,
+      20_000,
+      'the first identity in the console',
+    );
     await upsert(EVENTS.registerPersonUpserted, second);
 
     const review = await eventually(
       async () => {
         const { body } = await client.json<any[]>('GET', '/api/reviews?status=open');
         const found = body.find((r) => r.record.id === second.id);
-        return found?.candidates.length === 2 && found.candidates.every((c: any) => c.displayName) ? found : undefined;
+        return found?.candidates.length === 2 && found.candidates.every((c: any) => c.displayName)
+          ? found
+          : undefined;
       },
       20_000,
-      'the normalizer\'s review in the console',
+      "the normalizer's review in the console",
     );
     expect(review).toMatchObject({ tenant, sourceApp: 'identity-normalizer', kind: 'civic-number-conflict' });
     expect(review.candidates.map((c: any) => c.displayName).sort()).toEqual(['Elsa Holm', 'Elsa Maria Holm']);
@@ -118,25 +155,41 @@ describe('review loop with the real identity-normalizer', () => {
     const keep = review.candidates.find((c: any) => c.registerIds.includes(first.id)).identityId as string;
     const merged = review.candidates.find((c: any) => c.registerIds.includes(second.id)).identityId as string;
 
-    const resolved = await client.json('POST', `/api/reviews/${review.reviewId}/resolve`, { decision: 'link', keepIdentityId: keep, comment: 'one pupil, registered twice by the school' });
-    expect(resolved).toMatchObject({ status: 200, body: { status: 'resolved', decision: 'link', keepIdentityId: keep, decidedBy: 'olle' } });
+    const resolved = await client.json('POST', `/api/reviews/${review.reviewId}/resolve`, {
+      decision: 'link',
+      keepIdentityId: keep,
+      comment: 'one pupil, registered twice by the school',
+    });
+    expect(resolved).toMatchObject({
+      status: 200,
+      body: { status: 'resolved', decision: 'link', keepIdentityId: keep, decidedBy: 'olle' },
+    });
 
     // The normalizer applies it: the other identity is deactivated as merged, which the console sees.
     const after = await eventually(
       async () => {
         const { body } = await client.json<any[]>('GET', '/api/reviews?status=resolved');
         const found = body.find((r) => r.reviewId === review.reviewId);
-        return found?.candidates.find((c: any) => c.identityId === merged)?.status === 'deactivated' ? found : undefined;
+        return found?.candidates.find((c: any) => c.identityId === merged)?.status === 'deactivated'
+          ? found
+          : undefined;
       },
       20_000,
       'the merged identity deactivated',
     );
     expect(after.candidates.find((c: any) => c.identityId === keep).status).toBe('active');
     const timeline = await client.json('GET', `/api/people/${merged}/timeline`);
-    expect(timeline.body.entries.at(-1)).toMatchObject({ stage: 'identity', type: 'se.skolkonto.identity.person.deactivated.v1', cause: 'merged' });
+    expect(timeline.body.entries.at(-1)).toMatchObject({
+      stage: 'identity',
+      type: 'se.skolkonto.identity.person.deactivated.v1',
+      cause: 'merged',
+    });
 
     // The normalizer's own record of the decision (same database, its table).
-    const rows = await env.prisma.$queryRawUnsafe('SELECT decision, kept_identity_id::text AS kept, decided_by FROM normalizer_review_item WHERE review_id = $1::uuid', review.reviewId);
+    const rows = await env.prisma.$queryRawUnsafe(
+      'SELECT decision, kept_identity_id::text AS kept, decided_by FROM normalizer_review_item WHERE review_id = $1::uuid',
+      review.reviewId,
+    );
     expect(rows).toEqual([{ decision: 'link', kept: keep, decided_by: 'olle' }]);
     expect(output).not.toContain(number);
   });

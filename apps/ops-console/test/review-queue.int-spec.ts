@@ -17,7 +17,10 @@ describe('ops-console review queue', () => {
 
   beforeAll(async () => {
     env = await startConsole('console-reviews');
-    publisher = new EventPublisher(env.nats.client, resolveMessagingOptions({ servers: testEnv().nats.url, app: 'test', namespace: env.nats.namespace }));
+    publisher = new EventPublisher(
+      env.nats.client,
+      resolveMessagingOptions({ servers: testEnv().nats.url, app: 'test', namespace: env.nats.namespace }),
+    );
     admin = await env.createOperator('ada', 'admin');
     operator = await env.createOperator('olle', 'operator', ['skara']);
     viewer = await env.createOperator('vera', 'viewer');
@@ -35,11 +38,35 @@ describe('ops-console review queue', () => {
   /** Two persons of `tenant` with one civic number, as the register and the normalizer announce them, and the review. */
   async function aConflict(tenant: string, civicNumber: string) {
     const people = [
-      { registerId: randomUUID(), identityId: randomUUID(), givenName: 'Elsa', account: `els${randomUUID().slice(0, 4)}` },
-      { registerId: randomUUID(), identityId: randomUUID(), givenName: 'Elsa M', account: `elm${randomUUID().slice(0, 4)}` },
+      {
+        registerId: randomUUID(),
+        identityId: randomUUID(),
+        givenName: 'Elsa',
+        account: `els${randomUUID().slice(0, 4)}`,
+      },
+      {
+        registerId: randomUUID(),
+        identityId: randomUUID(),
+        givenName: 'Elsa M',
+        account: `elm${randomUUID().slice(0, 4)}`,
+      },
     ];
     for (const p of people) {
-      await env.publishEvent(`register.${tenant}.person.upserted`, { tenant, cause: 'delta', record: { id: p.registerId, givenName: p.givenName, familyName: 'Holm', civicNo: { value: civicNumber }, securityMarking: 'Ingen' } }, { entity: p.registerId });
+      await env.publishEvent(
+        `register.${tenant}.person.upserted`,
+        {
+          tenant,
+          cause: 'delta',
+          record: {
+            id: p.registerId,
+            givenName: p.givenName,
+            familyName: 'Holm',
+            civicNo: { value: civicNumber },
+            securityMarking: 'Ingen',
+          },
+        },
+        { entity: p.registerId },
+      );
       await env.publishEvent(`identity.${tenant}.person.changed`, {
         identityId: p.identityId,
         tenant,
@@ -49,7 +76,13 @@ describe('ops-console review queue', () => {
         sourceRefs: [{ system: 'ss12000', entity: 'Person', id: p.registerId }],
         changedFields: ['names'],
       });
-      await env.publishEvent(`directory.${tenant}.account.provisioned`, { identityId: p.identityId, tenant, identityVersion: 1, sAMAccountName: p.account, enabled: true });
+      await env.publishEvent(`directory.${tenant}.account.provisioned`, {
+        identityId: p.identityId,
+        tenant,
+        identityVersion: 1,
+        sAMAccountName: p.account,
+        enabled: true,
+      });
     }
     const data: ReviewRequestedV1 = {
       reviewId: randomUUID(),
@@ -58,7 +91,8 @@ describe('ops-console review queue', () => {
       kind: 'civic-number-conflict',
       record: { system: 'ss12000', entity: 'Person', id: people[1]!.registerId },
       candidates: people.map((p) => ({ identityId: p.identityId, matchedOn: ['same civic number'] })),
-      reason: 'The same civic number is held by more than one active person in this tenant; not merged automatically.',
+      reason:
+        'The same civic number is held by more than one active person in this tenant; not merged automatically.',
       requestedAt: new Date().toISOString(),
     };
     await publisher.publish(EVENTS.opsReviewRequested, { tenant, data });
@@ -66,37 +100,76 @@ describe('ops-console review queue', () => {
   }
 
   const listed = (client: ConsoleClient, reviewId: string, query = '') =>
-    eventually(async () => {
-      const { body } = await client.json<any[]>('GET', `/api/reviews${query}`);
-      const review = body.find((r) => r.reviewId === reviewId);
-      return review?.candidates.every((c: any) => c.accountName) ? review : undefined;
-    }, 5000, 'the review with its candidates');
+    eventually(
+      async () => {
+        const { body } = await client.json<any[]>('GET', `/api/reviews${query}`);
+        const review = body.find((r) => r.reviewId === reviewId);
+        return review?.candidates.every((c: any) => c.accountName) ? review : undefined;
+      },
+      5000,
+      'the review with its candidates',
+    );
 
   it('answers 401 without a session', async () => {
     const anonymous = new ConsoleClient(env.baseUrl);
     expect((await anonymous.request('GET', '/api/reviews')).status).toBe(401);
-    expect((await anonymous.request('POST', `/api/reviews/${randomUUID()}/resolve`, { decision: 'keep-separate', comment: 'x' })).status).toBe(401);
+    expect(
+      (
+        await anonymous.request('POST', `/api/reviews/${randomUUID()}/resolve`, {
+          decision: 'keep-separate',
+          comment: 'x',
+        })
+      ).status,
+    ).toBe(401);
   });
 
-  it('lists an open review with its candidates, never their civic number, only for the operator\'s tenants', async () => {
+  it("lists an open review with its candidates, never their civic number, only for the operator's tenants", async () => {
     const { reviewId, people } = await aConflict('skara', '201104051239');
     const client = await signedIn(operator);
     const review = await listed(client, reviewId, '?status=open');
-    expect(review).toMatchObject({ tenant: 'skara', sourceApp: 'identity-normalizer', kind: 'civic-number-conflict', status: 'open', record: { entity: 'Person', id: people[1]!.registerId } });
+    expect(review).toMatchObject({
+      tenant: 'skara',
+      sourceApp: 'identity-normalizer',
+      kind: 'civic-number-conflict',
+      status: 'open',
+      record: { entity: 'Person', id: people[1]!.registerId },
+    });
     expect(review.candidates).toEqual(
-      people.map((p) => ({ identityId: p.identityId, matchedOn: ['same civic number'], displayName: `${p.givenName} Holm`, accountName: p.account, eppn: null, registerIds: [p.registerId], status: 'active', version: 1 })),
+      people.map((p) => ({
+        identityId: p.identityId,
+        matchedOn: ['same civic number'],
+        displayName: `${p.givenName} Holm`,
+        accountName: p.account,
+        eppn: null,
+        registerIds: [p.registerId],
+        status: 'active',
+        version: 1,
+      })),
     );
     expect(JSON.stringify(review)).not.toMatch(/201104051239|110405-?1239/);
 
     // Another tenant's review: not listed, not resolvable (404, as if it did not exist).
     const foreign = await aConflict('gotene', '201104061238');
-    await eventually(async () => (await env.prisma.consoleReview.count({ where: { reviewId: foreign.reviewId } })) === 1, 5000, 'the foreign review');
-    expect((await client.json<any[]>('GET', '/api/reviews')).body.map((r) => r.reviewId)).not.toContain(foreign.reviewId);
+    await eventually(
+      async () => (await env.prisma.consoleReview.count({ where: { reviewId: foreign.reviewId } })) === 1,
+      5000,
+      'the foreign review',
+    );
+    expect((await client.json<any[]>('GET', '/api/reviews')).body.map((r) => r.reviewId)).not.toContain(
+      foreign.reviewId,
+    );
     expect((await client.json<any[]>('GET', '/api/reviews?tenant=gotene')).body).toEqual([]);
-    expect((await client.request('POST', `/api/reviews/${foreign.reviewId}/resolve`, { decision: 'keep-separate', comment: 'twins' })).status).toBe(404);
+    expect(
+      (
+        await client.request('POST', `/api/reviews/${foreign.reviewId}/resolve`, {
+          decision: 'keep-separate',
+          comment: 'twins',
+        })
+      ).status,
+    ).toBe(404);
   });
 
-  it('finds a person\'s reviews by civic number for admins only', async () => {
+  it("finds a person's reviews by civic number for admins only", async () => {
     const { reviewId } = await aConflict('skara', '201203071232');
     const operatorClient = await signedIn(operator);
     await listed(operatorClient, reviewId);
@@ -116,33 +189,84 @@ describe('ops-console review queue', () => {
     await listed(client, reviewId);
 
     const viewerClient = await signedIn(viewer);
-    expect((await viewerClient.request('POST', `/api/reviews/${reviewId}/resolve`, { decision: 'link', keepIdentityId: keep, comment: 'same pupil' })).status).toBe(403);
+    expect(
+      (
+        await viewerClient.request('POST', `/api/reviews/${reviewId}/resolve`, {
+          decision: 'link',
+          keepIdentityId: keep,
+          comment: 'same pupil',
+        })
+      ).status,
+    ).toBe(403);
 
     const refused = async (body: unknown) => client.json('POST', `/api/reviews/${reviewId}/resolve`, body);
-    expect(await refused({ decision: 'link', keepIdentityId: keep })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^comment: required/) } });
-    expect(await refused({ decision: 'link', keepIdentityId: randomUUID(), comment: 'x' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^keepIdentityId/) } });
-    expect(await refused({ decision: 'merge', comment: 'x' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^decision/) } });
+    expect(await refused({ decision: 'link', keepIdentityId: keep })).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/^comment: required/) },
+    });
+    expect(await refused({ decision: 'link', keepIdentityId: randomUUID(), comment: 'x' })).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/^keepIdentityId/) },
+    });
+    expect(await refused({ decision: 'merge', comment: 'x' })).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/^decision/) },
+    });
     expect(await env.prisma.consoleOutbox.count({ where: { subject: 'ops.skara.review.resolved' } })).toBe(0);
 
-    const resolved = await client.json('POST', `/api/reviews/${reviewId}/resolve`, { decision: 'link', keepIdentityId: keep, comment: 'Same pupil: the school re-registered her (ref 20100908-1236).' });
+    const resolved = await client.json('POST', `/api/reviews/${reviewId}/resolve`, {
+      decision: 'link',
+      keepIdentityId: keep,
+      comment: 'Same pupil: the school re-registered her (ref 20100908-1236).',
+    });
     expect(resolved.status).toBe(200);
-    expect(resolved.body).toMatchObject({ reviewId, status: 'resolved', decision: 'link', keepIdentityId: keep, decidedBy: 'olle' });
+    expect(resolved.body).toMatchObject({
+      reviewId,
+      status: 'resolved',
+      decision: 'link',
+      keepIdentityId: keep,
+      decidedBy: 'olle',
+    });
     expect(resolved.body.comment).toMatch(/^Same pupil: the school re-registered her \(ref •+\)\.$/);
-    const second = await client.json('POST', `/api/reviews/${reviewId}/resolve`, { decision: 'keep-separate', comment: 'changed my mind' });
+    const second = await client.json('POST', `/api/reviews/${reviewId}/resolve`, {
+      decision: 'keep-separate',
+      comment: 'changed my mind',
+    });
     expect(second.status).toBe(409);
 
-    const consumer = await env.nats.client.consumers.get(env.nats.streamName('OPS'), { filterSubjects: env.nats.subject('ops', 'skara', 'review', 'resolved') });
+    const consumer = await env.nats.client.consumers.get(env.nats.streamName('OPS'), {
+      filterSubjects: env.nats.subject('ops', 'skara', 'review', 'resolved'),
+    });
     const message = await consumer.next({ expires: 5000 });
     expect(message).not.toBeNull();
     const event = message!.json<any>();
     expect(validateCloudEvent(event)).toEqual([]);
-    expect(event).toMatchObject({ type: 'se.skolkonto.ops.review.resolved.v1', source: expect.stringContaining('ops-console'), tenant: 'skara', subject: reviewId });
-    expect(event.data).toEqual({ reviewId, tenant: 'skara', sourceApp: 'identity-normalizer', decision: 'link', keepIdentityId: keep, decidedBy: 'olle', decidedAt: resolved.body.decidedAt, comment: resolved.body.comment });
+    expect(event).toMatchObject({
+      type: 'se.skolkonto.ops.review.resolved.v1',
+      source: expect.stringContaining('ops-console'),
+      tenant: 'skara',
+      subject: reviewId,
+    });
+    expect(event.data).toEqual({
+      reviewId,
+      tenant: 'skara',
+      sourceApp: 'identity-normalizer',
+      decision: 'link',
+      keepIdentityId: keep,
+      decidedBy: 'olle',
+      decidedAt: resolved.body.decidedAt,
+      comment: resolved.body.comment,
+    });
     expect(JSON.stringify(event)).not.toContain('20100908');
 
     const audit = await env.prisma.consoleAuditEntry.findMany({ where: { target: `review:${reviewId}` } });
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ operator: 'olle', action: 'review.resolved', tenant: 'skara', detail: { decision: 'link', keepIdentityId: keep, candidates: [keep, other], eventId: event.id } });
+    expect(audit[0]).toMatchObject({
+      operator: 'olle',
+      action: 'review.resolved',
+      tenant: 'skara',
+      detail: { decision: 'link', keepIdentityId: keep, candidates: [keep, other], eventId: event.id },
+    });
     expect(audit[0]!.at.toISOString()).toBe(resolved.body.decidedAt);
 
     // The console also reads its own published decision back from the stream: still resolved, still by olle.
@@ -155,10 +279,30 @@ describe('ops-console review queue', () => {
     const { reviewId } = await aConflict('skara', '201302031235');
     const client = await signedIn(admin);
     await listed(client, reviewId);
-    const resolved = await client.json('POST', `/api/reviews/${reviewId}/resolve`, { decision: 'keep-separate', comment: 'twins, the register has a typo in one number' });
-    expect(resolved.body).toMatchObject({ status: 'resolved', decision: 'keep-separate', keepIdentityId: null, decidedBy: 'ada' });
-    const row = await env.prisma.consoleOutbox.findFirstOrThrow({ where: { subject: 'ops.skara.review.resolved', payload: { path: ['data', 'reviewId'], equals: reviewId } } });
+    const resolved = await client.json('POST', `/api/reviews/${reviewId}/resolve`, {
+      decision: 'keep-separate',
+      comment: 'twins, the register has a typo in one number',
+    });
+    expect(resolved.body).toMatchObject({
+      status: 'resolved',
+      decision: 'keep-separate',
+      keepIdentityId: null,
+      decidedBy: 'ada',
+    });
+    const row = await env.prisma.consoleOutbox.findFirstOrThrow({
+      where: {
+        subject: 'ops.skara.review.resolved',
+        payload: { path: ['data', 'reviewId'], equals: reviewId },
+      },
+    });
     expect((row.payload as any).data).not.toHaveProperty('keepIdentityId');
-    expect((await client.request('POST', `/api/reviews/${reviewId}/resolve`, { decision: 'keep-separate', comment: 'again' })).status).toBe(409);
+    expect(
+      (
+        await client.request('POST', `/api/reviews/${reviewId}/resolve`, {
+          decision: 'keep-separate',
+          comment: 'again',
+        })
+      ).status,
+    ).toBe(409);
   });
 });

@@ -1,4 +1,17 @@
-import { BadRequestException, Body, ConflictException, Controller, ForbiddenException, Get, HttpCode, NotFoundException, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
 import { AuthedRequest, RequireRole } from '../auth/auth.guard';
 import { ResolveInput, ReviewError, ReviewQueueService } from './review-queue.service';
 
@@ -7,8 +20,19 @@ export class ReviewQueueController {
   constructor(private readonly reviews: ReviewQueueService) {}
 
   @Get()
-  list(@Req() req: AuthedRequest, @Query('status') status?: string, @Query('tenant') tenant?: string, @Query('civicNumber') civicNumber?: string) {
-    return this.run(() => this.reviews.list(req.principal, { status: status || undefined, tenant: tenant || undefined, civicNumber }));
+  list(
+    @Req() req: AuthedRequest,
+    @Query('status') status?: string,
+    @Query('tenant') tenant?: string,
+    @Query('civicNumber') civicNumber?: string,
+  ) {
+    return this.run(() =>
+      this.reviews.list(req.principal, {
+        status: status || undefined,
+        tenant: tenant || undefined,
+        civicNumber,
+      }),
+    );
   }
 
   @Post(':reviewId/resolve')

@@ -15,24 +15,44 @@ describe(parseResolution.name, () => {
   };
 
   it('accepts link with a candidate to keep, and keep-separate without one', () => {
-    expect(parseResolution({ decision: 'link', keepIdentityId: b, comment: ' same pupil, typo in the new record ' }, [a, b])).toEqual({ decision: 'link', keepIdentityId: b, comment: 'same pupil, typo in the new record' });
-    expect(parseResolution({ decision: 'keep-separate', comment: 'twins' }, [a, b])).toEqual({ decision: 'keep-separate', comment: 'twins' });
+    expect(
+      parseResolution(
+        { decision: 'link', keepIdentityId: b, comment: ' same pupil, typo in the new record ' },
+        [a, b],
+      ),
+    ).toEqual({ decision: 'link', keepIdentityId: b, comment: 'same pupil, typo in the new record' });
+    expect(parseResolution({ decision: 'keep-separate', comment: 'twins' }, [a, b])).toEqual({
+      decision: 'keep-separate',
+      comment: 'twins',
+    });
   });
 
   it('names the bad field', () => {
-    expect(refused({ decision: 'merge', comment: 'x' })).toMatch(/^decision: must be 'link' or 'keep-separate'/);
+    expect(refused({ decision: 'merge', comment: 'x' })).toMatch(
+      /^decision: must be 'link' or 'keep-separate'/,
+    );
     expect(refused({ decision: 'link', keepIdentityId: a, comment: '   ' })).toMatch(/^comment: required/);
     expect(refused({ decision: 'link', keepIdentityId: a })).toMatch(/^comment: required/);
     expect(refused({ decision: 'link', comment: 'x' })).toMatch(/^keepIdentityId: pick/);
-    expect(refused({ decision: 'link', keepIdentityId: randomUUID(), comment: 'x' })).toMatch(/^keepIdentityId: pick/);
-    expect(refused({ decision: 'keep-separate', keepIdentityId: a, comment: 'x' })).toMatch(/^keepIdentityId: only for decision 'link'/);
+    expect(refused({ decision: 'link', keepIdentityId: randomUUID(), comment: 'x' })).toMatch(
+      /^keepIdentityId: pick/,
+    );
+    expect(refused({ decision: 'keep-separate', keepIdentityId: a, comment: 'x' })).toMatch(
+      /^keepIdentityId: only for decision 'link'/,
+    );
   });
 });
 
 describe(toCandidates.name, () => {
   it('keeps ids and match reasons only, and drops what has no id', () => {
     const id = randomUUID();
-    expect(toCandidates([{ identityId: id, matchedOn: ['same civic number', 7], civicNumber: '201001011234' }, { matchedOn: ['x'] }, null])).toEqual([{ identityId: id, matchedOn: ['same civic number'] }]);
+    expect(
+      toCandidates([
+        { identityId: id, matchedOn: ['same civic number', 7], civicNumber: '201001011234' },
+        { matchedOn: ['x'] },
+        null,
+      ]),
+    ).toEqual([{ identityId: id, matchedOn: ['same civic number'] }]);
     expect(toCandidates('nope')).toEqual([]);
   });
 });

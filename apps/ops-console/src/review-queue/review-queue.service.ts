@@ -44,17 +44,25 @@ export interface Resolution {
 export function parseResolution(input: ResolveInput, candidateIds: string[]): Resolution {
   const decision = input.decision;
   if (typeof decision !== 'string' || !(REVIEW_DECISIONS as readonly string[]).includes(decision)) {
-    throw new ReviewError('INVALID', `decision: must be ${REVIEW_DECISIONS.map((d) => `'${d}'`).join(' or ')}`);
+    throw new ReviewError(
+      'INVALID',
+      `decision: must be ${REVIEW_DECISIONS.map((d) => `'${d}'`).join(' or ')}`,
+    );
   }
   const comment = typeof input.comment === 'string' ? input.comment.trim() : '';
-  if (!comment) throw new ReviewError('INVALID', 'comment: required (why the candidates are, or are not, one person)');
+  if (!comment)
+    throw new ReviewError('INVALID', 'comment: required (why the candidates are, or are not, one person)');
   if (comment.length > 2000) throw new ReviewError('INVALID', 'comment: at most 2000 characters');
-  const keep = input.keepIdentityId === undefined || input.keepIdentityId === null || input.keepIdentityId === '' ? undefined : input.keepIdentityId;
+  const keep =
+    input.keepIdentityId === undefined || input.keepIdentityId === null || input.keepIdentityId === ''
+      ? undefined
+      : input.keepIdentityId;
   if (decision === 'keep-separate') {
     if (keep !== undefined) throw new ReviewError('INVALID', "keepIdentityId: only for decision 'link'");
     return { decision, comment };
   }
-  if (typeof keep !== 'string' || !candidateIds.includes(keep)) throw new ReviewError('INVALID', 'keepIdentityId: pick the candidate identity to keep');
+  if (typeof keep !== 'string' || !candidateIds.includes(keep))
+    throw new ReviewError('INVALID', 'keepIdentityId: pick the candidate identity to keep');
   return { decision: 'link', keepIdentityId: keep, comment };
 }
 
@@ -76,29 +84,52 @@ export class ReviewQueueService {
       ...(filter.status ? { status: filter.status } : {}),
     };
     if (filter.civicNumber?.trim()) {
-      if (!hasRole(principal.role, 'admin')) throw new ReviewError('FORBIDDEN', 'searching by civic number needs the admin role');
+      if (!hasRole(principal.role, 'admin'))
+        throw new ReviewError('FORBIDDEN', 'searching by civic number needs the admin role');
       const civic = normalizeCivicNumber(filter.civicNumber);
       if (!civic) throw new ReviewError('INVALID', 'civicNumber: not a civic number (YYYYMMDD-NNNN)');
-      const registerPeople = await this.prisma.consoleRegisterPerson.findMany({ where: { civicNumberMac: civicNumberMac(civic, this.config.CONSOLE_SESSION_SECRET) }, select: { registerId: true } });
-      const people = await this.prisma.consolePerson.findMany({ where: { registerIds: { hasSome: registerPeople.map((r) => r.registerId) } }, select: { personKey: true } });
+      const registerPeople = await this.prisma.consoleRegisterPerson.findMany({
+        where: { civicNumberMac: civicNumberMac(civic, this.config.CONSOLE_SESSION_SECRET) },
+        select: { registerId: true },
+      });
+      const people = await this.prisma.consolePerson.findMany({
+        where: { registerIds: { hasSome: registerPeople.map((r) => r.registerId) } },
+        select: { personKey: true },
+      });
       where.candidateIds = { hasSome: people.map((p) => p.personKey) };
     }
-    const reviews = await this.prisma.consoleReview.findMany({ where, orderBy: { requestedAt: 'desc' }, take: 200 });
+    const reviews = await this.prisma.consoleReview.findMany({
+      where,
+      orderBy: { requestedAt: 'desc' },
+      take: 200,
+    });
     return this.withCandidates(reviews);
   }
 
   async resolve(principal: Principal, reviewId: string, input: ResolveInput) {
     const result = await this.prisma.$transaction(async (tx) => {
       const review = await tx.consoleReview.findUnique({ where: { reviewId } });
-      if (!review || !canSeeTenant(principal, review.tenant)) throw new ReviewError('NOT_FOUND', 'no such review');
-      if (review.status !== 'open') throw new ReviewError('ALREADY_RESOLVED', `review is already resolved (${review.decision ?? 'decided'} by ${review.decidedBy ?? 'someone'})`);
+      if (!review || !canSeeTenant(principal, review.tenant))
+        throw new ReviewError('NOT_FOUND', 'no such review');
+      if (review.status !== 'open')
+        throw new ReviewError(
+          'ALREADY_RESOLVED',
+          `review is already resolved (${review.decision ?? 'decided'} by ${review.decidedBy ?? 'someone'})`,
+        );
       // Free text leaves the console on the OPS stream: a civic number typed into it is masked first.
       const resolution = parseResolution(input, review.candidateIds);
       const comment = maskSensitive(resolution.comment);
       const decidedAt = new Date();
       const updated = await tx.consoleReview.updateMany({
         where: { reviewId, status: 'open' },
-        data: { status: 'resolved', decision: resolution.decision, keepIdentityId: resolution.keepIdentityId ?? null, decidedBy: principal.username, decidedAt, comment },
+        data: {
+          status: 'resolved',
+          decision: resolution.decision,
+          keepIdentityId: resolution.keepIdentityId ?? null,
+          decidedBy: principal.username,
+          decidedAt,
+          comment,
+        },
       });
       if (updated.count === 0) throw new ReviewError('ALREADY_RESOLVED', 'review is already resolved');
       const data: ReviewResolvedV1 = {
@@ -111,18 +142,35 @@ export class ReviewQueueService {
         decidedAt: decidedAt.toISOString(),
         comment,
       };
-      const event = buildEvent(EVENTS.opsReviewResolved, { tenant: review.tenant, source: 'ops-console', data });
+      const event = buildEvent(EVENTS.opsReviewResolved, {
+        tenant: review.tenant,
+        source: 'ops-console',
+        data,
+      });
       // Checked here, not only by the relay: an invalid row would stop the outbox behind it.
       const reasons = validateEventAgainstContract(event);
-      if (reasons.length > 0) throw new ReviewError('INVALID', `the review cannot be resolved through the contract: ${reasons.join('; ')}`);
-      await enqueueEvent(tx, 'console_outbox', { event, subject: EVENTS.opsReviewResolved.subject(review.tenant) });
+      if (reasons.length > 0)
+        throw new ReviewError(
+          'INVALID',
+          `the review cannot be resolved through the contract: ${reasons.join('; ')}`,
+        );
+      await enqueueEvent(tx, 'console_outbox', {
+        event,
+        subject: EVENTS.opsReviewResolved.subject(review.tenant),
+      });
       await tx.consoleAuditEntry.create({
         data: {
           operator: principal.username,
           action: 'review.resolved',
           tenant: review.tenant,
           target: `review:${reviewId}`,
-          detail: { decision: resolution.decision, ...(resolution.keepIdentityId ? { keepIdentityId: resolution.keepIdentityId } : {}), candidates: review.candidateIds, comment, eventId: event.id },
+          detail: {
+            decision: resolution.decision,
+            ...(resolution.keepIdentityId ? { keepIdentityId: resolution.keepIdentityId } : {}),
+            candidates: review.candidateIds,
+            comment,
+            eventId: event.id,
+          },
           at: decidedAt,
         },
       });
@@ -137,11 +185,17 @@ export class ReviewQueueService {
     const ids = [...new Set(reviews.flatMap((r) => r.candidateIds))];
     const [people, versions] = await Promise.all([
       this.prisma.consolePerson.findMany({ where: { personKey: { in: ids } } }),
-      this.prisma.consoleTimelineEntry.findMany({ where: { personKey: { in: ids }, stage: 'identity' }, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }], take: 20 * Math.max(ids.length, 1) }),
+      this.prisma.consoleTimelineEntry.findMany({
+        where: { personKey: { in: ids }, stage: 'identity' },
+        orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
+        take: 20 * Math.max(ids.length, 1),
+      }),
     ]);
     const personById = new Map(people.map((p) => [p.personKey, p]));
     const latest = new Map<string, Record<string, unknown>>();
-    for (const entry of versions) if (!latest.has(entry.personKey)) latest.set(entry.personKey, (entry.summary ?? {}) as Record<string, unknown>);
+    for (const entry of versions)
+      if (!latest.has(entry.personKey))
+        latest.set(entry.personKey, (entry.summary ?? {}) as Record<string, unknown>);
     return reviews.map((r) => ({
       reviewId: r.reviewId,
       tenant: r.tenant,

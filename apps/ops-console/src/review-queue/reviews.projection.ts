@@ -16,7 +16,9 @@ export function toCandidates(value: unknown): Array<{ identityId: string; matche
     const candidate = (item ?? {}) as Data;
     const identityId = str(candidate.identityId);
     if (!identityId) return [];
-    const matchedOn = Array.isArray(candidate.matchedOn) ? candidate.matchedOn.filter((m): m is string => typeof m === 'string') : [];
+    const matchedOn = Array.isArray(candidate.matchedOn)
+      ? candidate.matchedOn.filter((m): m is string => typeof m === 'string')
+      : [];
     return [{ identityId, matchedOn }];
   });
 }
@@ -46,7 +48,11 @@ export class ReviewsProjection implements Projection {
         sourceEvent: event.eventId ?? `${event.stream}#${event.streamSequence}`,
       };
       // A re-read requested event must not reopen a resolved review.
-      await this.prisma.consoleReview.upsert({ where: { reviewId }, create: { reviewId, ...review }, update: {} });
+      await this.prisma.consoleReview.upsert({
+        where: { reviewId },
+        create: { reviewId, ...review },
+        update: {},
+      });
     } else if (verb === 'resolved') {
       await this.prisma.consoleReview.updateMany({
         where: { reviewId, tenant: event.tenant, status: 'open' },

@@ -4,15 +4,17 @@ import { me, Operator, logout } from './api';
 import { LoginPage } from './login-page';
 import { LivePage } from './live-page';
 import { PlansPage } from './plans-page';
+import { ReviewsPage } from './reviews-page';
 import { DeadLettersPage } from './dead-letters-page';
 import { TimelinePage } from './timeline-page';
 import { ClaimsPage } from './claims-page';
 import './styles.css';
 
-type Tab = 'live' | 'plans' | 'dead-letters' | 'timeline' | 'claims';
+type Tab = 'live' | 'plans' | 'reviews' | 'dead-letters' | 'timeline' | 'claims';
 const TABS: Array<[Tab, string]> = [
   ['live', 'Live'],
   ['plans', 'Plans'],
+  ['reviews', 'Reviews'],
   ['dead-letters', 'Dead letters'],
   ['timeline', 'Person timeline'],
   ['claims', 'First sign-in'],
@@ -64,6 +66,7 @@ function App() {
       <main>
         {tab === 'live' && <LivePage operator={operator} />}
         {tab === 'plans' && <PlansPage operator={operator} />}
+        {tab === 'reviews' && <ReviewsPage operator={operator} />}
         {tab === 'dead-letters' && <DeadLettersPage operator={operator} />}
         {tab === 'timeline' && <TimelinePage operator={operator} />}
         {tab === 'claims' && <ClaimsPage operator={operator} />}

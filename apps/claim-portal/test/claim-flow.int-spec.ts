@@ -421,6 +421,8 @@ describe('claim-portal: issue and claim against Samba AD, PostgreSQL and NATS', 
     expect(await english.text()).toContain('Activate your account');
     const swedish = await fetch(`${env.publicUrl}/`);
     expect(await swedish.text()).toContain('Aktivera ditt konto');
+    const reload = await fetch(`${env.publicUrl}/claim/password`, { redirect: 'manual' });
+    expect([reload.status, reload.headers.get('location')]).toEqual([303, '/']);
     const missing = await fetch(`${env.publicUrl}/nothing-here`);
     expect(missing.headers.get('content-security-policy')).toContain("default-src 'self'");
   });

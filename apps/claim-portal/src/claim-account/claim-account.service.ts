@@ -83,11 +83,11 @@ export class ClaimAccountService {
       : [];
     // sAMAccountName is unique in the domain; two rows would be a projection fault: answer as unknown.
     const account = candidates.length === 1 ? candidates[0] : undefined;
-    const active = account
-      ? await this.prisma.claimCode.findFirst({
-          where: { identityId: account.identityId, usedAt: null, revokedAt: null },
-        })
-      : null;
+    // The same queries whether the account exists or not (a nil id finds nothing), so the database
+    // adds no timing difference on top of the argon2 verify below.
+    const active = await this.prisma.claimCode.findFirst({
+      where: { identityId: account?.identityId ?? NIL_UUID, usedAt: null, revokedAt: null },
+    });
     const code = normalizeClaimCode(input.code);
     // Always one argon2 verify: against the active code's hash, or a dummy when there is none.
     const matches = await this.hasher.verify(active?.codeHash, code ?? input.code.slice(0, 64));
@@ -97,8 +97,8 @@ export class ClaimAccountService {
 
     if (!usable || !account || !active) {
       await this.prisma.claimAttempt.create({ data: { ipKey, accountKey, outcome: 'rejected', at: now } });
-      if (account && !account.lockedAt && !(matches && active && active.expiresAt > now))
-        await this.countFailure(account, now);
+      const wrong = !account?.lockedAt && !(matches && active && active.expiresAt > now);
+      await this.countFailure(wrong ? account : undefined, now);
       return { outcome: 'rejected' };
     }
     const ticket = this.keys.newToken();
@@ -277,15 +277,18 @@ export class ClaimAccountService {
     return { outcome: 'rate-limited', retryAfterSeconds };
   }
 
-  /** One more wrong code; at the limit the account locks until an operator unlocks it. */
-  private async countFailure(account: ClaimAccount, now: Date): Promise<void> {
+  /**
+   * One more wrong code; at the limit the account locks until an operator unlocks it. Without an
+   * account the same UPDATE runs and changes nothing (timing as above).
+   */
+  private async countFailure(account: ClaimAccount | undefined, now: Date): Promise<void> {
     const [row] = await this.prisma.$queryRaw<Array<{ failed_attempts: number; locked: boolean }>>`
       UPDATE claim_account
          SET failed_attempts = failed_attempts + 1,
              locked_at = CASE WHEN failed_attempts + 1 >= ${this.limits.maxFailedAttempts} THEN ${now}::timestamptz ELSE locked_at END
-       WHERE identity_id = ${account.identityId}::uuid AND locked_at IS NULL
+       WHERE identity_id = ${account?.identityId ?? NIL_UUID}::uuid AND locked_at IS NULL
        RETURNING failed_attempts, locked_at IS NOT NULL AS locked`;
-    if (row?.locked) {
+    if (account && row?.locked) {
       claimMetrics.locked();
       await this.prisma.claimAudit.create({
         data: {
@@ -307,3 +310,5 @@ export class ClaimAccountService {
 }
 
 class TicketGoneError extends Error {}
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';

@@ -38,6 +38,12 @@ export class ClaimPageController {
   @HttpCode(204)
   favicon(): void {}
 
+  /** A reload or a bookmark of a form's target starts again at the first page. */
+  @Get(['claim', 'claim/password'])
+  restart(@Res() res: Response): void {
+    res.redirect(303, '/');
+  }
+
   @Get()
   start(@Query('lang') lang: unknown, @Req() req: Request, @Res() res: Response): void {
     const language = this.language(lang, req);

@@ -148,6 +148,9 @@ describe('ops-console review queue', () => {
     );
     expect(JSON.stringify(review)).not.toMatch(/201104051239|110405-?1239/);
 
+    const tiles = await client.json('GET', '/api/live/tiles');
+    expect(tiles.body.tiles.find((t: any) => t.tenant === 'skara').openReviews).toBeGreaterThanOrEqual(1);
+
     // Another tenant's review: not listed, not resolvable (404, as if it did not exist).
     const foreign = await aConflict('gotene', '201104061238');
     await eventually(

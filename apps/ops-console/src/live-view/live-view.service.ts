@@ -98,8 +98,9 @@ export class LiveViewService {
 
   async tiles(principal: Principal) {
     const scope = tenantScope(principal);
-    const [held, deadLetterSubjects, lag] = await Promise.all([
+    const [held, openReviews, deadLetterSubjects, lag] = await Promise.all([
       this.prisma.consolePlan.groupBy({ by: ['tenant'], where: { status: 'held', ...(scope ? { tenant: { in: scope } } : {}) }, _count: { _all: true } }),
+      this.prisma.consoleReview.groupBy({ by: ['tenant'], where: { status: 'open', ...(scope ? { tenant: { in: scope } } : {}) }, _count: { _all: true } }),
       this.gateway.deadLetterSubjects(),
       this.gateway.consumerLag(),
     ]);
@@ -113,6 +114,7 @@ export class LiveViewService {
     const tenants = new Set<string>([
       ...this.watcher.throughput.tenants(),
       ...held.map((h) => h.tenant),
+      ...openReviews.map((r) => r.tenant),
       ...deadLetters.keys(),
       ...this.registerSync.tenants(),
     ]);
@@ -127,6 +129,7 @@ export class LiveViewService {
           eventsPerMinute: Object.fromEntries(STAGES.map((s) => [s, perStage[s] ?? 0])),
           deadLetters: deadLetters.get(tenant) ?? 0,
           heldPlans: held.find((h) => h.tenant === tenant)?._count._all ?? 0,
+          openReviews: openReviews.find((r) => r.tenant === tenant)?._count._all ?? 0,
           lastRegisterSync: this.registerSync.lastSync(tenant)?.completedAt ?? null,
           lastRegisterSyncKind: this.registerSync.lastSync(tenant)?.kind ?? null,
         };

@@ -20,6 +20,7 @@ interface Tile {
   eventsPerMinute: Record<string, number>;
   deadLetters: number;
   heldPlans: number;
+  openReviews: number;
   lastRegisterSync: string | null;
   lastRegisterSyncKind: 'delta' | 'full' | null;
 }
@@ -90,6 +91,8 @@ export function LivePage({ operator }: { operator: Operator }) {
               <dd class={t.deadLetters ? 'warn' : ''}>{t.deadLetters}</dd>
               <dt>held plans</dt>
               <dd class={t.heldPlans ? 'warn' : ''}>{t.heldPlans}</dd>
+              <dt>open reviews</dt>
+              <dd class={t.openReviews ? 'warn' : ''} data-testid={`open-reviews-${t.tenant}`}>{t.openReviews}</dd>
               <dt>last register sync</dt>
               <dd data-testid={`last-sync-${t.tenant}`} title={t.lastRegisterSync ?? 'no successful sync seen'}>
                 {t.lastRegisterSync ? `${new Date(t.lastRegisterSync).toLocaleString('sv-SE')}${t.lastRegisterSyncKind ? ` (${t.lastRegisterSyncKind})` : ''}` : '—'}

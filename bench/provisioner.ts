@@ -4,6 +4,7 @@
 // a password. Fresh database and OU per run; everything is removed afterwards. Not a test.
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { LdapDirectory, childDn, parseDn } from '@skolkonto/directory';
 import { measureDirectoryCeiling } from './system/directory-ceiling';
 import { createPrismaClient } from '@skolkonto/persistence';
@@ -122,22 +123,42 @@ async function removeTree(dn: string): Promise<void> {
   }
 }
 
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 async function main() {
   const ou = await createTestOu('bench-prov');
   const tag = Math.random().toString(36).slice(2, 6);
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
   try {
-    console.log(`bench:provisioner — ${N} accounts per run, ${CONCURRENCY} connections, Samba AD at ${env.ldap.url}`);
-    const rawPw = await rawLoop(childDn('OU', 'raw-pw', ou.dn), true, `rp${tag}`);
-    const pipePw = await pipeline(ou.dn, true, `bp${tag}`);
-    const rawNoPw = await rawLoop(childDn('OU', 'raw-nopw', ou.dn), false, `rn${tag}`);
-    const pipeNoPw = await pipeline(ou.dn, false, `bn${tag}`);
-    const rows = [
-      ['with password', rawPw, pipePw],
-      ['without password', rawNoPw, pipeNoPw],
-    ] as const;
+    console.log(`bench:provisioner — ${N} accounts per run, ${CONCURRENCY} connections, ${ROUNDS} round(s), Samba AD at ${env.ldap.url}`);
+    console.log(`load average before: ${load()}`);
+    // Raw loop and pipeline alternate within a round, so a shared machine's load moves both alike;
+    // with several rounds the ratio is the median of the rounds' ratios.
+    const modes = [
+      { name: 'with password', withPassword: true, key: 'p' },
+      { name: 'without password', withPassword: false, key: 'n' },
+    ];
+    const results = modes.map(() => ({ raw: [] as number[], pipe: [] as number[], ratio: [] as number[] }));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, mode] of modes.entries()) {
+        const raw = await rawLoop(childDn('OU', `raw-${mode.key}${round}`, ou.dn), mode.withPassword, `r${mode.key}${round}${tag}`);
+        const pipe = await pipeline(ou.dn, mode.withPassword, `b${mode.key}${round}${tag}`);
+        results[i]!.raw.push(raw);
+        results[i]!.pipe.push(pipe);
+        results[i]!.ratio.push(pipe / raw);
+      }
+    }
+    console.log(`load average after:  ${load()}`);
     console.log('mode               raw ldapts/s   pipeline/s   ratio');
-    for (const [mode, raw, pipe] of rows) {
-      console.log(`${mode.padEnd(18)} ${raw.toFixed(1).padStart(12)} ${pipe.toFixed(1).padStart(12)} ${(pipe / raw).toFixed(2).padStart(7)}`);
+    for (const [i, mode] of modes.entries()) {
+      const r = results[i]!;
+      console.log(`${mode.name.padEnd(18)} ${median(r.raw).toFixed(1).padStart(12)} ${median(r.pipe).toFixed(1).padStart(12)} ${median(r.ratio).toFixed(2).padStart(7)}`);
     }
   } finally {
     await removeTree(ou.dn);

@@ -133,6 +133,24 @@ describe('claim-portal admin API and account projection', () => {
     ).toBe(1);
   });
 
+  it('keeps one valid code per account when two issues for it race', async () => {
+    const account = await env.addAccount();
+    const issue = () =>
+      env.admin('POST', '/internal/v1/claim-codes', {
+        tenant: TENANT,
+        scope: { kind: 'person', identityIds: [account.identityId] },
+        issuedBy: 'birgitta',
+      });
+    const answers = await Promise.all([issue(), issue(), issue()]);
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
+    expect(
+      await env.prisma.claimCode.count({
+        where: { identityId: account.identityId, usedAt: null, revokedAt: null },
+      }),
+    ).toBe(1);
+    expect(await env.prisma.claimCode.count({ where: { identityId: account.identityId } })).toBe(3);
+  });
+
   it('learns identity changes in version order and ignores older versions', async () => {
     const account = await env.addAccount({ className: '5A' });
     const sample = SAMPLE_EVENT_DATA.identityPersonChanged;

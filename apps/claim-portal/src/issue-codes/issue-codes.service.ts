@@ -86,6 +86,11 @@ export class IssueCodesService {
     }
     await this.prisma.$transaction(
       async (tx) => {
+        // Lock the accounts (in one order, so two issues cannot deadlock): a concurrent issue for the
+        // same account waits here and then revokes this code instead of breaking the one-active rule.
+        const ids = prepared.map((p) => p.account.identityId).sort();
+        if (ids.length > 0)
+          await tx.$queryRaw`SELECT 1 FROM claim_account WHERE identity_id = ANY(${ids}::uuid[]) ORDER BY identity_id FOR UPDATE`;
         for (const { account, id, codeHash } of prepared) {
           const previous = await tx.claimCode.updateManyAndReturn({
             where: { identityId: account.identityId, usedAt: null, revokedAt: null },

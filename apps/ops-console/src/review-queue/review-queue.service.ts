@@ -3,7 +3,7 @@
 // each candidate. An operator decides (link, naming the identity to keep, or keep-separate) with a
 // comment; the decision is recorded here, written to the audit log and published as
 // ops.<tenant>.review.resolved through the console outbox, in one transaction. The requesting app applies it.
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { buildEvent, EVENTS, REVIEW_DECISIONS, ReviewDecision, ReviewResolvedV1 } from '@skolkonto/contracts';
 import { validateEventAgainstContract } from '@skolkonto/messaging';
 import { enqueueEvent, Prisma, PrismaClient } from '@skolkonto/persistence';
@@ -70,6 +70,8 @@ type ReviewRow = Awaited<ReturnType<PrismaClient['consoleReview']['findUniqueOrT
 
 @Injectable()
 export class ReviewQueueService {
+  private readonly logger = new Logger(ReviewQueueService.name);
+
   constructor(
     private readonly prisma: PrismaClient,
     @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
@@ -177,6 +179,13 @@ export class ReviewQueueService {
       return tx.consoleReview.findUniqueOrThrow({ where: { reviewId } });
     });
     consoleMetrics.action('review-resolved');
+    this.logger.log({
+      operator: principal.username,
+      tenant: result.tenant,
+      reviewId,
+      decision: result.decision,
+      msg: 'review resolved',
+    });
     return (await this.withCandidates([result]))[0]!;
   }
 
@@ -188,7 +197,8 @@ export class ReviewQueueService {
       this.prisma.consoleTimelineEntry.findMany({
         where: { personKey: { in: ids }, stage: 'identity' },
         orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
-        take: 20 * Math.max(ids.length, 1),
+        // The newest identity version of each candidate, however long its history.
+        distinct: ['personKey'],
       }),
     ]);
     const personById = new Map(people.map((p) => [p.personKey, p]));

@@ -40,8 +40,14 @@ describe('claim-portal admin API and account projection', () => {
       ]);
       expect([path, (await env.admin(method, path, {}, `${ADMIN_TOKEN}x`)).status]).toEqual([path, 401]);
     }
-    const response = await fetch(`${env.adminUrl}/internal/v1/claim-status?tenant=${TENANT}`);
+    const response = await fetch(`${env.adminUrl}/internal/v1/claim-status?tenant=${TENANT}`, {
+      headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+    });
     expect(response.status).toBe(401);
+    // The console's trace continues here.
+    expect(response.headers.get('traceresponse')).toMatch(
+      /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/,
+    );
     expect(await response.json()).toEqual({ message: 'missing or wrong bearer token' });
   });
 

@@ -1,4 +1,5 @@
 import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
+import { traceRequests } from '@skolkonto/platform';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { IssueCodesService } from '../issue-codes/issue-codes.service';
 import { ManageLockoutsService } from '../manage-lockouts/manage-lockouts.service';
@@ -27,10 +28,12 @@ export class AdminApiModule {
 }
 
 /**
- * Creates the admin app's JSON parsing (the app is created with bodyParser: false): a body that is not
+ * The admin app's tracing and JSON parsing (the app is created with bodyParser: false): a body that is not
  * JSON gets the API's own 400 { message } instead of the parser's text.
  */
 export function configureAdminApp(app: INestApplication): void {
+  // The console sends its operator request's traceparent: the portal's log lines continue that trace.
+  app.use(traceRequests);
   app.use(json({ limit: '256kb' }));
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof SyntaxError || (error as { type?: string } | null)?.type === 'entity.parse.failed') {

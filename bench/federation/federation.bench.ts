@@ -2,8 +2,10 @@
 /**
  * npm run bench:federation — how fast federation-publisher computes and stores attribute sets
  * (attributes published per second: identity event → validated set + outbox row, committed), and the
- * HTTPS attribute API's latency at a fixed 500 requests/s and at full speed (autocannon).
- * Runs against the local PostgreSQL in a fresh database, dropped at the end.
+ * HTTPS attribute API's latency, throughput, CPU per request and GC pauses: the API in its own
+ * process, once as of BENCH_BASELINE_REF and once as in this tree, each under steady arrivals at
+ * BENCH_RATE (paced-load.ts, its own process), autocannon's overallRate and autocannon at full speed.
+ * Runs against the local PostgreSQL in a fresh database, dropped at the end. See docs/idp/README.md.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';

@@ -63,6 +63,7 @@ export class AttributeReadModel {
   private stopped = false;
   private current = false;
   private reconnectTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly pool: Pool,
@@ -78,6 +79,7 @@ export class AttributeReadModel {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.retryTimer);
     await this.flushing;
     const listener = this.listener;
     this.listener = undefined;
@@ -154,30 +156,37 @@ export class AttributeReadModel {
 
   /** One batch at a time: ids that arrive while a batch loads wait for the next one. */
   private schedule(): void {
-    if (this.flushing || this.stopped) return;
-    this.flushing = (async () => {
-      try {
-        while (!this.stopped && (this.reloadAll || this.pending.size > 0)) {
-          if (this.reloadAll) {
-            this.reloadAll = false;
-            this.pending.clear();
-            await this.loadAll();
-            continue;
-          }
-          const ids = [...this.pending];
+    if (this.flushing || this.retryTimer || this.stopped) return;
+    // `finally` runs after the assignment, so a batch that ends at once cannot leave `flushing` set.
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      if (this.reloadAll || this.pending.size > 0) this.schedule();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (!this.stopped && (this.reloadAll || this.pending.size > 0)) {
+        if (this.reloadAll) {
+          this.reloadAll = false;
           this.pending.clear();
-          await this.reload(ids);
+          await this.loadAll();
+          continue;
         }
-      } catch (error) {
-        // The database is unreachable: try the whole model again shortly rather than drop the ids.
-        this.current = false;
-        this.reloadAll = true;
-        this.logger.warn({ error: (error as Error).message }, 'attribute read model could not reload; retrying');
-        this.reconnectTimer = setTimeout(() => this.schedule(), this.options.reconnectMs ?? 1000);
-      } finally {
-        this.flushing = undefined;
+        const ids = [...this.pending];
+        this.pending.clear();
+        await this.reload(ids);
       }
-    })();
+    } catch (error) {
+      // The database is unreachable: load the whole model again shortly rather than drop the ids.
+      this.current = false;
+      this.reloadAll = true;
+      this.logger.warn({ error: (error as Error).message }, 'attribute read model could not reload; retrying');
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.schedule();
+      }, this.options.reconnectMs ?? 1000);
+    }
   }
 
   private async loadAll(): Promise<void> {

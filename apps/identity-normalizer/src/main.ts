@@ -1,9 +1,8 @@
 // identity-normalizer: the metadirectory. register.* events in (durable JetStream consumers), one
 // canonical identity per person per tenant in PostgreSQL, identity.* events out through the outbox;
 // a clock-driven sweep moves identities through the lifecycle. PORT serves /health and /metrics.
-import { clockFromFile } from '@skolkonto/domain';
 import { connectJetStream, messagingOptionsFromEnv } from '@skolkonto/messaging';
-import { runService, SERVICE_CONFIG } from '@skolkonto/platform';
+import { runService, SERVICE_CONFIG, testClock } from '@skolkonto/platform';
 import { AppModule } from './app.module';
 import { IdentityNormalizerConfig } from './config';
 
@@ -12,7 +11,7 @@ async function main(): Promise<void> {
     name: 'identity-normalizer',
     configClass: IdentityNormalizerConfig,
     // CLOCK_FILE (tests only; refused in production) lets an e2e test move "today" for the lifecycle.
-    module: (config, tenants) => AppModule.forRoot(config, tenants, { clock: clockFromFile(config.CLOCK_FILE) }),
+    module: (config, tenants) => AppModule.forRoot(config, tenants, { clock: testClock(config.CLOCK_FILE) }),
   });
   const config = app.get<IdentityNormalizerConfig>(SERVICE_CONFIG);
   // Many handlers in flight feed the batcher, so one transaction carries many register events.

@@ -1,5 +1,7 @@
 export { loadConfig, ConfigError, describeValidationErrors } from './config/load-config';
 export { ServiceConfig } from './config/service-config';
+export { fileClock, testClock } from './clock/test-clock';
+export type { FileClock } from './clock/test-clock';
 export { envFlag, envInteger } from './config/env-transforms';
 export { assertReachable, describeEndpoint, EndpointUnreachableError } from './config/endpoint-check';
 export { loadTenants, parseTenants, findTenant } from './tenants/load-tenants';

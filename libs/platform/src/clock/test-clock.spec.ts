@@ -1,8 +1,7 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clockFromFile, fileClock } from './file-clock';
-import { systemClock, todayOf } from './clock';
+import { fileClock, testClock } from './test-clock';
 
 describe('fileClock', () => {
   let dir: string;
@@ -26,20 +25,20 @@ describe('fileClock', () => {
     expect(now).toBeLessThanOrEqual(Date.now());
   });
 
-  it('answers the instant in the file, and follows it when the file changes', () => {
+  it('answers the instant in the file, and follows it when the file changes or goes', () => {
     const clock = fileClock(file);
     write('2027-06-08T10:00:00Z\n');
     expect(clock.now().toISOString()).toBe('2027-06-08T10:00:00.000Z');
+    expect(clock.now().toISOString()).toBe('2027-06-08T10:00:00.000Z');
     write('2027-09-01T10:00:00+02:00');
     expect(clock.now().toISOString()).toBe('2027-09-01T08:00:00.000Z');
-    expect(todayOf(clock)).toBe('2027-09-01');
     rmSync(file);
     expect(Math.abs(clock.now().getTime() - Date.now())).toBeLessThan(5_000);
   });
 
   it('reads a bare date as noon UTC of that day', () => {
     write('2027-08-31');
-    expect(todayOf(fileClock(file))).toBe('2027-08-31');
+    expect(fileClock(file).now().toISOString()).toBe('2027-08-31T12:00:00.000Z');
   });
 
   it('refuses a file that holds no instant, naming the file', () => {
@@ -49,8 +48,10 @@ describe('fileClock', () => {
     expect(() => fileClock(file).now()).toThrow(RangeError);
   });
 
-  it('is the system clock when no file is configured', () => {
-    expect(clockFromFile(undefined)).toBe(systemClock);
-    expect(clockFromFile('')).toBe(systemClock);
+  it('is no clock at all when CLOCK_FILE is not set', () => {
+    expect(testClock(undefined)).toBeUndefined();
+    expect(testClock('')).toBeUndefined();
+    write('2027-08-31T10:00:00Z');
+    expect(testClock(file)?.now().toISOString()).toBe('2027-08-31T10:00:00.000Z');
   });
 });

@@ -1,5 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
-import { isLocalDate, systemClock, type Clock } from './clock';
+
+/** Structurally the Clock of @skolkonto/domain (which stays free of I/O). */
+export interface FileClock {
+  now(): Date;
+}
 
 /**
  * The test clock for apps run as processes (e2e): the file at `path` holds an ISO instant
@@ -7,9 +11,9 @@ import { isLocalDate, systemClock, type Clock } from './clock';
  * instant, frozen, until the file changes; while the file is absent it answers the system time.
  * The file is re-read only when its mtime, size or inode changes, so a test moves time forward
  * while the processes run by writing a new instant (write a temporary file and rename it, so a
- * process never reads half a write). Production refuses CLOCK_FILE (ServiceConfig).
+ * process never reads half a write). ServiceConfig refuses CLOCK_FILE in production.
  */
-export function fileClock(path: string): Clock {
+export function fileClock(path: string): FileClock {
   let seen = '';
   let instant: Date | undefined;
   return {
@@ -33,16 +37,21 @@ export function fileClock(path: string): Clock {
   };
 }
 
-/** The system clock, or the test clock when a CLOCK_FILE is configured. */
-export function clockFromFile(path: string | undefined, fallback: Clock = systemClock): Clock {
-  return path ? fileClock(path) : fallback;
+/** The test clock when CLOCK_FILE is set, else undefined (the app keeps its system clock). */
+export function testClock(clockFile: string | undefined): FileClock | undefined {
+  return clockFile ? fileClock(clockFile) : undefined;
 }
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 function parseInstant(text: string, path: string): Date {
   const value = text.trim();
-  // Date would roll 2027-02-30 over into March; a calendar check refuses it.
-  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) && isLocalDate(value.slice(0, 10));
-  const instant = iso ? new Date(value.length === 10 ? `${value}T12:00:00Z` : value) : new Date(NaN);
+  const match = INSTANT.exec(value);
+  // Date would roll 2027-02-30 over into March; the calendar check refuses it.
+  const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  const real = !!match && calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
+  const instant = real ? new Date(value.length === 10 ? `${value}T12:00:00Z` : value) : new Date(NaN);
   if (Number.isNaN(instant.getTime())) {
     throw new RangeError(`clock file ${path} must hold an ISO instant such as 2027-09-01T10:00:00Z, not "${value.slice(0, 40)}"`);
   }

@@ -38,7 +38,7 @@ export class ServiceConfig {
 
   /**
    * Test clock (e2e): a file holding an ISO instant that date rules read as "now" (see fileClock
-   * in libs/domain). Refused in production, where a moved clock would disable real accounts.
+   * in libs/platform). Refused in production, where a moved clock would disable real accounts.
    */
   @ValidateIf((config: ServiceConfig) => config.NODE_ENV === 'production')
   @IsEmpty({ message: 'is a test clock and must not be set when NODE_ENV=production' })

@@ -34,7 +34,8 @@ const decoder = new TextDecoder();
 
 export class EventTap {
   readonly identities = new Map<string, IdentityState>();
-  readonly registerPersons = new Set<string>();
+  /** Arrival times of each register person's upserts (by register person id). */
+  readonly registerPersons = new Map<string, number[]>();
   /** Per `<domain>.<entity>.<verb>`: count and first/last arrival (ms, performance.now()). */
   readonly windows = new Map<string, StageWindow>();
   private subscription?: Subscription;
@@ -69,7 +70,11 @@ export class EventTap {
     if (domain === 'register') {
       if (entity === 'person' && verb === 'upserted') {
         const id = /"subject"\s*:\s*"([^"]+)"/.exec(decoder.decode(data))?.[1];
-        if (id) this.registerPersons.add(id);
+        if (id) {
+          const arrivals = this.registerPersons.get(id);
+          if (arrivals) arrivals.push(at);
+          else this.registerPersons.set(id, [at]);
+        }
       }
       return;
     }

@@ -26,7 +26,9 @@ export class Progress {
     const percent = Math.floor(fraction * 100);
     const elapsed = (now - this.started) / 1000;
     const rate = elapsed > 0 ? done / elapsed : 0;
-    const text = `${this.label} ${done}/${this.total} ${percent}% ${rate.toFixed(1)}/s ${elapsed.toFixed(0)}s${detail ? ` ${detail}` : ''}`;
+    // A rate over the first instants says nothing.
+    const rateText = elapsed >= 2 ? ` ${rate.toFixed(1)}/s` : '';
+    const text = `${this.label} ${done}/${this.total} ${percent}%${rateText} ${elapsed.toFixed(0)}s${detail ? ` ${detail}` : ''}`;
     if (this.tty) {
       if (now - this.lastDraw < 100 && done < this.total) return;
       this.lastDraw = now;

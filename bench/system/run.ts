@@ -330,14 +330,24 @@ async function main(): Promise<void> {
     changeBar.finish(`${total} changes in ${seconds(performance.now() - phaseStart).toFixed(1)} s`);
 
     const measured = probes.filter((p) => p.kind === 'rename' && !p.failed);
-    const latencyOf = (p: (typeof probes)[number]): number | undefined => {
+    // Where the time goes, per rename: register event (webhook + delta pull), identity event,
+    // AD updated, attributes published — each from the admin call.
+    const segmentsOf = (p: (typeof probes)[number]) => {
       const change = p.identity.events.find((e) => e.at > p.at);
       if (!change) return undefined;
       const directory = p.identity.directory.find((a) => a.at > p.at && a.version >= change.version);
       const published = p.identity.published.find((a) => a.at > p.at && a.version >= change.version);
       if (!directory || !published) return undefined;
-      return Math.max(directory.at, published.at) - p.at;
+      const register = (tap.registerPersons.get(p.identity.personId ?? '') ?? []).find((at) => at > p.at);
+      return {
+        register: register === undefined ? Number.NaN : register - p.at,
+        identity: change.at - p.at,
+        directory: directory.at - p.at,
+        published: published.at - p.at,
+        total: Math.max(directory.at, published.at) - p.at,
+      };
     };
+    const latencyOf = (p: (typeof probes)[number]) => segmentsOf(p)?.total;
     const waitBar = new Progress('changes in AD and published', measured.length);
     const waitUntil = performance.now() + 60_000;
     for (;;) {
@@ -352,6 +362,14 @@ async function main(): Promise<void> {
       .filter((l): l is number => l !== undefined)
       .sort((a, b) => a - b);
     const background = probes.filter((p) => p.kind === 'class');
+    const segments = measured.flatMap((p) => segmentsOf(p) ?? []);
+    const segment = (key: 'register' | 'identity' | 'directory' | 'published') => {
+      const values = segments
+        .map((s) => s[key])
+        .filter((v) => Number.isFinite(v))
+        .sort((a, b) => a - b);
+      return { p50Ms: percentile(values, 50), p95Ms: percentile(values, 95) };
+    };
     waitBar.finish(
       `p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms over ${latencies.length} renames`,
     );
@@ -402,6 +420,12 @@ async function main(): Promise<void> {
         p95Ms: percentile(latencies, 95),
         p99Ms: percentile(latencies, 99),
         maxMs: latencies.at(-1) ?? Number.NaN,
+        segments: {
+          registerEvent: segment('register'),
+          identityEvent: segment('identity'),
+          adUpdated: segment('directory'),
+          attributesPublished: segment('published'),
+        },
         targetP95Ms: 2000,
       },
       stages,

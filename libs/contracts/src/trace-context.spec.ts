@@ -1,5 +1,5 @@
 import { createCloudEvent } from './cloud-event';
-import { continueTrace, currentTraceparent, formatTraceparent, parseTraceparent, runInTrace } from './trace-context';
+import { continueTrace, currentTraceparent, formatTraceparent, parseTraceparent, runInTrace, runWithoutTrace } from './trace-context';
 
 const PARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
@@ -26,5 +26,12 @@ describe('trace context', () => {
       expect(createCloudEvent({ ...envelope, traceparent: PARENT }).traceparent).toBe(PARENT);
     });
     expect(currentTraceparent()).toBeUndefined();
+  });
+
+  it('runs shared work outside the trace it was started from, also in what it schedules', async () => {
+    const context = continueTrace(PARENT);
+    const seen = await runInTrace(context, () => runWithoutTrace(() => new Promise<string | undefined>((resolve) => setTimeout(() => resolve(currentTraceparent()), 1))));
+    expect(seen).toBeUndefined();
+    expect(runInTrace(context, () => currentTraceparent())).toBe(formatTraceparent(context));
   });
 });

@@ -46,6 +46,14 @@ export function runInTrace<T>(context: TraceContext, fn: () => T): T {
   return storage.run(context, fn);
 }
 
+/**
+ * Runs `fn` (and everything it schedules) outside any trace: work shared by several operations (a
+ * batch of consumed events) must not inherit the trace of whichever one happened to start it.
+ */
+export function runWithoutTrace<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 export function currentTrace(): TraceContext | undefined {
   return storage.getStore();
 }

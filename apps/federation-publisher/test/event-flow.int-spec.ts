@@ -28,8 +28,8 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000)
 
 /**
  * Given identity, directory and sensitive events on JetStream, when federation-publisher runs, then
- * federation.<tenant>.attributes.published (without the civic number) and .revoked appear on the
- * FEDERATION stream, through the outbox relay.
+ * federation.<tenant>.attributes.published (without the civic number), .revoked and .failed appear on
+ * the FEDERATION stream, through the outbox relay.
  */
 describe('federation-publisher event flow (NATS JetStream + PostgreSQL)', () => {
   let nats: TestMessaging;
@@ -90,6 +90,7 @@ describe('federation-publisher event flow (NATS JetStream + PostgreSQL)', () => 
         eduPersonPrincipalName: expect.stringMatching(/^[a-z][a-z0-9]{7}@lidkoping\.se$/),
         schacHomeOrganization: 'lidkoping.se',
         givenName: changed.names.givenName,
+        mail: changed.email,
       },
     });
     expect(published.event.data.attributes.sisSchoolUnitCode).toEqual([...new Set(changed.schoolUnits.map((u) => u.schoolUnitCode))].sort());
@@ -105,5 +106,25 @@ describe('federation-publisher event flow (NATS JetStream + PostgreSQL)', () => 
       reason: 'deactivated',
       identityVersion: 2,
     });
+  });
+
+  it('publishes federation.<tenant>.attributes.failed for a value that breaks its rule, and the rest of the set', async () => {
+    const identityId = randomUUID();
+    const sample = SAMPLE_EVENT_DATA.identityPersonChanged;
+    // Valid for the identity contract, but a group name with a control character breaks the text rule.
+    const changed = { ...sample, identityId, version: 1, groups: [{ ...sample.groups[0]!, displayName: 'Klass\t7B' }] };
+    await publisher.publish(EVENTS.identityPersonChanged, { tenant: 'lidkoping', data: changed });
+
+    const failed = await until(async () => (await federationEvents()).find((e) => e.subject === 'federation.lidkoping.attributes.failed' && e.event.data.identityId === identityId));
+    expect(failed.event).toMatchObject({ type: 'se.skolkonto.federation.attributes.failed.v1', subject: identityId });
+    expect(failed.event.data).toEqual({
+      identityId,
+      tenant: 'lidkoping',
+      identityVersion: 1,
+      failures: [{ attribute: 'isMemberOf', rule: 'group must not contain control characters' }],
+      failedAt: expect.any(String),
+    });
+    const published = await until(async () => (await federationEvents()).find((e) => e.subject === 'federation.lidkoping.attributes.published' && e.event.data.identityId === identityId));
+    expect(published.event.data.attributes.eduPersonPrincipalName).toMatch(/@lidkoping\.se$/);
   });
 });

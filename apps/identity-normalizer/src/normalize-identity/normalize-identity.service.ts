@@ -27,6 +27,7 @@ export interface BatchResult {
 }
 
 const SOURCE = 'identity-normalizer';
+const NO_TRACES: ReadonlyMap<string, string> = new Map();
 const DEACTIVATION_REASON: Partial<Record<LifecycleCause, PersonDeactivatedV1['reason']>> = {
   MERGED: 'merged',
   RETENTION_PERIOD_ENDED: 'grace-expired',
@@ -92,7 +93,7 @@ export class NormalizeIdentityService {
   async inTransaction<T>(work: (tx: Tx, rebuild: (keys: EntityKey[], causeEventId: string, causeKind: string) => Promise<number>) => Promise<T>): Promise<T> {
     return this.withRetry(() =>
       this.database.transaction((tx) =>
-        work(tx, (keys, causeEventId, causeKind) => this.rebuild(tx, keys, new Map(keys.map((k) => [keyOf(k), causeEventId])), causeKind)),
+        work(tx, (keys, causeEventId, causeKind) => this.rebuild(tx, keys, new Map(keys.map((k) => [keyOf(k), causeEventId])), causeKind, NO_TRACES)),
       ),
     );
   }
@@ -106,7 +107,7 @@ export class NormalizeIdentityService {
       const result = await this.withRetry(() =>
         this.database.transaction(async (tx) => {
           const keys = await this.repository.dueForEvaluation(tx, today, limit, tenants);
-          const count = keys.length ? await this.rebuild(tx, keys, new Map(), 'lifecycle-sweep') : 0;
+          const count = keys.length ? await this.rebuild(tx, keys, new Map(), 'lifecycle-sweep', NO_TRACES) : 0;
           return { keys: keys.length, count };
         }),
       );
@@ -221,7 +222,8 @@ export class NormalizeIdentityService {
     await this.repository.saveVersions(tx, [...latest.keys()].map((k) => versions.get(k)!));
 
     const causes = new Map([...affected.values()].map((v) => [keyOf(v.key), v.cause]));
-    const published = await this.rebuild(tx, [...affected.values()].map((v) => v.key), causes, 'register-event');
+    const traces = new Map(events.flatMap((e) => (e.traceparent ? [[e.eventId, e.traceparent] as const] : [])));
+    const published = await this.rebuild(tx, [...affected.values()].map((v) => v.key), causes, 'register-event', traces);
     return { applied: applied.length, skipped, rejected, refused, published, rejectedRecords };
   }
 
@@ -230,6 +232,7 @@ export class NormalizeIdentityService {
     const event = buildEvent(EVENTS.opsRecordRejected, {
       tenant: r.tenant,
       source: SOURCE,
+      traceparent: r.event.traceparent,
       data: {
         tenant: r.tenant,
         sourceApp: SOURCE,
@@ -257,8 +260,14 @@ export class NormalizeIdentityService {
    * Rebuilds the identities of these persons and publishes those that changed. Returns the number
    * of identity events written to the outbox.
    */
-  private async rebuild(tx: Tx, keys: EntityKey[], causes: ReadonlyMap<string, string>, causeKind: string): Promise<number> {
+  private async rebuild(tx: Tx, keys: EntityKey[], causes: ReadonlyMap<string, string>, causeKind: string, traces: ReadonlyMap<string, string>): Promise<number> {
     if (keys.length === 0) return 0;
+    // Events about a person continue the trace of the register event that caused the change (a
+    // batch mixes traces); without one (sweep, review decision) they continue the current trace.
+    const traceOf = (key: EntityKey): string | undefined => {
+      const cause = causes.get(keyOf(key));
+      return cause ? traces.get(cause) : undefined;
+    };
     await this.repository.lock(tx, keys.map((k) => `p|${keyOf(k)}`));
     const facts = await this.repository.loadFacts(tx, keys);
     const today = todayOf(this.clock);
@@ -369,6 +378,7 @@ export class NormalizeIdentityService {
           const event = buildEvent(EVENTS.opsReviewRequested, {
             tenant: w.key.t,
             source: SOURCE,
+            traceparent: traceOf(w.key),
             data: {
               reviewId,
               tenant: w.key.t,
@@ -435,6 +445,7 @@ export class NormalizeIdentityService {
         const event = buildEvent(EVENTS.sensitiveCivicNumberChanged, {
           tenant: w.key.t,
           source: SOURCE,
+          traceparent: traceOf(w.key),
           data: { identityId: w.id, tenant: w.key.t, version, ...(built.civicNumber ? { civicNo: built.civicNumber } : {}), kind, changedAt: now },
         });
         outbox.push(toOutboxRow(event, EVENTS.sensitiveCivicNumberChanged.subject(w.key.t)));
@@ -455,12 +466,13 @@ export class NormalizeIdentityService {
           statusChangedAt: body.status !== previousState ? now : write.statusChangedAt,
         };
         const lastCause = step.transitions.at(-1)?.cause ?? status.cause;
+        const traceparent = traceOf(w.key);
         const event =
           kind === 'deactivated'
-            ? buildEvent(EVENTS.identityPersonDeactivated, { tenant: w.key.t, source: SOURCE, data: { ...data, reason: DEACTIVATION_REASON[lastCause] ?? 'grace-expired' } as unknown as PersonDeactivatedV1 })
+            ? buildEvent(EVENTS.identityPersonDeactivated, { tenant: w.key.t, source: SOURCE, traceparent, data: { ...data, reason: DEACTIVATION_REASON[lastCause] ?? 'grace-expired' } as unknown as PersonDeactivatedV1 })
             : kind === 'reactivated'
-              ? buildEvent(EVENTS.identityPersonReactivated, { tenant: w.key.t, source: SOURCE, data: { ...data, reason: 're-enrolled' } as unknown as PersonReactivatedV1 })
-              : buildEvent(EVENTS.identityPersonChanged, { tenant: w.key.t, source: SOURCE, data: { ...data, changedFields: changedFields(previous, body) } as unknown as PersonChangedV1 });
+              ? buildEvent(EVENTS.identityPersonReactivated, { tenant: w.key.t, source: SOURCE, traceparent, data: { ...data, reason: 're-enrolled' } as unknown as PersonReactivatedV1 })
+              : buildEvent(EVENTS.identityPersonChanged, { tenant: w.key.t, source: SOURCE, traceparent, data: { ...data, changedFields: changedFields(previous, body) } as unknown as PersonChangedV1 });
         outbox.push(toOutboxRow(event, `identity.${w.key.t}.person.${kind}`));
         history.push({
           identityId: w.id,
@@ -491,7 +503,7 @@ export class NormalizeIdentityService {
         JSON.stringify(moves.map((m) => ({ id: m.old.id, tenant: m.tenant, newId: m.newId }))),
       );
       const moveCauses = new Map(moves.map((m) => [keyOf({ t: m.old.t, r: m.old.r, id: m.old.personId }), causes.get(keyOf(work.find((w) => w.id === m.newId)!.key)) ?? 'moved']));
-      publishedCount += await this.rebuild(tx, moves.map((m) => ({ t: m.old.t, r: m.old.r, id: m.old.personId })), moveCauses, causeKind);
+      publishedCount += await this.rebuild(tx, moves.map((m) => ({ t: m.old.t, r: m.old.r, id: m.old.personId })), moveCauses, causeKind, traces);
     }
     await this.repository.insertOutbox(tx, outbox);
     return publishedCount;

@@ -18,4 +18,9 @@ export interface RegisterEvent {
   record?: Record<string, unknown>;
   /** deleted: the register id of the record. */
   id?: string;
+  /**
+   * W3C traceparent of the span that handled this register event: every event built from it
+   * (identity, ops) continues that trace, whichever batch it is applied in.
+   */
+  traceparent?: string;
 }

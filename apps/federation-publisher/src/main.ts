@@ -72,6 +72,9 @@ async function main(): Promise<void> {
 
   let api: INestApplication | undefined;
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.ATTRIBUTE_API_DB_POOL });
+  // An idle pooled connection that PostgreSQL ends (restart, failover) must not crash the process:
+  // the pool drops it and opens a new one on the next query.
+  pool.on('error', (error) => logger.warn({ error: error.message }, 'attribute API lost an idle database connection'));
   const people = new AttributeReadModel(pool);
   if (tls) {
     // The API answers from memory: load every released person (and start following changes) first.

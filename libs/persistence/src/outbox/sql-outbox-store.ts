@@ -48,6 +48,9 @@ export class SqlOutboxStore {
   ) {
     assertOutboxTable(table);
     this.pool = new Pool({ connectionString: databaseUrl, max: 2 });
+    // An idle connection PostgreSQL ends (restart, failover, pg_terminate_backend) emits 'error' on the
+    // pool; unhandled, that would crash the app. The pool discards it and the next batch reconnects.
+    this.pool.on('error', () => undefined);
     this.lockKey = hashKey(`skolkonto-outbox:${table}`);
   }
 

@@ -1,0 +1,37 @@
+import { Client } from 'pg';
+import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
+import { SqlOutboxStore } from '../src/outbox/sql-outbox-store';
+
+/**
+ * PostgreSQL may end any connection (restart, failover, pg_terminate_backend). An idle pooled
+ * connection then emits 'error' on the pool; without a listener that is an uncaught exception that
+ * ends the app. The store must shrug it off and reconnect for the next query.
+ */
+describe(SqlOutboxStore.name, () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ prefix: 'outbox_store' });
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('survives PostgreSQL ending its idle connections and answers again', async () => {
+    const store = new SqlOutboxStore(database.url, 'federation_outbox');
+    try {
+      expect(await store.backlog()).toBe(0); // leaves one idle connection in the pool
+      const admin = new Client({ connectionString: database.url });
+      await admin.connect();
+      const { rows } = await admin.query<{ ended: string }>(
+        'SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
+      await admin.end();
+      expect(Number(rows[0]!.ended)).toBeGreaterThanOrEqual(1);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // let the 'error' arrive
+      expect(await store.backlog()).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});

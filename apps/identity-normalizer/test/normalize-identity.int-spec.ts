@@ -260,6 +260,104 @@ describe(NormalizeIdentityService.name, () => {
     expect((await identityEvents(from)).at(-1)!.payload.data).toMatchObject({ version: 4, status: 'deactivated', statusCause: 'retention-period-ended', reason: 'grace-expired' });
   });
 
+  it('brings a mover back: a role in the old tenant started after the move reactivates the same identity, and the one they leave goes leaving → suspended at once', async () => {
+    const from = newTenant();
+    const to = newTenant();
+    const number = civicNumber('2011-07-08', 444);
+    const { unit, person } = await pupil(from, { civicNo: { value: number } });
+    const oldId = (await identityEvents(from))[0]!.payload.data.identityId;
+    clock.set('2026-09-20');
+    const moved = await pupil(to, { civicNo: { value: number } });
+    const newId = (await identityEvents(to))[0]!.payload.data.identityId;
+
+    // The old register still lists the pupil with the enrolment from before the move: stale, not a return.
+    await service.applyBatch([upserted(from, 'person', { ...person, givenName: 'Åsa-Lena', meta: { modified: '2026-09-21T00:00:00Z' } })]);
+    expect((await identityEvents(from)).at(-1)!.payload.data).toMatchObject({ identityId: oldId, status: 'suspended', statusCause: 'moved-to-tenant' });
+
+    clock.set('2027-01-10');
+    const back = upserted(from, 'person', { ...person, meta: { modified: '2027-01-09T00:00:00Z' }, enrolments: [anEnrolment(unit.id as string, { startDate: '2027-01-10' })] });
+    await service.applyBatch([back]);
+    const returned = (await identityEvents(from)).at(-1)!;
+    expect(returned.subject).toBe(`identity.${from}.person.reactivated`);
+    expect(returned.payload.data).toMatchObject({ identityId: oldId, status: 'active', statusCause: 'returned', reason: 're-enrolled' });
+    expect(validateCloudEvent(returned.payload)).toEqual([]);
+    const left = (await identityEvents(to)).map((e) => e.payload.data).filter((d) => d.statusCause === 'moved-to-tenant');
+    expect(left.map((d) => [d.identityId, d.status, d.version])).toEqual([
+      [newId, 'leaving', 2],
+      [newId, 'suspended', 3],
+    ]);
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: oldId } })).toMatchObject({ state: 'active', stateCause: 'RETURNED', movedToTenant: null, successorId: null });
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: newId } })).toMatchObject({ state: 'suspended', stateCause: 'MOVED_TO_OTHER_TENANT', movedToTenant: from, successorId: oldId, predecessorId: oldId });
+    const history = await prisma.normalizerIdentityHistory.findMany({ where: { identityId: newId, version: { gte: 2 } }, orderBy: { version: 'asc' } });
+    expect(history.map((h) => [h.cause, h.causeEventId])).toEqual([
+      ['register-event:MOVED_TO_OTHER_TENANT', back.eventId],
+      ['register-event:MOVED_TO_OTHER_TENANT', back.eventId],
+    ]);
+
+    // Nothing flips back: the same event again, or the new tenant's stale record re-sent, change nothing.
+    const counts = async () => [(await identityEvents(from)).length, (await identityEvents(to)).length];
+    const before = await counts();
+    await service.applyBatch([back]);
+    await service.applyBatch([upserted(to, 'person', { ...moved.person, givenName: 'Åsa-Lena', meta: { modified: '2027-01-11T00:00:00Z' } })]);
+    expect((await counts())[0]).toBe(before[0]);
+    expect((await identityEvents(to)).at(-1)!.payload.data).toMatchObject({ identityId: newId, status: 'suspended', statusCause: 'moved-to-tenant' });
+    expect(await prisma.normalizerReviewItem.count({ where: { tenant: { in: [from, to] } } })).toBe(0);
+  });
+
+  it('does not bring a mover back for a next-term enrolment the old register had before the move', async () => {
+    const from = newTenant();
+    const to = newTenant();
+    const number = civicNumber('2011-08-09', 777);
+    const unit = aSchoolUnit();
+    const person = aPerson({ civicNo: { value: number }, enrolments: [anEnrolment(unit.id as string, { endDate: '2026-12-20' }), anEnrolment(unit.id as string, { startDate: '2027-01-10', endDate: '2027-06-15' })] });
+    await service.applyBatch([upserted(from, 'organisation', unit), upserted(from, 'person', person)]);
+    clock.set('2026-09-20');
+    await pupil(to, { civicNo: { value: number } });
+
+    clock.set('2027-01-10');
+    await service.sweep(500, [from, to]);
+    expect((await identityEvents(from)).at(-1)!.payload.data).toMatchObject({ status: 'deactivated', statusCause: 'retention-period-ended' });
+    expect((await identityEvents(to)).map((e) => e.payload.data.status)).toEqual(['active']);
+  });
+
+  it('links a new register record of a returner to the identity whose record was deleted (same identity, no duplicate, no review)', async () => {
+    const from = newTenant();
+    const to = newTenant();
+    const number = civicNumber('2011-09-10', 555);
+    const { unit, person } = await pupil(from, { civicNo: { value: number } });
+    const oldId = (await identityEvents(from))[0]!.payload.data.identityId;
+    clock.set('2026-09-20');
+    await pupil(to, { civicNo: { value: number } });
+    const newId = (await identityEvents(to))[0]!.payload.data.identityId;
+    clock.set('2026-12-01');
+    await service.applyBatch([deleted(from, 'person', person.id as string)]);
+    expect((await identityEvents(from)).at(-1)!.payload.data).toMatchObject({ identityId: oldId, status: 'deactivated', reason: 'register-deleted' });
+
+    clock.set('2027-01-10');
+    const again = aPerson({ civicNo: { value: number }, meta: { modified: '2027-01-09T00:00:00Z' }, enrolments: [anEnrolment(unit.id as string, { startDate: '2027-01-10' })] });
+    await service.applyBatch([upserted(from, 'person', again)]);
+
+    const events = await identityEvents(from);
+    expect(new Set(events.map((e) => e.payload.data.identityId))).toEqual(new Set([oldId]));
+    expect(events.at(-1)!.subject).toBe(`identity.${from}.person.reactivated`);
+    expect(events.at(-1)!.payload.data).toMatchObject({ identityId: oldId, status: 'active', statusCause: 'returned', sourceRefs: [{ system: 'ss12000', entity: 'Person', id: again.id }] });
+    expect(await prisma.normalizerSourceLink.findMany({ where: { identityId: oldId } })).toEqual([expect.objectContaining({ tenant: from, personId: again.id })]);
+    expect((await identityEvents(to)).at(-1)!.payload.data).toMatchObject({ identityId: newId, status: 'suspended', statusCause: 'moved-to-tenant' });
+    expect(await prisma.normalizerReviewItem.count({ where: { tenant: from } })).toBe(0);
+  });
+
+  it('sends a new record to review, not a link, while the old record with that civic number is still in the register', async () => {
+    const tenant = newTenant();
+    const number = civicNumber('2011-11-12', 666);
+    await pupil(tenant, { civicNo: { value: number } });
+    const oldId = (await identityEvents(tenant))[0]!.payload.data.identityId;
+    await pupil(tenant, { civicNo: { value: number } });
+    const ids = new Set((await identityEvents(tenant)).map((e) => e.payload.data.identityId));
+    expect(ids.size).toBe(2);
+    expect(ids.has(oldId)).toBe(true);
+    expect((await outbox(tenant)).filter((e) => e.subject === `ops.${tenant}.review.requested`)).toHaveLength(1);
+  });
+
   it('publishes the school address by role, lower-cased; flags an invalid one; never a private one or a protected person\'s', async () => {
     const tenant = newTenant();
     await pupil(tenant, { emails: [{ value: 'asa@gmail.com', type: 'Privat' }, { value: 'Asa.Berg@Elev.Skara.SE', type: 'Skola elev' }] });

@@ -9,13 +9,17 @@ export function civicNumber(date: string, serial: number): string {
   return first11 + String((10 - (sum % 10)) % 10);
 }
 
+let personSeq = 0;
+
+/** A pupil with a civic number of their own: persons of different tests never correlate by accident. */
 export function aPerson(over: Record<string, unknown> = {}): Record<string, unknown> {
+  const seq = personSeq++;
   return {
     id: randomUUID(),
     meta: { modified: '2026-08-01T10:00:00Z' },
     givenName: 'Åsa',
     familyName: 'Berg',
-    civicNo: { value: civicNumber('2012-03-04', 123), nationality: 'SE' },
+    civicNo: { value: civicNumber(`2012-03-${String(1 + (Math.floor(seq / 900) % 28)).padStart(2, '0')}`, 100 + (seq % 900)), nationality: 'SE' },
     securityMarking: 'Ingen',
     personStatus: 'Aktiv',
     emails: [{ value: 'asa.berg@elev.skara.se', type: 'Skola elev' }],

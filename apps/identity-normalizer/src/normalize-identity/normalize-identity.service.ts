@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EVENTS, buildEvent, type CloudEvent, type PersonChangedV1, type PersonDeactivatedV1, type PersonReactivatedV1 } from '@skolkonto/contracts';
-import { lifecycleEventKind, todayOf, type Clock, type LifecycleCause, type LifecycleState, type LifecycleTransition } from '@skolkonto/domain';
-import { buildIdentity, changedFields, lifecycleSteps, stableJson, type BuiltIdentity, type IdentityBody, type StoredMembership, type StoredOrganisation } from './build-identity';
+import { isActiveOn, lifecycleEventKind, parseCivicNumber, todayOf, type Clock, type LifecycleCause, type LifecycleState, type LifecycleTransition } from '@skolkonto/domain';
+import { buildIdentity, changedFields, lifecycleSteps, stableJson, type BuiltIdentity, type IdentityBody, type StoredMembership, type StoredOrganisation, type StoredPerson } from './build-identity';
 import type { NormalizerMetrics } from './normalizer-metrics';
 import type { NormalizerDatabase } from './normalizer-database';
 import { NormalizerError } from './normalizer.errors';
@@ -294,21 +294,33 @@ export class NormalizeIdentityService {
       if (!o.deleted) orgsByTenant.get(k)!.set(o.id, o);
     }
 
+    // Correlation by civic number (set before building: it decides which identity a person is).
+    const numbers = [...new Set(facts.persons.flatMap((p) => civicNumberOf(p.civicNo) ?? []))];
+    const holders = await this.repository.identitiesByCivicNumber(tx, numbers);
+    const relinks = await this.returnersWithNewRecords(tx, facts.persons, links, holders);
+    const returners = await this.returnedToLeftTenant(tx, facts.persons, (k) => relinks.byPerson.get(k) ?? links.get(k) ?? null, enrolments, duties, today);
+
     interface Work {
       key: EntityKey;
       row: LinkedIdentity | null;
       id: string;
       built: BuiltIdentity;
       predecessorId: string | null;
+      /** A new register record of the person that continues an identity whose own record is gone. */
+      relinked: boolean;
+      /** Back in the tenant this identity left by moving: it stops following the move. */
+      returned: boolean;
     }
     const work: Work[] = [];
     for (const person of facts.persons) {
       const key = { t: person.t, r: person.registerId, id: person.id };
       const k = keyOf(key);
       const policy = this.policies.get(person.t);
-      if (!policy) continue;
-      const row = links.get(k) ?? null;
+      if (!policy || relinks.superseded.has(k)) continue;
+      const relinked = relinks.byPerson.get(k);
+      const row = relinked ?? links.get(k) ?? null;
       const id = row?.id ?? randomUUID();
+      const returned = returners.has(k);
       const built = buildIdentity(
         {
           identityId: id,
@@ -328,20 +340,19 @@ export class NormalizeIdentityService {
           ),
           organisations: orgsByTenant.get(`${person.t}|${person.registerId}`) ?? new Map(),
           current: row ? toLifecycleStatus(row) : null,
-          movedToOtherTenant: !!row?.movedToTenant,
+          movedToOtherTenant: !!row?.movedToTenant && !returned,
           mergedIntoOther: !!row?.mergedIntoId,
           neutralNames: policy.neutralNames,
         },
         today,
         policy.lifecycle,
       );
-      work.push({ key, row, id, built, predecessorId: row?.predecessorId ?? null });
+      work.push({ key, row, id, built, predecessorId: row?.predecessorId ?? null, relinked: !!relinked, returned });
     }
 
-    // Correlation by civic number: a new identity whose number is active in another tenant
-    // continues it (the person moved); the same number twice in one tenant goes to review.
-    const numbers = [...new Set(work.flatMap((w) => (w.built.civicNumber ? [w.built.civicNumber] : [])))];
-    const holders = await this.repository.identitiesByCivicNumber(tx, numbers);
+    // A person arriving in a tenant (a new identity, a new record continuing an old one, or a return
+    // to the tenant an identity was left by moving) whose number is active in another tenant moved
+    // here: that identity leaves. The same number twice in one tenant goes to review.
     const inBatch = new Map(work.map((w) => [w.id, w]));
     const moves: Array<{ old: LinkedIdentity; newId: string; tenant: string }> = [];
     const outbox: Array<{ eventId: string; subject: string; payload: unknown; headers: Record<string, string> }> = [];
@@ -350,16 +361,18 @@ export class NormalizeIdentityService {
       if (!number) continue;
       const others = holders.filter((h) => h.civicNumber === number && h.id !== w.id && !inBatch.has(h.id));
       const batchOthers = work.filter((o) => o !== w && o.built.civicNumber === number);
-      if (!w.row) {
+      if (!w.row || w.relinked || w.returned) {
         for (const old of others) {
-          if (old.tenant !== w.key.t && old.state !== 'deactivated' && !old.movedToTenant) {
+          if (old.tenant !== w.key.t && old.state !== 'deactivated' && !old.movedToTenant && !old.mergedIntoId) {
             moves.push({ old, newId: w.id, tenant: w.key.t });
-            w.predecessorId ??= old.id;
+            // Only a new identity continues the one it came from (a returner's would make a cycle).
+            if (!w.row) w.predecessorId ??= old.id;
           }
         }
       }
       const conflicting = [
         ...others.filter((o) => o.tenant === w.key.t && o.state !== 'deactivated').map((o) => o.id),
+        ...(relinks.ambiguous.get(keyOf(w.key)) ?? []),
         ...batchOthers.filter((o) => o.key.t === w.key.t && o.built.lifecycle.status.state !== 'deactivated').map((o) => o.id),
       ];
       if (conflicting.length > 0 && w.built.lifecycle.status.state !== 'deactivated') {
@@ -427,8 +440,8 @@ export class NormalizeIdentityService {
         birthDate: built.birthDate,
         protected: built.protected,
         predecessorId: w.predecessorId,
-        movedToTenant: row?.movedToTenant ?? null,
-        successorId: row?.successorId ?? null,
+        movedToTenant: w.returned ? null : (row?.movedToTenant ?? null),
+        successorId: w.returned ? null : (row?.successorId ?? null),
         mergedIntoId: row?.mergedIntoId ?? null,
         emailProblem: built.emailProblem,
         nextEvaluationOn: built.nextEvaluationOn,
@@ -437,7 +450,7 @@ export class NormalizeIdentityService {
         updatedAt: now,
         statusChangedAt: stateChanged ? now : new Date(row!.statusChangedAt).toISOString(),
       };
-      if (!row) newLinks.push({ t: w.key.t, r: w.key.r, personId: w.key.id, identityId: w.id });
+      if (!row || w.relinked) newLinks.push({ t: w.key.t, r: w.key.r, personId: w.key.id, identityId: w.id });
       if (steps.length === 0 && !civicChanged && row && sameStoredState(row, write)) continue;
       identityWrites.push(write);
       if (civicChanged) {
@@ -492,6 +505,7 @@ export class NormalizeIdentityService {
     }
 
     await this.repository.saveIdentities(tx, identityWrites);
+    await this.repository.unlinkIdentities(tx, work.filter((w) => w.relinked).map((w) => w.id));
     await this.repository.insertLinks(tx, newLinks);
     await this.repository.insertHistory(tx, history);
 
@@ -509,6 +523,90 @@ export class NormalizeIdentityService {
     return publishedCount;
   }
 
+  /**
+   * A register record without an identity whose civic number is held, in its tenant, by exactly one
+   * identity whose own record has been deleted in the register (a returner re-registered, or the
+   * register re-keyed) continues that identity: same identity id, so the same account and ePPN.
+   * Several such identities are ambiguous and go to review; an old record still in the register is
+   * a second person with the number (review, by the conflict rule), never linked automatically.
+   */
+  private async returnersWithNewRecords(
+    tx: Tx,
+    persons: ReadonlyArray<StoredPerson & { t: string }>,
+    links: ReadonlyMap<string, LinkedIdentity>,
+    holders: readonly LinkedIdentity[],
+  ): Promise<{ byPerson: Map<string, LinkedIdentity>; superseded: Set<string>; ambiguous: Map<string, string[]> }> {
+    const byPerson = new Map<string, LinkedIdentity>();
+    const superseded = new Set<string>();
+    const ambiguous = new Map<string, string[]>();
+    const unlinked = persons.filter((p) => !p.deleted && civicNumberOf(p.civicNo) && !links.has(keyOf({ t: p.t, r: p.registerId, id: p.id })));
+    if (unlinked.length === 0) return { byPerson, superseded, ambiguous };
+    const sameNumber = new Map<string, number>();
+    for (const p of unlinked) sameNumber.set(`${p.t}|${civicNumberOf(p.civicNo)}`, (sameNumber.get(`${p.t}|${civicNumberOf(p.civicNo)}`) ?? 0) + 1);
+    const candidates = new Map<string, LinkedIdentity[]>();
+    for (const p of unlinked) {
+      const number = civicNumberOf(p.civicNo)!;
+      // Two new records with one number in one tenant: the conflict rule sends them to review.
+      if (sameNumber.get(`${p.t}|${number}`)! > 1) continue;
+      const found = [...new Map(holders.filter((h) => h.tenant === p.t && h.civicNumber === number && !h.mergedIntoId).map((h) => [h.id, h])).values()];
+      if (found.length > 0) candidates.set(keyOf({ t: p.t, r: p.registerId, id: p.id }), found);
+    }
+    if (candidates.size === 0) return { byPerson, superseded, ambiguous };
+    const inBatch = new Map(persons.map((p) => [keyOf({ t: p.t, r: p.registerId, id: p.id }), p.deleted]));
+    const recordOf = (h: LinkedIdentity) => ({ t: h.t, r: h.r, id: h.personId });
+    const elsewhere = [...candidates.values()].flat().map(recordOf).filter((k) => !inBatch.has(keyOf(k)));
+    const deletedElsewhere = await this.repository.deletedPersons(tx, elsewhere);
+    const isDeleted = (h: LinkedIdentity) => inBatch.get(keyOf(recordOf(h))) ?? deletedElsewhere.has(keyOf(recordOf(h)));
+    for (const [k, found] of candidates) {
+      const gone = found.filter(isDeleted);
+      if (found.length === 1 && gone.length === 1) {
+        const [t, r, personId] = k.split('|') as [string, string, string];
+        byPerson.set(k, { ...gone[0]!, t, r, personId });
+        superseded.add(keyOf(recordOf(gone[0]!)));
+      } else if (gone.length > 1) {
+        ambiguous.set(k, gone.map((h) => h.id));
+      }
+    }
+    return { byPerson, superseded, ambiguous };
+  }
+
+  /**
+   * Persons back in the tenant their identity left by moving: an active role here that started after
+   * the identity left (its current state began on the move or later), in a record the register
+   * changed after that day (meta.modified; when the register gives none, the start date decides).
+   * What the old register still lists from before the move — a stale enrolment, or one for next
+   * term registered before the person moved — does not bring them back, so stale records cannot
+   * make a person flip between tenants.
+   */
+  private async returnedToLeftTenant(
+    tx: Tx,
+    persons: ReadonlyArray<StoredPerson & { t: string }>,
+    rowOf: (personKey: string) => LinkedIdentity | null,
+    enrolments: ReadonlyMap<string, ReadonlyArray<{ startDate: string | null; endDate: string | null; cancelled: boolean }>>,
+    duties: ReadonlyMap<string, ReadonlyArray<{ id: string; startDate: string | null; endDate: string | null; deleted: boolean }>>,
+    today: string,
+  ): Promise<Set<string>> {
+    const evidence: Array<{ k: string; t: string; r: string; since: string; person: string | null; duties: string[] }> = [];
+    for (const p of persons) {
+      const k = keyOf({ t: p.t, r: p.registerId, id: p.id });
+      const row = rowOf(k);
+      if (!row?.movedToTenant || row.mergedIntoId || row.state === 'active' || row.state === 'pending' || p.deleted) continue;
+      const since = row.stateSince;
+      const startedSince = (x: { startDate: string | null; endDate: string | null }) => !!x.startDate && x.startDate > since && isActiveOn(x, today);
+      const enrolled = (enrolments.get(k) ?? []).some((e) => !e.cancelled && startedSince(e));
+      const dutyIds = (duties.get(k) ?? []).filter((d) => !d.deleted && startedSince(d)).map((d) => d.id);
+      if (enrolled || dutyIds.length) evidence.push({ k, t: p.t, r: p.registerId, since, person: enrolled ? p.id : null, duties: dutyIds });
+    }
+    if (evidence.length === 0) return new Set();
+    const versions = await this.repository.loadVersions(tx, evidence.flatMap((e) => [...(e.person ? [{ t: e.t, r: e.r, entity: 'person', id: e.person }] : []), ...e.duties.map((id) => ({ t: e.t, r: e.r, entity: 'duty', id }))]));
+    const modified = new Map(versions.map((v) => [`${v.entity}|${v.t}|${v.r}|${v.id}`, v.modified]));
+    const changedSince = (entity: string, e: (typeof evidence)[number], id: string) => {
+      const at = modified.get(`${entity}|${e.t}|${e.r}|${id}`);
+      return !at || at.slice(0, 10) > e.since;
+    };
+    return new Set(evidence.filter((e) => (e.person && changedSince('person', e, e.person)) || e.duties.some((id) => changedSince('duty', e, id))).map((e) => e.k));
+  }
+
   private async withRetry<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -519,6 +617,11 @@ export class NormalizeIdentityService {
       }
     }
   }
+}
+
+function civicNumberOf(raw: string | null): string | null {
+  const civic = parseCivicNumber(raw);
+  return civic.valid ? civic.value : null;
 }
 
 function sameStoredState(row: LinkedIdentity, write: IdentityWrite): boolean {
@@ -535,6 +638,8 @@ function sameStoredState(row: LinkedIdentity, write: IdentityWrite): boolean {
     (r.birthDate ?? null) === write.birthDate &&
     r.protected === write.protected &&
     (row.predecessorId ?? null) === write.predecessorId &&
+    (row.movedToTenant ?? null) === write.movedToTenant &&
+    (row.successorId ?? null) === write.successorId &&
     (r.nextEvaluationOn ?? null) === write.nextEvaluationOn
   );
 }

@@ -345,6 +345,22 @@ export class NormalizerRepository {
     );
   }
 
+  /** Person keys (of these) whose record has been deleted in the register. */
+  async deletedPersons(tx: Tx, keys: EntityKey[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await tx.$queryRawUnsafe<EntityKey[]>(
+      `SELECT p.tenant AS t, p.register_id AS r, p.id::text AS id FROM normalizer_person p WHERE ${match('p', 'id')} AND p.deleted`,
+      ...keyParams(keys),
+    );
+    return new Set(rows.map(keyOf));
+  }
+
+  /** Drops the source links of identities about to be linked to another register record. */
+  async unlinkIdentities(tx: Tx, identityIds: string[]): Promise<void> {
+    if (identityIds.length === 0) return;
+    await tx.$executeRawUnsafe(`DELETE FROM normalizer_source_link WHERE identity_id = ANY($1::uuid[])`, identityIds);
+  }
+
   async insertLinks(tx: Tx, links: Array<{ t: string; r: string; personId: string; identityId: string }>): Promise<void> {
     if (links.length === 0) return;
     await tx.$executeRawUnsafe(

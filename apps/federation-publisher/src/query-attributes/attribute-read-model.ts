@@ -60,6 +60,7 @@ export class AttributeReadModel {
   private pending = new Set<string>();
   private flushing?: Promise<void>;
   private reloadAll = false;
+  private loading = false;
   private stopped = false;
   private current = false;
   private reconnectTimer?: NodeJS.Timeout;
@@ -73,7 +74,15 @@ export class AttributeReadModel {
   /** Listens for changes, then loads every released person. Resolves once the model is current. */
   async start(): Promise<void> {
     await this.listen();
-    await this.loadAll();
+    // Changes announced while the first load runs wait for it: a row reloaded meanwhile could
+    // otherwise be overwritten by the load's older snapshot.
+    this.loading = true;
+    try {
+      await this.loadAll();
+    } finally {
+      this.loading = false;
+    }
+    this.schedule();
   }
 
   async stop(): Promise<void> {
@@ -86,6 +95,7 @@ export class AttributeReadModel {
     if (listener) {
       listener.removeAllListeners('notification');
       listener.removeAllListeners('error');
+      listener.on('error', () => undefined);
       await listener.query(`UNLISTEN ${CHANGE_CHANNEL}`).catch(() => undefined);
       listener.release();
     }
@@ -129,7 +139,12 @@ export class AttributeReadModel {
     });
     client.on('error', (error: Error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('connection ended')));
-    await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    try {
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
     this.listener = client;
   }
 
@@ -156,7 +171,8 @@ export class AttributeReadModel {
 
   /** One batch at a time: ids that arrive while a batch loads wait for the next one. */
   private schedule(): void {
-    if (this.flushing || this.retryTimer || this.stopped) return;
+    if (this.flushing || this.retryTimer || this.loading || this.stopped) return;
+    if (!this.reloadAll && this.pending.size === 0) return;
     // `finally` runs after the assignment, so a batch that ends at once cannot leave `flushing` set.
     this.flushing = this.flush().finally(() => {
       this.flushing = undefined;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EVENTS, validateCloudEvent } from '@skolkonto/contracts';
+import { EVENTS, parseTraceparent, validateCloudEvent } from '@skolkonto/contracts';
 import { ManualClock } from '@skolkonto/domain';
 import { connectJetStream, createTestMessaging, DLQ_HEADERS, EventPublisher, resolveMessagingOptions, type TestMessaging } from '@skolkonto/messaging';
 import { loadConfig } from '@skolkonto/platform';
@@ -36,18 +36,20 @@ describe('identity-normalizer event flow (NATS JetStream + PostgreSQL)', () => {
   let database: TestDatabase;
   let app: INestApplication;
   let publisher: EventPublisher;
+  const clock = new ManualClock('2026-09-01');
 
   beforeAll(async () => {
     nats = await createTestMessaging('normalizer', { app: 'identity-normalizer' });
     database = await createTestDatabase({ prefix: 'normalizer_flow' });
     const config = loadConfig(IdentityNormalizerConfig, { PORT: '0', DATABASE_URL: database.url, NATS_URL: 'nats://127.0.0.1:4222', NATS_NAMESPACE: nats.namespace });
     const tenants = [tenant, other].map((id) => ({ id, lifecycle: { graceDays: 30, retentionDays: 180, pupilSummerGraceUntil: '08-31' } }));
-    app = await NestFactory.create(AppModule.forRoot(config, tenants as never, { clock: new ManualClock('2026-09-01'), sweep: false }), { logger: false });
+    app = await NestFactory.create(AppModule.forRoot(config, tenants as never, { clock, sweep: false }), { logger: false });
     connectJetStream(app, { ...nats.options, connection: nats.connection });
     await app.startAllMicroservices();
     await app.listen(0, '127.0.0.1');
     publisher = new EventPublisher(nats.connection.js, resolveMessagingOptions(nats.options));
   });
+  afterEach(() => clock.set('2026-09-01'));
   afterAll(async () => {
     await app?.close();
     await nats?.cleanup();
@@ -147,6 +149,42 @@ describe('identity-normalizer event flow (NATS JetStream + PostgreSQL)', () => {
     const fresh = await until(async () => (await identityEventsFor(after.id as string))[0]);
     expect(fresh.subject).toBe(`identity.${other}.person.changed`);
     expect(fresh.event.data.identityId).not.toBe(first!.event.data.identityId);
+  });
+
+  it('brings a mover back: the old identity is reactivated and the one left goes leaving → suspended at once, in the trace of the return', async () => {
+    const number = civicNumber('2011-04-05', 556);
+    const [fromUnit, toUnit] = [aSchoolUnit(), aSchoolUnit()];
+    const before = aPerson({ civicNo: { value: number }, enrolments: [anEnrolment(fromUnit.id as string)] });
+    const after = aPerson({ civicNo: { value: number }, enrolments: [anEnrolment(toUnit.id as string)] });
+    await upsert(EVENTS.registerOrganisationUpserted, fromUnit);
+    await upsert(EVENTS.registerPersonUpserted, before);
+    const oldId = (await until(async () => (await identityEventsFor(before.id as string))[0])).event.data.identityId;
+    await upsert(EVENTS.registerOrganisationUpserted, toUnit, other);
+    await upsert(EVENTS.registerPersonUpserted, after, other);
+    const newId = (await until(async () => (await identityEventsFor(after.id as string))[0])).event.data.identityId;
+    await until(async () => ((await identityEventsFor(before.id as string)).some((e) => e.event.data.status === 'suspended') ? true : undefined));
+
+    clock.set('2026-10-05');
+    const back = { ...before, meta: { modified: '2026-10-04T12:00:00Z' }, enrolments: [anEnrolment(fromUnit.id as string, { startDate: '2026-10-05' })] };
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await publisher.publish(EVENTS.registerPersonUpserted, {
+      tenant,
+      traceparent,
+      data: { tenant, observedAt: new Date().toISOString(), contentHash: hashOf(back), cause: 'delta', record: back as never },
+    });
+
+    const returned = await until(async () => (await identityEventsFor(before.id as string)).find((e) => e.subject === `identity.${tenant}.person.reactivated`));
+    expect(returned.event.data).toMatchObject({ identityId: oldId, status: 'active', statusCause: 'returned' });
+    expect(validateCloudEvent(returned.event)).toEqual([]);
+    const left = await until(async () => {
+      const events = (await identityEventsFor(after.id as string)).filter((e) => e.event.data.statusCause === 'moved-to-tenant');
+      return events.length === 2 ? events : undefined;
+    });
+    expect(left.map((e) => [e.subject, e.event.data.identityId, e.event.data.status])).toEqual([
+      [`identity.${other}.person.changed`, newId, 'leaving'],
+      [`identity.${other}.person.changed`, newId, 'suspended'],
+    ]);
+    for (const e of [returned, ...left]) expect(parseTraceparent((e.event as { traceparent?: string }).traceparent)?.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
   it("applies an operator's ops.review.resolved: the other identity is deactivated as merged", async () => {

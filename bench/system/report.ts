@@ -58,6 +58,7 @@ export interface BenchResult {
     measured: number;
     resolved: number;
     failedRequests: number;
+    firstFailure?: string;
     backgroundChanges: number;
     backgroundApplied: number;
     changesPerSecond: number;
@@ -134,7 +135,10 @@ export function renderMarkdown(r: BenchResult): string {
   if (p.deadLetters > 0)
     lines.push(`Note: ${p.deadLetters} messages were dead-lettered during the run (see the apps' logs).`, '');
   if (l.failedRequests > 0)
-    lines.push(`Note: ${l.failedRequests} register changes were refused by the simulator.`, '');
+    lines.push(
+      `Note: ${l.failedRequests} register changes were refused by the simulator (first: ${l.firstFailure}).`,
+      '',
+    );
   return `${lines.join('\n')}`;
 }
 

@@ -29,7 +29,7 @@ const USAGE = `npm run bench -- [--persons N] [--raw N] [--connections N] [--cha
                     (env BENCH_RAW; default min(persons, 1000))
   --connections     LDAP connections of ad-provisioner and of the ceiling loop (env BENCH_CONNECTIONS; default 4)
   --change-seconds  length of the change stream (env BENCH_CHANGE_SECONDS; default 60, 20 under 1000 persons)
-  --change-rate     register changes per second in that stream (env BENCH_CHANGE_RATE; default 4)
+  --change-rate     register changes per second in that stream (env BENCH_CHANGE_RATE; default 2)
   --seed            the simulator's seed (env BENCH_SEED; default 9009)`;
 
 interface Options {
@@ -70,7 +70,7 @@ function parseOptions(argv: string[]): Options {
     raw: Math.round(number('raw', 'BENCH_RAW', Math.min(persons, 1000), 10)),
     connections: Math.round(number('connections', 'BENCH_CONNECTIONS', 4, 1)),
     changeSeconds: number('change-seconds', 'BENCH_CHANGE_SECONDS', persons < 1000 ? 20 : 60, 1),
-    changeRate: number('change-rate', 'BENCH_CHANGE_RATE', 4, 0.1),
+    changeRate: number('change-rate', 'BENCH_CHANGE_RATE', 2, 0.1),
     seed: Math.round(number('seed', 'BENCH_SEED', 9009, 0)),
   };
 }
@@ -210,9 +210,10 @@ async function main(): Promise<void> {
     }
     const identities = [...tap.identities.values()];
     const persons = identities.filter(provisioned).length;
-    const registerWindows = [...tap.windows.entries()]
-      .filter(([k]) => k.startsWith('register.'))
-      .map(([, w]) => w);
+    // Register records only: register.<t>.sync.completed follows every scheduled delta pull too.
+    const isRecord = (key: string) =>
+      /^register\.[a-z]+\.(upserted|deleted)$/.test(key) && !key.startsWith('register.sync.');
+    const registerWindows = [...tap.windows.entries()].filter(([k]) => isRecord(k)).map(([, w]) => w);
     const t0 = Math.min(...registerWindows.map((w) => w.first));
     const tEnd = Math.max(...identities.flatMap((s) => [...s.directory, ...s.published].map((a) => a.at)));
     const e2eSeconds = seconds(tEnd - t0);
@@ -230,8 +231,8 @@ async function main(): Promise<void> {
       system.processes().map((p) => [p.app, sampleProcess(p.pid)?.cpuSeconds ?? 0]),
     );
     const stageCpu = (app: string) => (cpuAfterProvisioning.get(app) ?? 0) - (cpuAtBoot.get(app) ?? 0);
-    const windowOf = (prefix: string) => {
-      const ws = [...tap.windows.entries()].filter(([k]) => k.startsWith(prefix)).map(([, w]) => w);
+    const windowOf = (matches: (key: string) => boolean) => {
+      const ws = [...tap.windows.entries()].filter(([k]) => matches(k)).map(([, w]) => w);
       if (ws.length === 0) return { events: 0, seconds: 0, start: Number.NaN };
       const first = Math.min(...ws.map((w) => w.first));
       const last = Math.max(...ws.map((w) => w.last));
@@ -241,8 +242,13 @@ async function main(): Promise<void> {
         start: seconds(first - t0),
       };
     };
-    const stage = (name: string, app: string, what: string, prefix: string): StageFigure => {
-      const w = windowOf(prefix);
+    const stage = (
+      name: string,
+      app: string,
+      what: string,
+      prefix: string | ((key: string) => boolean),
+    ): StageFigure => {
+      const w = windowOf(typeof prefix === 'string' ? (key) => key.startsWith(prefix) : prefix);
       const cpu = stageCpu(app);
       return {
         stage: name,
@@ -257,7 +263,7 @@ async function main(): Promise<void> {
       };
     };
     const stages = [
-      stage('ingest', 'register-ingest', 'register.* records', 'register.'),
+      stage('ingest', 'register-ingest', 'register.* records', isRecord),
       stage('normalizer', 'identity-normalizer', 'identity.person.* events', 'identity.person.'),
       stage(
         'provisioner',
@@ -413,6 +419,7 @@ async function main(): Promise<void> {
         measured: measured.length,
         resolved: latencies.length,
         failedRequests: probes.filter((p) => p.failed).length,
+        firstFailure: probes.find((p) => p.failed)?.failed,
         backgroundChanges: background.length,
         backgroundApplied: background.filter((p) => p.identity.events.some((e) => e.at > p.at)).length,
         changesPerSecond: options.changeRate,

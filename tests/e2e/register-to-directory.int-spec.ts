@@ -119,7 +119,8 @@ async function identityIdOf(tenant: E2eTenant, personId: string): Promise<string
   return eventually(`an identity event for person ${personId}`, async () => {
     const messages = await system.streamMessages('IDENTITY');
     const hit = messages.find(
-      (m) => m.subject.startsWith(`identity.${system.tenantId(tenant)}.`) && personIdsOf(m).includes(personId),
+      (m) =>
+        m.subject.startsWith(`identity.${system.tenantId(tenant)}.`) && personIdsOf(m).includes(personId),
     );
     return hit ? String(eventData(hit).identityId) : undefined;
   });
@@ -152,7 +153,9 @@ async function published(
     const messages = await system.streamMessages('FEDERATION');
     const mine = messages.filter(
       (m) =>
-        m.seq > afterSeq && m.subject.endsWith('.attributes.published') && eventData(m).identityId === identityId,
+        m.seq > afterSeq &&
+        m.subject.endsWith('.attributes.published') &&
+        eventData(m).identityId === identityId,
     );
     const newest = mine.at(-1);
     if (!newest) return undefined;
@@ -163,7 +166,8 @@ async function published(
 
 async function revoked(identityId: string, afterSeq = 0): Promise<boolean> {
   return (await system.streamMessages('FEDERATION')).some(
-    (m) => m.seq > afterSeq && m.subject.endsWith('.attributes.revoked') && eventData(m).identityId === identityId,
+    (m) =>
+      m.seq > afterSeq && m.subject.endsWith('.attributes.revoked') && eventData(m).identityId === identityId,
   );
 }
 
@@ -218,7 +222,9 @@ async function nothingDuplicated(): Promise<void> {
   expect([...byPerson.entries()].filter(([, dns]) => dns.length > 1)).toEqual([]);
   expect(accounts.filter((e) => classGroups(e).length > 1).map((e) => [e.dn, classGroups(e)])).toEqual([]);
 
-  const personOfDn = new Map(accounts.map((e) => [e.dn.toLowerCase(), values(e, 'employeeNumber')[0] ?? e.dn]));
+  const personOfDn = new Map(
+    accounts.map((e) => [e.dn.toLowerCase(), values(e, 'employeeNumber')[0] ?? e.dn]),
+  );
   const { searchEntries: groups } = await system.ldap.search(system.ou.dn, {
     scope: 'sub',
     filter: '(objectClass=group)',
@@ -245,9 +251,9 @@ async function nothingDuplicated(): Promise<void> {
       identitiesOfPerson.set(personId, set);
     }
   }
-  expect([...identitiesOfPerson.entries()].filter(([, ids]) => ids.size > 1).map(([p, ids]) => [p, [...ids]])).toEqual(
-    [],
-  );
+  expect(
+    [...identitiesOfPerson.entries()].filter(([, ids]) => ids.size > 1).map(([p, ids]) => [p, [...ids]]),
+  ).toEqual([]);
 
   const eppnsOfIdentity = new Map<string, Set<string>>();
   for (const m of await system.streamMessages('FEDERATION')) {
@@ -259,7 +265,9 @@ async function nothingDuplicated(): Promise<void> {
     set.add(eppn);
     eppnsOfIdentity.set(String(data.identityId), set);
   }
-  expect([...eppnsOfIdentity.entries()].filter(([, e]) => e.size > 1).map(([id, e]) => [id, [...e]])).toEqual([]);
+  expect([...eppnsOfIdentity.entries()].filter(([, e]) => e.size > 1).map(([id, e]) => [id, [...e]])).toEqual(
+    [],
+  );
   const holders = new Map<string, string>();
   const shared: string[] = [];
   for (const [identityId, eppns] of eppnsOfIdentity) {
@@ -446,7 +454,12 @@ describe('register → AD → federation, every app as its own process', () => {
     );
     expect(suspended.statusCause).toBe('moved-to-tenant');
     const leaversOu = `OU=Avslutade,${system.tenantDn('skara')}`;
-    const after = await account('skara', pupil.id, (e) => isDisabled(e) && parentDn(e.dn) === leaversOu, 30_000);
+    const after = await account(
+      'skara',
+      pupil.id,
+      (e) => isDisabled(e) && parentDn(e.dn) === leaversOu,
+      30_000,
+    );
     expect(values(after, 'sAMAccountName')).toEqual(values(old, 'sAMAccountName'));
     await eventually('the old identity’s attributes revoked', () => revoked(oldIdentity), 30_000);
     // Still exactly one account each side.
@@ -550,7 +563,18 @@ describe('register → AD → federation, every app as its own process', () => {
       '%s: killed while changes are in flight and restarted, the final AD state and attributes are right and nothing is duplicated',
       async (app) => {
         const tag = `${app.split('-')[1]!.slice(0, 4)}${randomUUID().slice(0, 4)}`;
-        const sam = new Map((await allAccounts()).map((e) => [values(e, 'employeeNumber')[0], values(e, 'sAMAccountName')[0]]));
+        // The batch starts from a settled directory: every free pupil has its account.
+        const sam = await eventually('an account for every free pupil before the batch', async () => {
+          const names = new Map(
+            (await allAccounts()).map((e) => [
+              values(e, 'employeeNumber')[0],
+              values(e, 'sAMAccountName')[0],
+            ]),
+          );
+          for (const tenant of TENANTS)
+            if ((await freePupils(tenant)).some((p) => !names.has(p.id))) return undefined;
+          return names;
+        });
         interface Expectation {
           tenant: E2eTenant;
           personId?: string;
@@ -561,7 +585,7 @@ describe('register → AD → federation, every app as its own process', () => {
         const changes: Array<() => Promise<void>> = [];
         for (const tenant of TENANTS) {
           const all = await classes(tenant);
-          const free = (await freePupils(tenant)).filter((p) => sam.has(p.id));
+          const free = await freePupils(tenant);
           const renames = free.slice(0, 12);
           const movers = free
             .slice(12)
@@ -570,12 +594,18 @@ describe('register → AD → federation, every app as its own process', () => {
           for (const [i, p] of renames.entries()) {
             const expectation: Expectation = { tenant, personId: p.id, sn: `Namn${tag}${i}` };
             expectations.push(expectation);
-            changes.push(() => system.admin('POST', `/tenants/${tenant}/persons/${p.id}/rename`, { familyName: expectation.sn }));
+            changes.push(() =>
+              system.admin('POST', `/tenants/${tenant}/persons/${p.id}/rename`, {
+                familyName: expectation.sn,
+              }),
+            );
           }
           for (const p of movers) {
             const current = all.find((c) => c.id === classIdOf(p.classes[0]!))!;
             const target = all.find(
-              (c) => c.organisation.id === current.organisation.id && !p.classes.some((s) => classIdOf(s) === c.id),
+              (c) =>
+                c.organisation.id === current.organisation.id &&
+                !p.classes.some((s) => classIdOf(s) === c.id),
             );
             if (!target) continue;
             changedClass.add(p.id);
@@ -595,7 +625,12 @@ describe('register → AD → federation, every app as its own process', () => {
               const result = await system.admin<{ personId: string; classId?: string }>(
                 'POST',
                 `/tenants/${tenant}/enrol`,
-                { givenName: 'Kim', familyName: expectation.sn, schoolYear: 1 + (i % 9), startDate: system.clockDay() },
+                {
+                  givenName: 'Kim',
+                  familyName: expectation.sn,
+                  schoolYear: 1 + (i % 9),
+                  startDate: system.clockDay(),
+                },
               );
               expectation.personId = result.personId;
               expectation.klass = all.find((c) => c.id === result.classId)?.displayName;
@@ -603,7 +638,9 @@ describe('register → AD → federation, every app as its own process', () => {
           }
         }
         // Interleave the kinds of change and the tenants, as a school day would.
-        const order = changes.map((change, i) => ({ change, key: (i * 37) % changes.length })).sort((a, b) => a.key - b.key);
+        const order = changes
+          .map((change, i) => ({ change, key: (i * 37) % changes.length }))
+          .sort((a, b) => a.key - b.key);
         expect(changes.length).toBeGreaterThanOrEqual(50);
 
         const stream = OUTPUT_STREAM[app];
@@ -641,16 +678,21 @@ describe('register → AD → federation, every app as its own process', () => {
           `every change of the batch in AD after ${app} was killed (at ${JSON.stringify(killedAt)})`,
           async () => {
             const accounts = new Map<string, Entry>();
-            for (const entry of await allAccounts()) accounts.set(values(entry, 'employeeNumber')[0] ?? entry.dn, entry);
+            for (const entry of await allAccounts())
+              accounts.set(values(entry, 'employeeNumber')[0] ?? entry.dn, entry);
             const missing = expectations.filter((x) => {
               const entry = x.personId ? accounts.get(x.personId) : undefined;
               if (!entry || isDisabled(entry)) return true;
               if (x.sn && values(entry, 'sn')[0] !== x.sn) return true;
-              if (x.klass && !(classGroups(entry).length === 1 && classGroups(entry)[0]!.startsWith(`Klass ${x.klass} `)))
+              if (
+                x.klass &&
+                !(classGroups(entry).length === 1 && classGroups(entry)[0]!.startsWith(`Klass ${x.klass} `))
+              )
                 return true;
               return false;
             });
-            if (missing.length > 0) throw new Error(`${missing.length} not yet, e.g. ${JSON.stringify(missing[0])}`);
+            if (missing.length > 0)
+              throw new Error(`${missing.length} not yet, e.g. ${JSON.stringify(missing[0])}`);
             return true;
           },
           120_000,
@@ -662,7 +704,8 @@ describe('register → AD → federation, every app as its own process', () => {
         await eventually(`the batch's attributes published after ${app} was killed`, async () => {
           const newest = new Map<string, Record<string, unknown>>();
           for (const m of await system.streamMessages('FEDERATION')) {
-            if (m.subject.endsWith('.attributes.published')) newest.set(String(eventData(m).identityId), eventData(m));
+            if (m.subject.endsWith('.attributes.published'))
+              newest.set(String(eventData(m).identityId), eventData(m));
           }
           const identityOf = new Map<string, string>();
           for (const m of await system.streamMessages('IDENTITY')) {
@@ -673,7 +716,8 @@ describe('register → AD → federation, every app as its own process', () => {
             const data = newest.get(identityOf.get(x.personId!) ?? '');
             return (data?.attributes as Record<string, unknown> | undefined)?.sn !== x.sn;
           });
-          if (missing.length > 0) throw new Error(`${missing.length} not yet, e.g. ${JSON.stringify(missing[0])}`);
+          if (missing.length > 0)
+            throw new Error(`${missing.length} not yet, e.g. ${JSON.stringify(missing[0])}`);
           return true;
         });
         const convergedMs = ms();
@@ -716,7 +760,11 @@ describe('register → AD → federation, every app as its own process', () => {
     expect(suspended.statusCause).toBe('grace-period-ended');
     // Disabling and moving are separate LDAP writes: wait for both.
     const leaversOu = `OU=Avslutade,${system.tenantDn('skara')}`;
-    const after = await account('skara', leaver.personId, (e) => isDisabled(e) && parentDn(e.dn) === leaversOu);
+    const after = await account(
+      'skara',
+      leaver.personId,
+      (e) => isDisabled(e) && parentDn(e.dn) === leaversOu,
+    );
     expect(values(after, 'sAMAccountName')).toEqual([leaver.sAMAccountName]);
     expect(groupCns(after)).toEqual([]);
     await eventually('attributes revoked', () => revoked(leaver.identityId));
@@ -736,7 +784,11 @@ describe('register → AD → federation, every app as its own process', () => {
     });
     expect(active.subject).toMatch(/\.person\.reactivated$/);
     expect(await identityIdOf('skara', leaver.personId)).toBe(leaver.identityId);
-    const back = await account('skara', leaver.personId, (e) => !isDisabled(e) && parentDn(e.dn) === leaver.placement);
+    const back = await account(
+      'skara',
+      leaver.personId,
+      (e) => !isDisabled(e) && parentDn(e.dn) === leaver.placement,
+    );
     expect(values(back, 'sAMAccountName')).toEqual([leaver.sAMAccountName]);
     const data = await published(leaver.identityId, () => true, fromSeq);
     expect((data.attributes as Record<string, unknown>).eduPersonPrincipalName).toBe(leaver.eppn);

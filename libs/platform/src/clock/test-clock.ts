@@ -50,10 +50,16 @@ function parseInstant(text: string, path: string): Date {
   // Date would roll 2027-02-30 over into March; the calendar check refuses it.
   const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
   const calendar = new Date(Date.UTC(year, month - 1, day));
-  const real = !!match && calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
+  const real =
+    !!match &&
+    calendar.getUTCFullYear() === year &&
+    calendar.getUTCMonth() === month - 1 &&
+    calendar.getUTCDate() === day;
   const instant = real ? new Date(value.length === 10 ? `${value}T12:00:00Z` : value) : new Date(NaN);
   if (Number.isNaN(instant.getTime())) {
-    throw new RangeError(`clock file ${path} must hold an ISO instant such as 2027-09-01T10:00:00Z, not "${value.slice(0, 40)}"`);
+    throw new RangeError(
+      `clock file ${path} must hold an ISO instant such as 2027-09-01T10:00:00Z, not "${value.slice(0, 40)}"`,
+    );
   }
   return instant;
 }

@@ -16,6 +16,8 @@ export interface DirectoryCeilingOptions {
   tag: string;
   /** Called after every add with the number added so far. */
   onProgress?: (done: number) => void;
+  /** Checked before every add: true stops the loop early (e.g. on Ctrl-C). */
+  shouldStop?: () => boolean;
 }
 
 export interface DirectoryCeiling {
@@ -47,7 +49,7 @@ export async function measureDirectoryCeiling(options: DirectoryCeilingOptions):
   try {
     await Promise.all(
       clients.map(async (client) => {
-        for (let i = next++; i < count; i = next++) {
+        for (let i = next++; i < count && !options.shouldStop?.(); i = next++) {
           const sam = `${options.tag}${i}`;
           await client.add(childDn('CN', `Raw ${i} (${sam})`, parentDn), {
             objectClass: ['top', 'person', 'organizationalPerson', 'user'],
@@ -72,10 +74,10 @@ export async function measureDirectoryCeiling(options: DirectoryCeilingOptions):
   }
   const seconds = (performance.now() - start) / 1000;
   return {
-    objects: count,
+    objects: done,
     connections,
     withPassword: options.withPassword,
     seconds,
-    perSecond: count / seconds,
+    perSecond: done / seconds,
   };
 }

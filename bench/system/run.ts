@@ -151,6 +151,7 @@ async function main(): Promise<void> {
         withPassword: true,
         tag: `${ceilingTag}${label[0]}`,
         onProgress: (done) => ceilingBar.update(done),
+        shouldStop: () => interrupted,
       });
       ceilingBar.finish(
         `${run.perSecond.toFixed(1)} objects/s (${run.objects} in ${run.seconds.toFixed(1)} s)`,

@@ -295,9 +295,10 @@ export class NormalizeIdentityService {
     }
 
     // Correlation by civic number (set before building: it decides which identity a person is).
-    const numbers = [...new Set(facts.persons.flatMap((p) => civicNumberOf(p.civicNo) ?? []))];
-    const holders = await this.repository.identitiesByCivicNumber(tx, numbers);
-    const relinks = await this.returnersWithNewRecords(tx, facts.persons, links, holders);
+    const numberOf = new Map(facts.persons.map((p) => [p, civicNumberOf(p.civicNo)]));
+    const numbers = [...new Set([...numberOf.values()].filter((n): n is string => n !== null))];
+    const holders = numbers.length ? await this.repository.identitiesByCivicNumber(tx, numbers) : [];
+    const relinks = await this.returnersWithNewRecords(tx, facts.persons, (p) => numberOf.get(p) ?? null, links, holders);
     const returners = await this.returnedToLeftTenant(tx, facts.persons, (k) => relinks.byPerson.get(k) ?? links.get(k) ?? null, enrolments, duties, today);
 
     interface Work {
@@ -533,23 +534,31 @@ export class NormalizeIdentityService {
   private async returnersWithNewRecords(
     tx: Tx,
     persons: ReadonlyArray<StoredPerson & { t: string }>,
+    numberOf: (person: StoredPerson & { t: string }) => string | null,
     links: ReadonlyMap<string, LinkedIdentity>,
     holders: readonly LinkedIdentity[],
   ): Promise<{ byPerson: Map<string, LinkedIdentity>; superseded: Set<string>; ambiguous: Map<string, string[]> }> {
     const byPerson = new Map<string, LinkedIdentity>();
     const superseded = new Set<string>();
     const ambiguous = new Map<string, string[]>();
-    const unlinked = persons.filter((p) => !p.deleted && civicNumberOf(p.civicNo) && !links.has(keyOf({ t: p.t, r: p.registerId, id: p.id })));
+    if (holders.length === 0) return { byPerson, superseded, ambiguous };
+    const held = new Map<string, Map<string, LinkedIdentity>>();
+    for (const h of holders) {
+      if (h.mergedIntoId) continue;
+      const k = `${h.tenant}|${h.civicNumber}`;
+      if (!held.has(k)) held.set(k, new Map());
+      held.get(k)!.set(h.id, h);
+    }
+    const unlinked = persons.filter((p) => !p.deleted && held.has(`${p.t}|${numberOf(p)}`) && !links.has(keyOf({ t: p.t, r: p.registerId, id: p.id })));
     if (unlinked.length === 0) return { byPerson, superseded, ambiguous };
     const sameNumber = new Map<string, number>();
-    for (const p of unlinked) sameNumber.set(`${p.t}|${civicNumberOf(p.civicNo)}`, (sameNumber.get(`${p.t}|${civicNumberOf(p.civicNo)}`) ?? 0) + 1);
+    for (const p of unlinked) sameNumber.set(`${p.t}|${numberOf(p)}`, (sameNumber.get(`${p.t}|${numberOf(p)}`) ?? 0) + 1);
     const candidates = new Map<string, LinkedIdentity[]>();
     for (const p of unlinked) {
-      const number = civicNumberOf(p.civicNo)!;
+      const k = `${p.t}|${numberOf(p)}`;
       // Two new records with one number in one tenant: the conflict rule sends them to review.
-      if (sameNumber.get(`${p.t}|${number}`)! > 1) continue;
-      const found = [...new Map(holders.filter((h) => h.tenant === p.t && h.civicNumber === number && !h.mergedIntoId).map((h) => [h.id, h])).values()];
-      if (found.length > 0) candidates.set(keyOf({ t: p.t, r: p.registerId, id: p.id }), found);
+      if (sameNumber.get(k)! > 1) continue;
+      candidates.set(keyOf({ t: p.t, r: p.registerId, id: p.id }), [...held.get(k)!.values()]);
     }
     if (candidates.size === 0) return { byPerson, superseded, ambiguous };
     const inBatch = new Map(persons.map((p) => [keyOf({ t: p.t, r: p.registerId, id: p.id }), p.deleted]));

@@ -346,6 +346,22 @@ describe(NormalizeIdentityService.name, () => {
     expect(await prisma.normalizerReviewItem.count({ where: { tenant: from } })).toBe(0);
   });
 
+  it('sends a new record to review, not a link, when several identities with its civic number lost their records', async () => {
+    const tenant = newTenant();
+    const number = civicNumber('2011-12-13', 888);
+    const first = await pupil(tenant, { civicNo: { value: number } });
+    const second = await pupil(tenant, { civicNo: { value: number } });
+    await service.applyBatch([deleted(tenant, 'person', first.person.id as string), deleted(tenant, 'person', second.person.id as string)]);
+    const gone = [...new Set((await identityEvents(tenant)).map((e) => e.payload.data.identityId))];
+    expect(gone).toHaveLength(2);
+
+    await pupil(tenant, { civicNo: { value: number }, meta: { modified: '2026-08-20T00:00:00Z' } });
+    const ids = new Set((await identityEvents(tenant)).map((e) => e.payload.data.identityId));
+    expect(ids.size).toBe(3);
+    const reviews = (await outbox(tenant)).filter((e) => e.subject === `ops.${tenant}.review.requested`).map((e) => e.payload.data);
+    expect(reviews.at(-1)!.candidates.map((c: { identityId: string }) => c.identityId).sort()).toEqual([...ids].sort());
+  });
+
   it('sends a new record to review, not a link, while the old record with that civic number is still in the register', async () => {
     const tenant = newTenant();
     const number = civicNumber('2011-11-12', 666);

@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Module, OnModuleDestroy } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { HealthRegistry, PlatformModule, metricsRegistry, type TenantConfig } from '@skolkonto/platform';
 import { createPrismaClient, OutboxPublishing, PrismaClient } from '@skolkonto/persistence';
 import { WebhookSubscriptionsService } from './subscribe-webhooks/webhook-subscriptions.service';
@@ -36,10 +36,11 @@ export function toIngestSettings(config: IngestConfig, tenants: TenantConfig[]):
   );
 }
 
-class PrismaLifecycle implements OnModuleDestroy {
+/** Disconnects last: the scheduler lets a running sync finish first (beforeApplicationShutdown). */
+class PrismaLifecycle implements OnApplicationShutdown {
   constructor(@Inject(PrismaClient) private readonly prisma: PrismaClient) {}
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.prisma.$disconnect();
   }
 }

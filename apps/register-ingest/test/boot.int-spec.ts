@@ -1,6 +1,8 @@
-// What register-ingest does once at boot, against the real simulator (its own process), PostgreSQL and
-// NATS: one startup sync and one webhook subscription per tenant, and a restart renews or replaces the
-// subscription instead of adding one. (The hybrid HTTP + JetStream app once ran its boot hooks twice.)
+// What register-ingest does once at boot and at shutdown, against the real simulator (its own process),
+// PostgreSQL and NATS: one startup sync and one webhook subscription per tenant, a restart renews or
+// replaces the subscription instead of adding one (the hybrid HTTP + JetStream app once ran its boot
+// hooks twice), and a sync running at shutdown finishes before the database is closed.
+import { PrismaClient } from '@skolkonto/persistence';
 import { SyncSchedulerService } from '../src/schedule-sync/sync-scheduler.service';
 import { WebhookSubscriptionsService } from '../src/subscribe-webhooks/webhook-subscriptions.service';
 import { startIngest, type IngestHarness } from './support/ingest-harness';
@@ -90,6 +92,32 @@ describe('register-ingest boot', () => {
       expect(list).toHaveLength(1);
       expect(list[0]!.id).not.toBe(first.get(tenant)!.id);
       expect(list[0]!.target).toContain(encodeURIComponent(`webhook-secret-${tenant}-v2-0123456789`));
+    }
+  });
+
+  it('lets a sync that is running at shutdown finish before it closes the database', async () => {
+    ingest = await boot(1);
+    await bootSettled(ingest);
+    // The last list of the full read answers slowly, so the read is still running when shutdown begins.
+    await simulator.admin('POST', '/faults', { kind: 'delay', tenant: 'bootone', entity: 'duties', delayMs: 1500, times: 1 });
+    try {
+      const prisma = ingest.app.get(PrismaClient);
+      const disconnect = prisma.$disconnect.bind(prisma);
+      let finished = false;
+      let finishedBeforeDisconnect: boolean | undefined;
+      jest.spyOn(prisma, '$disconnect').mockImplementation(async () => {
+        finishedBeforeDisconnect ??= finished;
+        return disconnect();
+      });
+      const running = ingest.scheduler.requestFull('bootone', 'manual').then((result) => ((finished = true), result));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const closing = ingest.close();
+      ingest = undefined;
+      expect(await running).toMatchObject({ outcome: 'succeeded' });
+      await closing;
+      expect(finishedBeforeDisconnect).toBe(true);
+    } finally {
+      await simulator.admin('DELETE', '/faults');
     }
   });
 });

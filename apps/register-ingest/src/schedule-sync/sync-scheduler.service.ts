@@ -1,7 +1,7 @@
 // Drives every tenant's syncs: a delta pull every deltaInterval, a full reconciliation daily at the
 // configured local time (and at boot when none has completed yet), plus runs asked for by webhooks and
 // operators. All go through one SyncCoordinator lane per tenant.
-import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { PullDeltaService, SyncRunResult } from '../pull-delta/pull-delta.service';
 import { ReconcileRegisterService } from '../reconcile-register/reconcile-register.service';
 import { IngestSettings } from '../sync-state/ingest-settings';
@@ -17,7 +17,7 @@ export function msUntilNextDailyTime(hhmm: string, now: Date): number {
   return next.getTime() - now.getTime();
 }
 
-export class SyncSchedulerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SyncSchedulerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncSchedulerService.name);
   private readonly coordinator: SyncCoordinator;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -59,7 +59,8 @@ export class SyncSchedulerService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Lets a run in progress finish before shutdown goes on to close the database (onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     await this.coordinator.whenIdle();

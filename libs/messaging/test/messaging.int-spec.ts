@@ -370,6 +370,60 @@ describe('JetStream transport', () => {
     }
   });
 
+  it('lets a handler in flight at close() finish and acks its message before close() resolves', async () => {
+    let finished = false;
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    const server = await startServer('test-close-drain', 'directory.*.account.disabled', async () => {
+      entered();
+      await new Promise((r) => setTimeout(r, 1000));
+      finished = true;
+    });
+    await publisher.publish(EVENTS.directoryAccountDisabled, {
+      tenant: 'skara',
+      data: { ...SAMPLE_EVENT_DATA.directoryAccountDisabled, tenant: 'skara' },
+    });
+    await inHandler;
+    await server.close();
+    expect(finished).toBe(true);
+    const info = await nats.connection.jsm.consumers.info(nats.streamName('DIRECTORY'), 'test-close-drain');
+    expect(info).toMatchObject({ num_ack_pending: 0, num_redelivered: 0, ack_floor: { consumer_seq: 1 } });
+  });
+
+  it('gives up waiting at drainTimeoutMs and naks the unfinished message, which the next consumer gets at once', async () => {
+    const durable = 'test-close-timeout';
+    const server = new JetStreamServer({ ...nats.options, connection: nats.connection, drainTimeoutMs: 300 });
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    server.addHandler(
+      'directory.*.group.synced',
+      (async () => (entered(), stuck)) as unknown as MessageHandler,
+      true,
+      { durable },
+    );
+    await server.start();
+    await publisher.publish(EVENTS.directoryGroupSynced, {
+      tenant: 'skara',
+      data: { ...SAMPLE_EVENT_DATA.directoryGroupSynced, tenant: 'skara' },
+    });
+    await inHandler;
+    const started = Date.now();
+    await server.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    release();
+
+    let delivered = 0;
+    const next = await startServer(durable, 'directory.*.group.synced', async () => void delivered++);
+    try {
+      // Well before the ack wait (5 s in these tests) runs out: the nak hands it over at once.
+      await until(() => delivered === 1, 2000);
+    } finally {
+      await next.close();
+    }
+  });
+
   it('provisions streams and consumers idempotently (twice, concurrently)', async () => {
     const server1 = new JetStreamServer({ ...nats.options, connection: nats.connection });
     const server2 = new JetStreamServer({ ...nats.options, connection: nats.connection });

@@ -5,7 +5,7 @@ import { buildEvent, EVENTS, SAMPLE_EVENT_DATA, type CloudEvent } from '@skolkon
 import { enqueueEvent, SqlOutboxStore, type OutboxTable } from '@skolkonto/persistence';
 import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
 import { Client } from 'pg';
-import { createTestMessaging, EventPublisher, OutboxRelay, resolveMessagingOptions, type TestMessaging } from '../src';
+import { createTestMessaging, EventPublisher, OutboxRelay, resolveMessagingOptions, type OutboxStore, type TestMessaging } from '../src';
 
 jest.setTimeout(60_000);
 
@@ -113,5 +113,34 @@ describe('an outbox batch with a failure in the middle', () => {
     const relay = new OutboxRelay(store, publisher, { batchSize: 100, maxInFlight: 4 });
     expect(await relay.relayOnce()).toBe(20);
     expect(await streamVersions(nats)).toEqual(events.map((_, i) => i + 1));
+  });
+});
+
+describe('stopping the relay', () => {
+  it('publishes the rows written after its last round before stop() resolves (the last handlers of a shutdown)', async () => {
+    const nats = await createTestMessaging('outboxstop', { app: 'identity-normalizer' });
+    const table: OutboxTable = 'claim_outbox';
+    const sql = new SqlOutboxStore(db.url, table);
+    // The real store, except that the loop is never woken by NOTIFY or a poll: only stop() can get
+    // the rows below out.
+    let interrupted!: () => void;
+    const stopping = new Promise<void>((resolve) => (interrupted = resolve));
+    const store: OutboxStore = {
+      relayBatch: (limit, publish) => sql.relayBatch(limit, publish),
+      waitForRows: () => stopping,
+      interrupt: () => interrupted(),
+    };
+    const relay = new OutboxRelay(store, new EventPublisher(nats.connection.js, resolveMessagingOptions(nats.options)), { batchSize: 2 });
+    try {
+      relay.start();
+      await new Promise((r) => setTimeout(r, 200)); // its first round found nothing; it waits
+      await enqueueAll(table, [1, 2, 3, 4, 5].map(personChanged));
+      await relay.stop();
+      expect(await streamVersions(nats)).toEqual([1, 2, 3, 4, 5]);
+      expect(await sql.backlog()).toBe(0);
+    } finally {
+      await sql.close();
+      await nats.cleanup();
+    }
   });
 });

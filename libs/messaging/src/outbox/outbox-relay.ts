@@ -53,6 +53,11 @@ export interface OutboxRelayOptions {
   /** Backoff after a failed publish, doubled up to maxBackoffMs. */
   readonly backoffBaseMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * At stop, how long the relay may keep publishing rows written just before it (by the last
+   * handlers of a shutdown). Default 5 s; 0 stops after the batch in progress.
+   */
+  readonly finalFlushMs?: number;
 }
 
 export const HEADER_EXPECTED_LAST_MSG_ID = 'Nats-Expected-Last-Msg-Id';
@@ -87,10 +92,24 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
+  /**
+   * Ends the loop after the batch in progress, then publishes what is still waiting (the events of
+   * the last handlers before shutdown) until the outbox is empty, a publish fails or finalFlushMs is
+   * up. Whatever is left stays in the table for the next start.
+   */
   async stop(): Promise<void> {
+    if (!this.loop) return;
+    const loop = this.loop;
+    this.loop = undefined;
     this.running = false;
     this.store.interrupt();
-    await this.loop;
+    await loop;
+    const deadline = Date.now() + (this.options.finalFlushMs ?? 5000);
+    try {
+      while (Date.now() < deadline && (await this.relayOnce()) > 0);
+    } catch (error) {
+      this.logger.warn({ msg: `outbox rows left for the next start: ${(error as Error).message}` });
+    }
   }
 
   /** One batch now (tests, or a manual flush). */

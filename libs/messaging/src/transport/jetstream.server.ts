@@ -34,6 +34,11 @@ import { JetStreamContext } from './jetstream.context';
 export interface JetStreamServerOptions extends MessagingOptions {
   /** Use this connection instead of opening one (it is then not closed by the server). */
   readonly connection?: MessagingConnection;
+  /**
+   * How long close() waits for handlers in flight to finish (default 20 s, inside Kubernetes' 30 s
+   * grace period). Messages still unfinished then are nak'ed so another replica takes them at once.
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 /** Extras of @EventPattern: `@EventPattern('identity.*.person.changed', { durable: 'ad-provisioner-provision-account' })`. */
@@ -66,6 +71,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   private publisher?: EventPublisher;
   private readonly bindings: Binding[] = [];
   private closing = false;
+  /** The drain timed out: unfinished messages were nak'ed and what still runs is not reported. */
+  private abandoned = false;
   private readonly pendingAcks: JsMsg[] = [];
   private readonly decoder = new TextDecoder();
 
@@ -116,14 +123,28 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     }
   }
 
-  /** Stops pulling, waits for in-flight handlers (they ack or nak), then drains the connection. */
+  /**
+   * Stops pulling, waits for in-flight handlers (they ack or nak; bounded by drainTimeoutMs), then
+   * closes the connection. Nest calls it while disposing the app: after beforeApplicationShutdown and
+   * before onApplicationShutdown, so apps close their databases in onApplicationShutdown.
+   */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     for (const binding of this.bindings) binding.messages?.stop();
     await Promise.all(this.bindings.map((b) => b.loop));
-    await Promise.all(this.bindings.map((b) => b.scheduler.drain()));
+    const drained = Promise.all(this.bindings.map((b) => b.scheduler.drain())).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.serverOptions.drainTimeoutMs ?? 20_000)));
+    const finished = await Promise.race([drained, timeout]);
+    clearTimeout(timer);
     this.flushAcks();
+    if (!finished) {
+      this.abandoned = true;
+      const unfinished = this.bindings.flatMap((b) => [...b.inFlight.keys()]);
+      this.logger.warn({ unfinished: unfinished.length, msg: 'handlers still running at the drain timeout; their messages go back to the stream' });
+      for (const message of unfinished) message.nak();
+    }
     for (const binding of this.bindings) clearInterval(binding.keepAlive);
     if (this.ownsConnection) await this.connection?.close();
   }
@@ -207,6 +228,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       attempts: message.info.redeliveryCount,
       eventId: parsed.event?.id,
     });
+    // Queued behind its key when the drain timed out: already nak'ed, and the database may be closed.
+    if (this.abandoned) return;
     if (parsed.error) {
       binding.inFlight.delete(message);
       this.logger.warn({ ...log(), code: parsed.error.code, msg: 'rejecting invalid message' });
@@ -225,6 +248,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       this.report(binding, 'acked', started);
     } catch (error) {
       binding.inFlight.delete(message);
+      // Failed after the drain timed out (its resources are closing): nak'ed already, nothing to log.
+      if (this.abandoned) return;
       const disposition = classifyError(error);
       const summary = summarizeError(error);
       if (disposition === 'permanent') {

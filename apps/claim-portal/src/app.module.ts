@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { LdapDirectory } from '@skolkonto/directory';
 import { createPrismaClient, OutboxPublishing, PrismaClient } from '@skolkonto/persistence';
 import { HealthRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
@@ -17,13 +17,17 @@ import { ManageLockoutsService } from './manage-lockouts/manage-lockouts.service
 import type { Now } from './shared/clock';
 import { CLAIM_OPTIONS, type ClaimWebOptions } from './shared/tokens';
 
-class ResourceLifecycle implements OnModuleDestroy {
+/**
+ * Closes last: the JetStream consumers drain their in-flight handlers and the HTTP server closes when
+ * Nest disposes the app, before onApplicationShutdown (onModuleDestroy runs before both).
+ */
+class ResourceLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(PrismaClient) private readonly prisma: PrismaClient,
     @Inject(LdapDirectory) private readonly directory: LdapDirectory,
   ) {}
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.directory.close();
     await this.prisma.$disconnect();
   }

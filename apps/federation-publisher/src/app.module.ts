@@ -1,4 +1,4 @@
-import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { PlatformModule, HealthRegistry, type TenantConfig } from '@skolkonto/platform';
 import { createPrismaClient, PrismaClient, OutboxPublishing } from '@skolkonto/persistence';
 import type { FederationPublisherConfig } from './config';
@@ -9,10 +9,14 @@ import { RecordAccountService } from './record-account/record-account.service';
 import { RecordCivicNumberService } from './record-account/record-civic-number.service';
 import type { ReleaseSettings } from './release-settings/release-settings';
 
-class PrismaLifecycle implements OnModuleDestroy {
+/**
+ * Disconnects last: the JetStream consumers drain their in-flight handlers when Nest disposes the app,
+ * before onApplicationShutdown (in onModuleDestroy, which runs first, a handler lost its transaction).
+ */
+class PrismaLifecycle implements OnApplicationShutdown {
   constructor(@Inject(PrismaClient) private readonly prisma: PrismaClient) {}
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.prisma.$disconnect();
   }
 }

@@ -1,4 +1,4 @@
-import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { systemClock, type Clock } from '@skolkonto/domain';
 import { OutboxPublishing } from '@skolkonto/persistence';
 import { HealthRegistry, metricsRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
@@ -15,9 +15,14 @@ import { SweepLifecycleScheduler } from './sweep-lifecycle/sweep-lifecycle.sched
 
 export const CLOCK = Symbol('CLOCK');
 
-class DatabaseLifecycle implements OnModuleDestroy {
+/**
+ * Closes the pool last: the JetStream consumers drain their in-flight handlers when Nest disposes the
+ * app, after beforeApplicationShutdown (the sweep) and before onApplicationShutdown. In onModuleDestroy,
+ * which runs first, a batch still being written failed on an ended pool.
+ */
+class DatabaseLifecycle implements OnApplicationShutdown {
   constructor(@Inject(NormalizerDatabase) private readonly database: NormalizerDatabase) {}
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.database.close();
   }
 }

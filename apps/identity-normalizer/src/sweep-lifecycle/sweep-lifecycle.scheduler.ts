@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { NormalizeIdentityService } from '../normalize-identity/normalize-identity.service';
 
 /**
@@ -6,7 +6,7 @@ import type { NormalizeIdentityService } from '../normalize-identity/normalize-i
  * without any register event. Every interval, identities whose next evaluation day has come are
  * rebuilt (leaving → suspended → deactivated, pending → active) and published if they changed.
  */
-export class SweepLifecycleScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SweepLifecycleScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SweepLifecycleScheduler.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -22,7 +22,8 @@ export class SweepLifecycleScheduler implements OnApplicationBootstrap, OnApplic
     void this.runOnce();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** A sweep in progress finishes (and enqueues its events) before the database and the relay stop. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }

@@ -1,7 +1,7 @@
 // The console's own events (plan decisions) are enqueued in console_outbox in the same transaction
 // as the decision and published by libs/messaging's relay over libs/persistence's SQL store, with
 // the event id as Nats-Msg-Id: a crash between the two neither loses nor duplicates a decision.
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EventPublisher, OutboxRelay } from '@skolkonto/messaging';
 import { SqlOutboxStore } from '@skolkonto/persistence';
 import { Inject } from '@nestjs/common';
@@ -10,7 +10,7 @@ import { CONSOLE_CONFIG } from '../shared/prisma.provider';
 import { JetStreamGateway } from '../stream-watch/jetstream-gateway';
 
 @Injectable()
-export class ConsoleOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ConsoleOutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ConsoleOutboxRelay.name);
   private store?: SqlOutboxStore;
   private relay?: OutboxRelay;
@@ -28,8 +28,12 @@ export class ConsoleOutboxRelay implements OnApplicationBootstrap, OnApplication
     this.logger.log('outbox relay started');
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Its last batch goes out before the gateway closes the NATS connection (onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.store?.close();
   }
 }

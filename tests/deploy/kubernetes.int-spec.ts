@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../boot/app-process';
@@ -30,15 +31,18 @@ function render(overlay: string): K8sObject[] {
   });
 }
 
+// The model classes are chosen by apiVersion and kind at run time: one module per kind.
+const loadModule = createRequire(__filename) as (id: string) => Record<string, new (object: K8sObject) => { validate(): void }>;
+
 function modelFor(object: K8sObject): { validate(): void } {
   const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
   if (group === 'postgresql.cnpg.io') {
-    const module = require(`@kubernetes-models/cloudnative-pg/${group}/${version}/${object.kind}`);
-    return new module[object.kind](object);
+    const module = loadModule(`@kubernetes-models/cloudnative-pg/${group}/${version}/${object.kind}`);
+    return new module[object.kind]!(object);
   }
   const path = group ? `kubernetes-models/${group}/${version}/${object.kind}` : `kubernetes-models/${version}/${object.kind}`;
-  const module = require(path);
-  return new module[object.kind](object);
+  const module = loadModule(path);
+  return new module[object.kind]!(object);
 }
 
 describe.each(['dev', 'prod'])('k8s overlay %s', (overlay) => {

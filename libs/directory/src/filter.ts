@@ -5,6 +5,7 @@ import { AndFilter, EqualityFilter, Filter, OrFilter } from 'ldapts';
 
 /** Escapes `*`, `(`, `)`, `\` and NUL as `\2a`, `\28`, `\29`, `\5c`, `\00` (RFC 4515 section 3). */
 export function escapeFilterValue(value: string): string {
+  // eslint-disable-next-line no-control-regex -- NUL is one of the characters RFC 4515 requires escaped
   return value.replace(/[*()\\\u0000]/g, (ch) => `\\${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 

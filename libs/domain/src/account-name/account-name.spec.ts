@@ -4,7 +4,6 @@ import {
   InvalidAccountNamePatternError,
   MAX_ACCOUNT_NAME_LENGTH,
   chooseAccountName,
-  generateAccountNameCandidates,
   parseAccountNamePattern,
   takeAccountNameCandidates,
   toAccountNameChars,

@@ -35,8 +35,9 @@ export interface JetStreamServerOptions extends MessagingOptions {
   /** Use this connection instead of opening one (it is then not closed by the server). */
   readonly connection?: MessagingConnection;
   /**
-   * How long close() waits for handlers in flight to finish (default 20 s, inside Kubernetes' 30 s
-   * grace period). Messages still unfinished then are nak'ed so another replica takes them at once.
+   * How long close() waits for handlers in flight to finish (default 20 s: with the relay's final
+   * flush, inside the pods' 40 s termination grace period in k8s/base). Messages still unfinished
+   * then are nak'ed so another replica takes them at once.
    */
   readonly drainTimeoutMs?: number;
 }

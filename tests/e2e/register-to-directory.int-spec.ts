@@ -696,6 +696,8 @@ describe('register → AD → federation, every app as its own process', () => {
             return true;
           },
           120_000,
+          // Each poll reads every account with its groups; polling less often leaves Samba to the provisioner.
+          1_000,
         );
         for (const x of expectations.filter((e) => e.personId && sam.has(e.personId))) {
           const [entry] = await findAccounts(system.ldap, system.tenantDn(x.tenant), x.personId!);
@@ -721,12 +723,20 @@ describe('register → AD → federation, every app as its own process', () => {
           return true;
         });
         const convergedMs = ms();
+        // When each stage last wrote (ms from the batch start): which one the batch waited for.
+        const lastWriteMs: Record<string, number> = {};
+        for (const stream of Object.values(OUTPUT_STREAM)) {
+          const info = await (
+            await system.nats.jetstreamManager()
+          ).streams.info(`${system.namespace.toUpperCase()}_${stream}`);
+          lastWriteMs[stream] = Date.parse(info.state.last_ts) - started;
+        }
         await nothingDuplicated();
         // Figures for the run's report: how far the app had got when it was killed, and how long
         // the batch took to converge after the restart.
         appendFileSync(
           join(system.runDir, 'sigkill.jsonl'),
-          `${JSON.stringify({ app, changes: changes.length, killedAt, submittedMs, restartedMs, convergedMs })}\n`,
+          `${JSON.stringify({ app, changes: changes.length, killedAt, submittedMs, restartedMs, convergedMs, lastWriteMs })}\n`,
         );
       },
       240_000,

@@ -63,6 +63,9 @@ async function rawLoop(parent: string, withPassword: boolean, tag: string): Prom
     connections: CONCURRENCY,
     withPassword,
     tag,
+    // measureDirectoryCeiling counts its adds inside this callback's argument: without a callback
+    // it would report 0 objects.
+    onProgress: () => undefined,
   });
   return ceiling.perSecond;
 }
@@ -152,6 +155,7 @@ async function main() {
         results[i]!.raw.push(raw);
         results[i]!.pipe.push(pipe);
         results[i]!.ratio.push(pipe / raw);
+        console.log(`  round ${round + 1} ${mode.name}: raw ${raw.toFixed(1)}/s, pipeline ${pipe.toFixed(1)}/s, ratio ${(pipe / raw).toFixed(2)} (load ${load()})`);
       }
     }
     console.log(`load average after:  ${load()}`);

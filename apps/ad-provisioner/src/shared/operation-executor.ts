@@ -115,9 +115,10 @@ export class OperationExecutor {
     }
     const pendingMembers: PendingMembers = new Map();
     // New accounts go through the batch path (names reserved together, adds across all pooled
-    // connections, one read-back and one transaction); whatever it cannot settle joins the lanes.
-    const creates = [...lanes.values()].filter((lane) => lane.length === 1 && lane[0]!.action === 'create' && !lane[0]!.adoptDn).map((lane) => lane[0]!);
-    const queue = [...lanes.values()].filter((lane) => !(lane.length === 1 && creates.includes(lane[0]!)));
+    // connections, read-back and recording per chunk); whatever it cannot settle joins the lanes.
+    const isNewAccount = (lane: PlannedOperation[]) => lane.length === 1 && lane[0]!.action === 'create' && !lane[0]!.adoptDn;
+    const creates = [...lanes.values()].filter(isNewAccount).map((lane) => lane[0]!);
+    const queue = [...lanes.values()].filter((lane) => !isNewAccount(lane));
     try {
       if (creates.length > 0) {
         const leftOver = await this.createBatch(layout, creates, result);
@@ -145,8 +146,8 @@ export class OperationExecutor {
       const workers = Array.from({ length: Math.max(1, Math.min(this.concurrency, queue.length)) }, () => worker);
       await Promise.all(workers.map((w) => w()));
     } catch (error) {
-      // The accounts recorded so far keep their group memberships even though the batch is retried
-      // (a retry finds them linked and plans nothing for them); AD may still be away, so best effort.
+      // The accounts recorded so far get their group memberships now if AD allows (best effort: it
+      // may still be away); the retried batch compares them with AD and adds what is still missing.
       await this.flushMembers(layout, pendingMembers).catch(() => undefined);
       throw error;
     }
@@ -163,7 +164,8 @@ export class OperationExecutor {
   /**
    * Creates new accounts for a batch: one query for the links, one for the name reservations and one
    * insert reserving every chosen name (committed before any add), the adds spread over the pool,
-   * one search reading the new objects back, and one transaction recording links and events.
+   * then per 50 added accounts one search reading them back and one transaction recording links and
+   * events (while later adds go on), and the group memberships per group.
    * Returns the operations that need the one-by-one path (a returning account that may still exist,
    * a name taken in AD or by a concurrent replica, our own add found by an earlier attempt).
    */
@@ -211,17 +213,17 @@ export class OperationExecutor {
     let fatal: unknown;
     // Added accounts are read back and recorded a chunk at a time while the other adds go on.
     const recordings: Array<Promise<void>> = [];
-    const record = (items: typeof toAdd) => {
+    const record = (added: typeof toAdd) => {
       recordings.push(
         (async () => {
-          const entries = await this.readBack(layout, items);
-          const created = items.flatMap((item) => {
+          const entries = await this.readBack(layout, added);
+          const created = added.flatMap((item) => {
             const entry = entries.get(item.sam.toLowerCase());
             return entry ? [{ ...item, entry }] : [];
           });
           await this.recordCreated(layout, created, links);
           result.applied += created.length;
-          if (created.length < items.length) throw new DirectoryError('UNAVAILABLE', 'new accounts could not be read back');
+          if (created.length < added.length) throw new DirectoryError('UNAVAILABLE', 'new accounts could not be read back');
         })().catch((error: unknown) => {
           fatal ??= error;
         }),
@@ -287,28 +289,42 @@ export class OperationExecutor {
 
   /**
    * Reserves a name for each item: candidates for all of them checked in one query, the chosen ones
-   * inserted in one statement (a name another identity won meanwhile is simply not ours).
+   * checked against AD (the whole domain, any letter case) in one search per round and replaced
+   * while taken there, then inserted in one statement (a name another identity won meanwhile is
+   * simply not ours). AD's own check in the add stays the last word (68, then one by one).
    */
   private async reserveNames(layout: TenantLayout, items: Array<{ op: PlannedOperation; desired: DesiredAccount; previousName?: string }>): Promise<Map<string, string>> {
-    // Namesakes in one batch need that many candidates more.
+    // Namesakes in one batch need that many candidates more, and some may be taken in AD.
     const firstCandidates = items.map((item) => this.nameCandidates(layout, item.desired).next().value as string);
     const namesakes = new Map<string, number>();
     for (const first of firstCandidates) namesakes.set(first, (namesakes.get(first) ?? 0) + 1);
     const requests = items.map((item, i) => {
-      const count = namesakes.get(firstCandidates[i]!)! + 8;
+      const count = namesakes.get(firstCandidates[i]!)! + 24;
       const candidates: string[] = [];
       const it = this.nameCandidates(layout, item.desired, item.previousName);
       while (candidates.length < count) candidates.push(it.next().value as string);
       return { identityId: item.op.identityId, candidates };
     });
     const wanted = [...new Set(requests.flatMap((r) => r.candidates.map((c) => c.toLowerCase())))];
-    const holders = new Map<string, string>();
+    const reserved = new Map<string, string>();
     for (let i = 0; i < wanted.length; i += 5000) {
       const rows = await this.prisma.nameReservation.findMany({ where: { nameLower: { in: wanted.slice(i, i + 5000) } }, select: { nameLower: true, identityId: true } });
-      for (const row of rows) holders.set(row.nameLower, row.identityId);
+      for (const row of rows) reserved.set(row.nameLower, row.identityId);
     }
-    const chosen = assignAccountNames(requests, holders);
-    const fresh = [...chosen].filter(([, name]) => !holders.has(name.toLowerCase()));
+    // Taken = reserved for another identity, or existing in AD (then held by no identity of ours).
+    const taken = new Map(reserved);
+    const checkedInAd = new Set<string>();
+    let chosen = assignAccountNames(requests, taken);
+    for (let round = 0; round < 8; round++) {
+      const unchecked = [...new Set([...chosen.values()].map((n) => n.toLowerCase()))].filter((n) => !checkedInAd.has(n));
+      if (unchecked.length === 0) break;
+      const inAd = await this.existingAccountNames(unchecked);
+      for (const name of unchecked) checkedInAd.add(name);
+      if (inAd.size === 0) break;
+      for (const name of inAd) taken.set(name, '');
+      chosen = assignAccountNames(requests, taken);
+    }
+    const fresh = [...chosen].filter(([, name]) => !reserved.has(name.toLowerCase()));
     // Committed before any add, and only one identity can win a name: never handed out twice.
     const inserted = new Set(
       fresh.length === 0
@@ -323,6 +339,17 @@ export class OperationExecutor {
     );
     for (const [identityId, name] of fresh) if (!inserted.has(name.toLowerCase())) chosen.delete(identityId);
     return chosen;
+  }
+
+  /** Which of these (lower-case) sAMAccountNames exist anywhere in the domain: one search per 200. */
+  private async existingAccountNames(names: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < names.length; i += 200) {
+      const filter = orFilter(...names.slice(i, i + 200).map((name) => equalsFilter('sAMAccountName', name)));
+      const entries = await withRetry(() => this.directory.search(this.options.domainDn, { filter, attributes: ['sAMAccountName'] }), this.retry);
+      for (const entry of entries) found.add(attributeString(entry, 'sAMAccountName').toLowerCase());
+    }
+    return found;
   }
 
   private newAccountAttributes(layout: TenantLayout, desired: DesiredAccount, sam: string) {

@@ -449,7 +449,17 @@ describe('register → AD → federation, every app as its own process', () => {
     // (which would end on 1 September): suspended now, with the move as the cause.
     const suspended = await eventually(
       'the old identity to be suspended because of the move',
-      async () => (await identityEvents(oldIdentity)).find((e) => e.status === 'suspended'),
+      async () => {
+        const events = await identityEvents(oldIdentity);
+        const hit = events.find((e) => e.status === 'suspended');
+        const latest = events.at(-1);
+        // The timeout message then says where the old identity stopped (e.g. leaving, role-ended).
+        if (!hit && latest)
+          throw new Error(
+            `it is ${String(latest.status)} (${String(latest.statusCause)}), grace ends ${String(latest.graceEndsAt)}`,
+          );
+        return hit;
+      },
       30_000,
     );
     expect(suspended.statusCause).toBe('moved-to-tenant');

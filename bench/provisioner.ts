@@ -2,6 +2,7 @@
 // pipeline (plan → reserve name → add with password → link + outbox → groups) next to a raw ldapts
 // loop adding the same kind of objects in the same run (the directory's ceiling), with and without
 // a password. Fresh database and OU per run; everything is removed afterwards. Not a test.
+/* eslint-disable no-restricted-imports -- the bench drives the provisioner's use cases directly, without NATS */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';

@@ -109,6 +109,7 @@ describe(accountCn.name, () => {
       fc.property(fc.string({ maxLength: 300 }), (name) => {
         const cn = accountCn(name, 'asaobe01');
         expect(Array.from(cn).length).toBeLessThanOrEqual(64);
+        // eslint-disable-next-line no-control-regex -- no control character may survive
         expect(cn).not.toMatch(/[\u0000-\u001f]/);
         expect(cn.endsWith(' (asaobe01)')).toBe(true);
       }),

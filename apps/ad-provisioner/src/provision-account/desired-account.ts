@@ -45,6 +45,7 @@ export function accountCn(displayName: string, sAMAccountName: string): string {
 }
 
 function stripControl(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f]/g, '');
 }
 

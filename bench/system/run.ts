@@ -320,9 +320,16 @@ async function main(): Promise<void> {
       const request =
         kind === 'rename'
           ? system.admin('POST', `${path}/rename`, { givenName: GIVEN_NAMES[i % GIVEN_NAMES.length] })
-          : system.admin('POST', `${path}/change-class`, {
-              classId: tenantClasses[i % tenantClasses.length],
-            });
+          : system
+              .admin('POST', `${path}/change-class`, { classId: tenantClasses[i % tenantClasses.length] })
+              // The class picked may be the pupil's own: the next one is not.
+              .catch((error: unknown) =>
+                /ALREADY_MEMBER/.test(String(error))
+                  ? system.admin('POST', `${path}/change-class`, {
+                      classId: tenantClasses[(i + 1) % tenantClasses.length],
+                    })
+                  : Promise.reject(error),
+              );
       sends.push(
         request.then(
           () => undefined,

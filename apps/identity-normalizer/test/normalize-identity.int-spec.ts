@@ -304,6 +304,82 @@ describe(NormalizeIdentityService.name, () => {
     expect(await prisma.normalizerReviewItem.count({ where: { tenant: { in: [from, to] } } })).toBe(0);
   });
 
+  // The enrolment the mover left ends in the old register as the new register lists them: whether the
+  // two events share a batch (either order) or not, the old identity leaves at once, not after the summer.
+  it.each([
+    ['the end, then the arrival, in one batch', [['end', 'arrival']]],
+    ['the arrival, then the end, in one batch', [['arrival', 'end']]],
+    ['the end, then the arrival, in two batches', [['end'], ['arrival']]],
+    ['the arrival, then the end, in two batches', [['arrival'], ['end']]],
+  ] as const)('moves a pupil whose old enrolment ends as they arrive: %s', async (_, batches) => {
+    const from = newTenant();
+    const to = newTenant();
+    const number = civicNumber('2011-09-10', 555);
+    clock.set('2026-05-01');
+    const unit = aSchoolUnit();
+    const person = aPerson({ civicNo: { value: number }, meta: { modified: '2026-05-01T00:00:00Z' }, enrolments: [anEnrolment(unit.id as string, { startDate: '2025-08-15', endDate: '2027-06-15' })] });
+    await service.applyBatch([upserted(from, 'organisation', unit), upserted(from, 'person', person)]);
+    const oldId = (await identityEvents(from))[0]!.payload.data.identityId;
+    expect((await identityEvents(from)).at(-1)!.payload.data.status).toBe('active');
+
+    clock.set('2026-06-20');
+    const newUnit = aSchoolUnit({ displayName: 'Lidköpings skola', schoolUnitCode: '87654321' });
+    const events = {
+      end: [upserted(from, 'person', { ...person, meta: { modified: '2026-06-19T00:00:00Z' }, enrolments: [anEnrolment(unit.id as string, { startDate: '2025-08-15', endDate: '2026-06-12' })] })],
+      arrival: [upserted(to, 'organisation', newUnit), upserted(to, 'person', aPerson({ civicNo: { value: number }, enrolments: [anEnrolment(newUnit.id as string, { startDate: '2026-06-15' })] }))],
+    };
+    for (const batch of batches) await service.applyBatch(batch.flatMap((name) => events[name]));
+
+    const newId = (await identityEvents(to))[0]!.payload.data.identityId;
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: newId } })).toMatchObject({ state: 'active', predecessorId: oldId });
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: oldId } })).toMatchObject({
+      state: 'suspended',
+      stateCause: 'MOVED_TO_OTHER_TENANT',
+      stateSince: '2026-06-20',
+      deactivateOn: '2026-08-19',
+      movedToTenant: to,
+      successorId: newId,
+    });
+    // Published in version order, ending in the move.
+    const published = (await identityEvents(from)).map((e) => e.payload.data);
+    expect(published.map((d) => d.version)).toEqual(published.map((_, i) => i + 1));
+    expect(published.at(-1)).toMatchObject({ identityId: oldId, status: 'suspended', statusCause: 'moved-to-tenant' });
+    expect(await prisma.normalizerReviewItem.count({ where: { tenant: { in: [from, to] } } })).toBe(0);
+  });
+
+  it.each([
+    ['the return, then the end', ['return', 'end']],
+    ['the end, then the return', ['end', 'return']],
+  ] as const)('brings a mover back when the role they leave ends in the same batch (%s): that identity is suspended at once', async (_, order) => {
+    const from = newTenant();
+    const to = newTenant();
+    const number = civicNumber('2011-10-11', 666);
+    const { unit, person } = await pupil(from, { civicNo: { value: number } });
+    const oldId = (await identityEvents(from))[0]!.payload.data.identityId;
+    clock.set('2026-09-20');
+    const moved = await pupil(to, { civicNo: { value: number } });
+    const newId = (await identityEvents(to))[0]!.payload.data.identityId;
+
+    clock.set('2027-01-10');
+    const events = {
+      return: upserted(from, 'person', { ...person, meta: { modified: '2027-01-09T00:00:00Z' }, enrolments: [anEnrolment(unit.id as string, { startDate: '2027-01-10' })] }),
+      end: upserted(to, 'person', { ...moved.person, meta: { modified: '2027-01-09T00:00:00Z' }, enrolments: [anEnrolment(moved.unit.id as string, { endDate: '2027-01-08' })] }),
+    };
+    await service.applyBatch(order.map((name) => events[name]));
+
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: oldId } })).toMatchObject({ state: 'active', stateCause: 'RETURNED', movedToTenant: null, successorId: null });
+    expect(await prisma.normalizerIdentity.findUniqueOrThrow({ where: { id: newId } })).toMatchObject({
+      state: 'suspended',
+      stateCause: 'MOVED_TO_OTHER_TENANT',
+      stateSince: '2027-01-10',
+      movedToTenant: from,
+      successorId: oldId,
+    });
+    const published = (await identityEvents(to)).map((e) => e.payload.data);
+    expect(published.map((d) => d.version)).toEqual(published.map((_, i) => i + 1));
+    expect(published.at(-1)).toMatchObject({ identityId: newId, status: 'suspended', statusCause: 'moved-to-tenant' });
+  });
+
   it('does not bring a mover back for a next-term enrolment the old register had before the move', async () => {
     const from = newTenant();
     const to = newTenant();

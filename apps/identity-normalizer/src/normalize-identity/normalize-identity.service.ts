@@ -355,6 +355,15 @@ export class NormalizeIdentityService {
     // to the tenant an identity was left by moving) whose number is active in another tenant moved
     // here: that identity leaves. The same number twice in one tenant goes to review.
     const inBatch = new Map(work.map((w) => [w.id, w]));
+    // An identity rebuilt in this very batch (its register changed too, e.g. the enrolment the mover
+    // left ended) can be the one left behind: it counts as it stands after the batch, and the move
+    // below then takes it on through the lifecycle — as when the two events come in separate batches.
+    const leavable: LinkedIdentity[] = [
+      ...holders.filter((h) => !inBatch.has(h.id)),
+      ...work.flatMap((o) =>
+        o.row ? [{ ...o.row, civicNumber: o.built.civicNumber, state: o.built.lifecycle.status.state, movedToTenant: o.returned ? null : o.row.movedToTenant }] : [],
+      ),
+    ];
     const moves: Array<{ old: LinkedIdentity; newId: string; tenant: string }> = [];
     const outbox: Array<{ eventId: string; subject: string; payload: unknown; headers: Record<string, string> }> = [];
     for (const w of work) {
@@ -363,7 +372,7 @@ export class NormalizeIdentityService {
       const others = holders.filter((h) => h.civicNumber === number && h.id !== w.id && !inBatch.has(h.id));
       const batchOthers = work.filter((o) => o !== w && o.built.civicNumber === number);
       if (!w.row || w.relinked || w.returned) {
-        for (const old of others) {
+        for (const old of leavable.filter((h) => h.civicNumber === number && h.id !== w.id)) {
           if (old.tenant !== w.key.t && old.state !== 'deactivated' && !old.movedToTenant && !old.mergedIntoId) {
             moves.push({ old, newId: w.id, tenant: w.key.t });
             // Only a new identity continues the one it came from (a returner's would make a cycle).
@@ -509,6 +518,8 @@ export class NormalizeIdentityService {
     await this.repository.unlinkIdentities(tx, work.filter((w) => w.relinked).map((w) => w.id));
     await this.repository.insertLinks(tx, newLinks);
     await this.repository.insertHistory(tx, history);
+    // Before the moves' events: an identity rebuilt in this batch and then moved publishes its versions in order.
+    await this.repository.insertOutbox(tx, outbox);
 
     // The identities the moved persons leave behind start leaving through the normal lifecycle.
     if (moves.length > 0) {
@@ -520,7 +531,6 @@ export class NormalizeIdentityService {
       const moveCauses = new Map(moves.map((m) => [keyOf({ t: m.old.t, r: m.old.r, id: m.old.personId }), causes.get(keyOf(work.find((w) => w.id === m.newId)!.key)) ?? 'moved']));
       publishedCount += await this.rebuild(tx, moves.map((m) => ({ t: m.old.t, r: m.old.r, id: m.old.personId })), moveCauses, causeKind, traces);
     }
-    await this.repository.insertOutbox(tx, outbox);
     return publishedCount;
   }
 

@@ -23,7 +23,7 @@ describe(NormalizeIdentityService.name, () => {
   let clock: ManualClock;
   let service: NormalizeIdentityService;
   let tenantSeq = 0;
-  const tenantIds = Array.from({ length: 120 }, (_, i) => `t${i}`);
+  const tenantIds = Array.from({ length: 180 }, (_, i) => `t${i}`);
   const policies = toTenantPolicies(tenantIds.map((id) => ({ id, lifecycle: { graceDays: 30, retentionDays: 60, pupilSummerGraceUntil: '08-31' } })));
   /** Every test works in its own tenant, so tests never see each other's identities. */
   const newTenant = () => tenantIds[tenantSeq++]!;
@@ -564,6 +564,66 @@ describe(NormalizeIdentityService.name, () => {
         expect(await finalState(tenant)).toEqual(expected);
       }),
       { numRuns: 25 },
+    );
+  });
+
+  it('converges to the same identities whatever order and batches a move’s register events arrive in', async () => {
+    // The old register ends the enrolment and renames the class; the new one lists the school, the pupil and a class.
+    const oldUnit = aSchoolUnit();
+    const oldClass = (personId: string) => aGroup(oldUnit.id as string, [personId], { meta: { modified: '2026-06-01T00:00:00Z' } });
+    const newUnit = aSchoolUnit({ displayName: 'Lidköpings skola', schoolUnitCode: '87654321' });
+    let run = 0;
+    const finalState = async (from: string, to: string) => {
+      const rows = await prisma.normalizerIdentity.findMany({ where: { tenant: { in: [from, to] } } });
+      const ids = new Map(rows.map((r) => [r.id, r.tenant === from ? 'old' : 'new']));
+      return rows
+        .map((r) => ({
+          who: ids.get(r.id),
+          ...(r.published as Record<string, unknown>),
+          identityId: undefined,
+          tenant: undefined,
+          sourceRefs: undefined,
+          groups: (r.published as { groups: unknown[] }).groups.length,
+          class: undefined,
+          schoolUnits: undefined,
+          enrolments: undefined,
+          state: [r.state, r.stateCause, r.stateSince, r.suspendOn, r.deactivateOn],
+          movedTo: r.movedToTenant === to ? 'new tenant' : r.movedToTenant,
+          successor: r.successorId && ids.get(r.successorId),
+          predecessor: r.predecessorId && ids.get(r.predecessorId),
+        }))
+        .sort((a, b) => a.who!.localeCompare(b.who!));
+    };
+    const scenario = async (order: number[] | null, batchSize: number) => {
+      const [from, to] = [newTenant(), newTenant()];
+      const number = civicNumber('2011-11-12', 100 + run++);
+      clock.set('2026-05-01');
+      const person = aPerson({ civicNo: { value: number }, meta: { modified: '2026-05-01T00:00:00Z' }, enrolments: [anEnrolment(oldUnit.id as string, { startDate: '2025-08-15', endDate: '2027-06-15' })] });
+      const klass = oldClass(person.id as string);
+      await service.applyBatch([upserted(from, 'organisation', oldUnit), upserted(from, 'person', person), upserted(from, 'group', klass)]);
+      clock.set('2026-06-20');
+      const arriving = aPerson({ civicNo: { value: number }, enrolments: [anEnrolment(newUnit.id as string, { startDate: '2026-06-15' })] });
+      const events = [
+        upserted(from, 'person', { ...person, meta: { modified: '2026-06-19T00:00:00Z' }, enrolments: [anEnrolment(oldUnit.id as string, { startDate: '2025-08-15', endDate: '2026-06-12' })] }),
+        upserted(from, 'group', { ...klass, displayName: '7B', meta: { modified: '2026-06-19T00:00:00Z' } }),
+        upserted(to, 'organisation', newUnit),
+        upserted(to, 'person', arriving),
+        upserted(to, 'group', aGroup(newUnit.id as string, [arriving.id as string], { startDate: '2026-06-15', groupMemberships: [{ person: { id: arriving.id }, startDate: '2026-06-15' }] })),
+      ];
+      const ordered = order ? order.map((i) => events[i]!) : events;
+      for (let i = 0; i < ordered.length; i += batchSize) await service.applyBatch(ordered.slice(i, i + batchSize));
+      return finalState(from, to);
+    };
+
+    const expected = await scenario(null, 1);
+    expect(expected).toHaveLength(2);
+    expect(expected[1]).toMatchObject({ who: 'old', status: 'suspended', statusCause: 'moved-to-tenant', movedTo: 'new tenant', successor: 'new', state: ['suspended', 'MOVED_TO_OTHER_TENANT', '2026-06-20', null, '2026-08-19'] });
+    expect(expected[0]).toMatchObject({ who: 'new', status: 'active', predecessor: 'old' });
+    await fc.assert(
+      fc.asyncProperty(fc.shuffledSubarray([0, 1, 2, 3, 4], { minLength: 5, maxLength: 5 }), fc.integer({ min: 1, max: 5 }), async (order, batchSize) => {
+        expect(await scenario(order, batchSize)).toEqual(expected);
+      }),
+      { numRuns: 20 },
     );
   });
 });

@@ -151,6 +151,27 @@ describe('identity-normalizer event flow (NATS JetStream + PostgreSQL)', () => {
     expect(fresh.event.data.identityId).not.toBe(first!.event.data.identityId);
   });
 
+  it("moves a person whose old enrolment ends as they arrive (published together, so usually one batch): the old identity is suspended at once, versions in order", async () => {
+    const number = civicNumber('2011-02-04', 556);
+    const [fromUnit, toUnit] = [aSchoolUnit(), aSchoolUnit()];
+    const enrolled = aPerson({ civicNo: { value: number }, enrolments: [anEnrolment(fromUnit.id as string, { startDate: '2025-08-15' })] });
+    await upsert(EVENTS.registerOrganisationUpserted, fromUnit);
+    await upsert(EVENTS.registerOrganisationUpserted, toUnit, other);
+    await upsert(EVENTS.registerPersonUpserted, enrolled);
+    await until(async () => ((await identityEventsFor(enrolled.id as string)).some((e) => e.event.data.status === 'active') ? true : undefined));
+
+    const ended = { ...enrolled, meta: { modified: '2026-08-31T00:00:00Z' }, enrolments: [anEnrolment(fromUnit.id as string, { startDate: '2025-08-15', endDate: '2026-08-30' })] };
+    const arriving = aPerson({ civicNo: { value: number }, enrolments: [anEnrolment(toUnit.id as string, { startDate: '2026-08-31' })] });
+    await Promise.all([upsert(EVENTS.registerPersonUpserted, ended), upsert(EVENTS.registerPersonUpserted, arriving, other)]);
+
+    const old = await until(async () => {
+      const events = await identityEventsFor(enrolled.id as string);
+      return events.some((e) => e.event.data.status === 'suspended') ? events : undefined;
+    }, 10_000);
+    expect(old.at(-1)!.event.data).toMatchObject({ status: 'suspended', statusCause: 'moved-to-tenant' });
+    expect(old.map((e) => e.event.data.version)).toEqual(old.map((_, i) => i + 1));
+  });
+
   it('brings a mover back: the old identity is reactivated and the one left goes leaving → suspended at once, in the trace of the return', async () => {
     const number = civicNumber('2011-04-05', 556);
     const [fromUnit, toUnit] = [aSchoolUnit(), aSchoolUnit()];

@@ -3,7 +3,7 @@
 // redelivered batch that must not hold a second plan. Real PostgreSQL and Samba AD.
 import { randomUUID } from 'node:crypto';
 import { attributeString, attributeStrings, childDn, equalsFilter, isDnWithin, normalizeDn } from '@skolkonto/directory';
-import { groupSamAccountName } from '../src/provision-account/desired-account';
+import { groupSamAccountName, legacyGroupSamAccountName } from '../src/provision-account/desired-account';
 import { aPupil, aStaffMember, nextVersion } from './builders';
 import { createHarness, type Harness } from './provisioner-harness';
 
@@ -123,6 +123,18 @@ describe('groups of two deployments in one domain', () => {
     const groups = attributeStrings(entry!, 'memberOf');
     expect(groups.map((g) => g.split(',')[0])).toEqual(['CN=Elever alla']);
     for (const g of groups) expect(isDnWithin(g, layout.groupsDn)).toBe(true);
+  });
+  it('keeps adopting a group created under its older name (before the OU hash) at our DN', async () => {
+    const layout = other.layout('alpha');
+    await other.executor.execute(layout, []);
+    const pupil = aPupil({ givenName: 'Gammal', familyName: 'Grupp', school: '66666666' });
+    const groupDn = childDn('CN', 'Elever 66666666', layout.groupsDn);
+    await other.directory.add(groupDn, { objectClass: ['top', 'group'], sAMAccountName: legacyGroupSamAccountName('alpha', 'school:66666666:pupil') });
+    const outcome = await other.provision.provisionBatch(layout, [{ identity: pupil }]);
+    expect(outcome.status).toBe('applied');
+    if (outcome.status === 'applied') expect(outcome.result.failed).toBe(0);
+    const group = await other.directory.findEntry(groupDn, ['member']);
+    expect(attributeStrings(group!, 'member').map(normalizeDn)).toEqual([normalizeDn((await linkOf(other, pupil.identityId)).dn)]);
   });
 });
 

@@ -135,3 +135,8 @@ export function groupSamAccountName(tenantRootDn: string, tenant: string, key: s
   const hash = (text: string) => createHash('sha256').update(text).digest('hex');
   return `g-${hash(normalizeDn(tenantRootDn)).slice(0, 6)}-${hash(`${tenant}\u0000${key}`).slice(0, 11)}`;
 }
+
+/** The name groups had before it carried the OU hash: a group at our DN with it is still ours. */
+export function legacyGroupSamAccountName(tenant: string, key: string): string {
+  return `g-${createHash('sha256').update(`${tenant}\u0000${key}`).digest('hex').slice(0, 17)}`;
+}

@@ -28,7 +28,7 @@ import { generateAccountNameCandidates, toUserPrincipalName } from '@skolkonto/d
 import type { PrismaClient } from '@skolkonto/persistence';
 import { EnsureLayoutService } from '../directory-layout/ensure-layout.service';
 import { TenantLayout } from '../directory-layout/tenant-layout';
-import { accountCn, type DesiredAccount, type DesiredGroup } from '../provision-account/desired-account';
+import { accountCn, legacyGroupSamAccountName, type DesiredAccount, type DesiredGroup } from '../provision-account/desired-account';
 import type { PlannedOperation } from './planned-operation';
 import { assignAccountNames } from './assign-account-names';
 import { EVENTS, enqueueProvisionerEvent, enqueueProvisionerEvents } from './provisioner-events';
@@ -845,8 +845,10 @@ export class OperationExecutor {
 
   private async verifyOwnGroup(layout: TenantLayout, group: DesiredGroup): Promise<void> {
     const atDn = await this.directory.findEntry(group.dn, ['sAMAccountName', 'objectClass']);
-    const sam = atDn ? attributeString(atDn, 'sAMAccountName') : '';
-    if (atDn && sam.toLowerCase() === group.sAMAccountName.toLowerCase() && isDnWithin(atDn.dn, layout.groupsDn, { allowSelf: false })) return;
+    const sam = atDn ? attributeString(atDn, 'sAMAccountName').toLowerCase() : '';
+    // A group created before names carried the OU hash keeps its older name and is still ours.
+    const ours = [group.sAMAccountName.toLowerCase(), legacyGroupSamAccountName(layout.id, group.key)];
+    if (atDn && ours.includes(sam) && isDnWithin(atDn.dn, layout.groupsDn, { allowSelf: false })) return;
     if (atDn) {
       throw new PermanentFailure('GROUP_CONFLICT', `${group.dn} exists with sAMAccountName ${sam || '(none)'}, not ${group.sAMAccountName}: another group holds this name in the tenant's OU`);
     }

@@ -65,7 +65,8 @@ export async function measureDirectoryCeiling(options: DirectoryCeilingOptions):
                 }
               : {}),
           });
-          options.onProgress?.(++done);
+          done += 1;
+          options.onProgress?.(done);
         }
       }),
     );

@@ -15,6 +15,7 @@ import {
 } from '@skolkonto/testing';
 import { REPO_ROOT } from '../../tests/boot/app-process';
 import { freePort, startService, type ServiceProcess } from '../../tests/e2e/support/service-process';
+import { simulatorAdmin } from '../../tests/e2e/support/simulator-admin';
 
 /** Started before ingest so every consumer is attached when the first register event arrives. */
 export const CONSUMER_APPS = [
@@ -159,6 +160,7 @@ export async function startBenchSystem(options: {
     env[name] = secret();
   }
   env.SIM_ADMIN_TOKEN = env.SIMULATOR_ADMIN_TOKEN!;
+  const callSimulator = simulatorAdmin(simulatorUrl, env.SIMULATOR_ADMIN_TOKEN!);
 
   const logFile = (app: string) => join(runDir, `${app}.log`);
   const simulator = await startService('register-simulator', env, {
@@ -190,19 +192,7 @@ export async function startBenchSystem(options: {
         }),
       );
     },
-    async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const response = await fetch(`${simulatorUrl}/admin${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${env.SIMULATOR_ADMIN_TOKEN}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} /admin${path}: ${response.status} ${text.slice(0, 300)}`);
-      return (text ? JSON.parse(text) : undefined) as T;
-    },
+    admin: <T>(method: string, path: string, body?: unknown) => callSimulator<T>(method, path, body),
     async stopAll() {
       await Promise.allSettled(Object.values(apps).map((app) => app.stop()));
       await simulator.stop();

@@ -20,6 +20,7 @@ import {
 import { toLocalDate } from '@skolkonto/domain';
 import { REPO_ROOT } from '../../boot/app-process';
 import { freePort, startService, type ServiceProcess } from './service-process';
+import { simulatorAdmin } from './simulator-admin';
 
 export const TENANTS = ['lidkoping', 'skara'] as const;
 export type E2eTenant = (typeof TENANTS)[number];
@@ -207,6 +208,7 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
     LIFECYCLE_SWEEP_INTERVAL_MS: '2000',
   };
   env.SIM_ADMIN_TOKEN = env.SIMULATOR_ADMIN_TOKEN!;
+  const callSimulator = simulatorAdmin(simulatorUrl, env.SIMULATOR_ADMIN_TOKEN!);
   for (const tenant of ['LIDKOPING', 'SKARA', 'GOTENE', 'ESSUNGA']) {
     env[`REGISTER_TOKEN_${tenant}`] = secret();
     env[`WEBHOOK_SECRET_${tenant}`] = secret();
@@ -292,18 +294,11 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
     tenantDn: (tenant) => `OU=${OU_NAMES[tenant]},OU=Skolkonto,${ou.dn}`,
     async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
       // `/tenants/skara/…` addresses this run's skara tenant.
-      path = path.replace(/^\/tenants\/(lidkoping|skara)\//, (_, t: E2eTenant) => `/tenants/${ids[t]}/`);
-      const response = await fetch(`${simulatorUrl}/admin${path}`, {
+      return callSimulator<T>(
         method,
-        headers: {
-          authorization: `Bearer ${env.SIMULATOR_ADMIN_TOKEN}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} /admin${path}: ${response.status} ${text.slice(0, 500)}`);
-      return (text ? JSON.parse(text) : undefined) as T;
+        path.replace(/^\/tenants\/(lidkoping|skara)\//, (_, t: E2eTenant) => `/tenants/${ids[t]}/`),
+        body,
+      );
     },
     async registerPersons(tenant) {
       const out: Array<Record<string, unknown>> = [];

@@ -11,6 +11,7 @@ import type { ProvisionerConfig } from './config';
 import { DeleteExpiredAccountsService } from './delete-expired-accounts/delete-expired-accounts.service';
 import { EnsureLayoutService } from './directory-layout/ensure-layout.service';
 import { TenantLayouts } from './directory-layout/tenant-layouts';
+import { IdentityEventBatcher } from './provision-account/identity-event-batcher';
 import { ProvisionAccountHandler } from './provision-account/provision-account.handler';
 import { ProvisionAccountService } from './provision-account/provision-account.service';
 import { ReconcileDirectoryService } from './reconcile-directory/reconcile-directory.service';
@@ -82,6 +83,11 @@ export class AppModule {
           provide: ProvisionAccountService,
           useFactory: (p: PrismaClient, d: LdapDirectory, r: PlanRunner) => new ProvisionAccountService(p, d, r),
           inject: [PrismaClient, LdapDirectory, PlanRunner],
+        },
+        {
+          provide: IdentityEventBatcher,
+          useFactory: (s: ProvisionAccountService) => new IdentityEventBatcher(s, config.PROVISIONER_BATCH_SIZE, config.PROVISIONER_BATCH_LINGER_MS),
+          inject: [ProvisionAccountService],
         },
         {
           provide: ApprovePlanService,

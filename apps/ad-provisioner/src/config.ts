@@ -47,6 +47,21 @@ export class ProvisionerConfig extends ServiceConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(32)
   PROVISIONER_CONCURRENCY: number = 4;
 
+  /** Identity events collected into one batch per tenant (thresholds count per batch). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  PROVISIONER_BATCH_SIZE: number = 200;
+
+  /** How long a batch waits for more events after its first before it runs anyway. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  PROVISIONER_BATCH_LINGER_MS: number = 200;
+
+  /**
+   * Handlers in flight per identity subject; each waits for its batch, so this must exceed the
+   * batch size for a batch to fill (default: one batch gathering while one runs).
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1024)
+  PROVISIONER_CONSUMER_CONCURRENCY: number = 400;
+
   /** Publish plans only, for every tenant (a tenant can set dryRun in tenants.yaml). */
   @Transform(envFlag) @IsBoolean()
   PROVISIONER_DRY_RUN: boolean = false;

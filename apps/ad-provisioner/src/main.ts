@@ -2,7 +2,7 @@
 // accounts, never-reused names, groups, plans held over thresholds, drift reconciliation — and
 // publishes directory.* and ops.plan.held through its outbox.
 import { connectJetStream, messagingOptionsFromEnv } from '@skolkonto/messaging';
-import { runService } from '@skolkonto/platform';
+import { runService, SERVICE_CONFIG } from '@skolkonto/platform';
 import { AppModule } from './app.module';
 import { ProvisionerConfig } from './config';
 
@@ -12,7 +12,9 @@ async function main(): Promise<void> {
     configClass: ProvisionerConfig,
     module: (config, tenants) => AppModule.forRoot(config, tenants),
   });
-  connectJetStream(app, messagingOptionsFromEnv('ad-provisioner'));
+  const config = app.get<ProvisionerConfig>(SERVICE_CONFIG);
+  // Many handlers in flight feed the batcher, so one batch carries many identity events.
+  connectJetStream(app, { ...messagingOptionsFromEnv('ad-provisioner'), concurrency: config.PROVISIONER_CONSUMER_CONCURRENCY });
   await app.startAllMicroservices();
 }
 

@@ -202,6 +202,8 @@ describe('ad-provisioner against Samba AD', () => {
     const layout = h.layout('alpha');
     const people = Array.from({ length: 4 }, (_, i) => aStaffMember({ givenName: 'Mass', familyName: `Leaver${i}`, school: '33333333' }));
     await h.provision.provisionBatch(layout, people.map((identity) => ({ identity })));
+    // Thresholds count per batch (alpha: more than 3 disables); the handler's IdentityEventBatcher
+    // makes such batches from events (event-batching.int-spec publishes 60 disables as events).
     const outcome = await h.provision.provisionBatch(
       layout,
       people.map((p) => ({ identity: nextVersion(p, { status: 'deactivated' }), reason: 'register-deleted' })),

@@ -1,17 +1,18 @@
-// identity.<tenant>.person.{changed,deactivated,reactivated} → ProvisionAccountService. Decodes the
-// event and picks the tenant's layout; nothing else. The subject's tenant, the envelope's and the
-// data's must agree, and only configured tenants are served.
+// identity.<tenant>.person.{changed,deactivated,reactivated} → ProvisionAccountService through the
+// IdentityEventBatcher. Decodes the event and picks the tenant's layout; nothing else. The subject's
+// tenant, the envelope's and the data's must agree, and only configured tenants are served. The
+// promise settles when the event's batch is committed (ack) or failed (nak / dead letter).
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, PersonChangedV1, PersonDeactivatedV1, PersonIdentityV1, PersonReactivatedV1 } from '@skolkonto/contracts';
 import { PermanentError } from '@skolkonto/messaging';
 import { TenantLayouts } from '../directory-layout/tenant-layouts';
-import { ProvisionAccountService } from './provision-account.service';
+import { IdentityEventBatcher } from './identity-event-batcher';
 
 @Controller()
 export class ProvisionAccountHandler {
   constructor(
-    private readonly service: ProvisionAccountService,
+    private readonly batcher: IdentityEventBatcher,
     private readonly layouts: TenantLayouts,
   ) {}
 
@@ -36,6 +37,6 @@ export class ProvisionAccountHandler {
     }
     const layout = this.layouts.find(event.data.tenant);
     if (!layout) throw new PermanentError('UNKNOWN_TENANT', `tenant ${event.data.tenant} is not configured here`);
-    await this.service.provisionBatch(layout, [{ identity: event.data, reason, eventId: event.id }]);
+    await this.batcher.submit(layout, { identity: event.data, reason, eventId: event.id });
   }
 }

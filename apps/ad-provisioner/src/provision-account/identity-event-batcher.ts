@@ -10,6 +10,7 @@ import type { IdentityInput, ProvisionAccountService } from './provision-account
 interface Pending {
   input: IdentityInput;
   trace?: TraceContext;
+  submittedAt: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -62,7 +63,7 @@ export class IdentityEventBatcher {
         queue = { layout, items: [], draining: false };
         this.tenants.set(layout.id, queue);
       }
-      queue.items.push({ input, trace, resolve, reject });
+      queue.items.push({ input, trace, submittedAt: Date.now(), resolve, reject });
       if (!queue.draining) {
         queue.draining = true;
         const started = queue;
@@ -102,6 +103,7 @@ export class IdentityEventBatcher {
     this.stats.batches += 1;
     this.stats.events += batch.length;
     this.stats.superseded += superseded;
+    const started = Date.now();
     let outcome: PlanOutcome;
     try {
       const inputs = [...newest.values()];
@@ -122,6 +124,15 @@ export class IdentityEventBatcher {
       this.logger.warn({ tenant: layout.id, planId: outcome.planId, events: batch.length, duplicate: outcome.duplicate ?? false, msg: 'identity batch held over the change threshold (ops.plan.held)' });
     }
     for (const item of batch) item.resolve();
-    this.logger.debug({ tenant: layout.id, events: batch.length, superseded, outcome: outcome.status, msg: 'identity batch committed' });
+    // One line per batch (not per person): its size, how long its oldest event waited, how long it ran.
+    this.logger.log({
+      tenant: layout.id,
+      events: batch.length,
+      superseded,
+      outcome: outcome.status,
+      waitedMs: started - Math.min(...batch.map((item) => item.submittedAt)),
+      ranMs: Date.now() - started,
+      msg: 'identity batch committed',
+    });
   }
 }

@@ -139,7 +139,10 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.serverOptions.drainTimeoutMs ?? 20_000)));
     const finished = await Promise.race([drained, timeout]);
     clearTimeout(timer);
-    this.flushAcks();
+    // The last acks wait for JetStream's confirmation: a plain ack is fire-and-forget, and the server
+    // applies acks on its own queue, so a shared connection (or the next owner of the consumer) could
+    // otherwise still see them pending after close() resolved.
+    await Promise.all(this.pendingAcks.splice(0).map((message) => message.ackAck().catch(() => false)));
     if (!finished) {
       this.abandoned = true;
       const unfinished = this.bindings.flatMap((b) => [...b.inFlight.keys()]);

@@ -22,6 +22,7 @@ import { ApiError } from '../serve-register/list-query';
 import { sameSecret, TenantAuth } from '../serve-register/tenant-auth';
 import { SubscriptionsService } from '../notify-subscribers/subscriptions.service';
 import { MutateRegisterService } from './mutate-register.service';
+import { SchoolDayScenario } from '../run-scenario/school-day.scenario';
 
 export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
 
@@ -303,6 +304,17 @@ export class AdminController {
     @Res() res: Response,
   ) {
     return this.run(a, res, () => this.mutations.remove(t, entity, id));
+  }
+
+  /** The changes of an ordinary school day in the demo tenants; returns what it changed. */
+  @Post('scenarios/school-day')
+  schoolDay(@Headers('authorization') a: string | undefined, @Res() res: Response) {
+    return this.run(
+      a,
+      res,
+      async () => ({ changes: await new SchoolDayScenario(this.mutations, this.store).run() }),
+      201,
+    );
   }
 
   @Get('faults')

@@ -16,7 +16,8 @@ export const APPS = [
   { name: 'identity-normalizer', port: 3002, color: 35 },
   { name: 'ad-provisioner', port: 3003, color: 33 },
   { name: 'federation-publisher', port: 3004, color: 32 },
-  { name: 'ops-console', port: 3005, color: 34 },
+  // Demo only: the dashboard's "school day's register changes" button calls the simulator (token below).
+  { name: 'ops-console', port: 3005, color: 34, env: { DEMO_REGISTER_URL: 'http://127.0.0.1:3006' } },
   // The public claim page on 3007; its internal admin API (for the console) on 3008, loopback only.
   { name: 'claim-portal', port: 3007, color: 31, env: { CLAIM_ADMIN_PORT: '3008' } },
 ];
@@ -57,8 +58,8 @@ function demoSecrets() {
     writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
   }
   const secrets = parseEnvFile(path);
-  // The simulator reads its admin token as SIM_ADMIN_TOKEN.
-  return { ...secrets, SIM_ADMIN_TOKEN: secrets.SIMULATOR_ADMIN_TOKEN };
+  // The simulator reads its admin token as SIM_ADMIN_TOKEN; the console's demo button sends it.
+  return { ...secrets, SIM_ADMIN_TOKEN: secrets.SIMULATOR_ADMIN_TOKEN, DEMO_REGISTER_TOKEN: secrets.SIMULATOR_ADMIN_TOKEN };
 }
 
 const baseEnv = {

@@ -8,6 +8,7 @@ import { ClaimCodesService } from './claim-codes/claim-codes.service';
 import { AuthGuard } from './auth/auth.guard';
 import { SessionService } from './auth/session.service';
 import { ConsoleConfig } from './config';
+import { DemoChangesController, DemoChangesService } from './demo-changes/demo-changes';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { ConsoleHealthChecks } from './health-checks';
@@ -47,6 +48,7 @@ export class AppModule implements NestModule {
         DeadLettersController,
         PersonTimelineController,
         ClaimCodesController,
+        DemoChangesController,
       ],
       providers: [
         { provide: CONSOLE_CONFIG, useValue: config },
@@ -71,6 +73,7 @@ export class AppModule implements NestModule {
         ConsoleHealthChecks,
         ClaimAdminClient,
         ClaimCodesService,
+        DemoChangesService,
       ],
     };
   }

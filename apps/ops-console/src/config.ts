@@ -53,6 +53,22 @@ export class ConsoleConfig extends ServiceConfig {
   @IsUrl(HTTP_URL, { message: 'must be the public http(s) URL of the claim page (required when CLAIM_ADMIN_URL is set)' })
   CLAIM_PUBLIC_URL?: string;
 
+  /**
+   * Demo only (npm start sets it to the register simulator): the simulator's base URL, which turns on
+   * the dashboard's "Make a school day's register changes" button. Never set in production.
+   */
+  @Transform(emptyIsUnset)
+  @IsOptional()
+  @IsUrl(HTTP_URL, { message: 'must be an http(s) URL such as http://127.0.0.1:3006' })
+  DEMO_REGISTER_URL?: string;
+
+  /** The simulator's admin token (SIM_ADMIN_TOKEN); required with DEMO_REGISTER_URL. */
+  @Transform(emptyIsUnset)
+  @ValidateIf((config: ConsoleConfig) => config.DEMO_REGISTER_URL !== undefined)
+  @IsString({ message: 'is required when DEMO_REGISTER_URL is set' })
+  @MinLength(1)
+  DEMO_REGISTER_TOKEN?: string;
+
   /** Where the built web UI lives; defaults to apps/ops-console/web/dist. */
   @IsOptional()
   @IsString()

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { get, Operator, query } from './api';
+import { ApiError, get, Operator, post, query } from './api';
 import { ThroughputChart, ThroughputPoint } from './throughput-chart';
 
 interface LiveEvent {
@@ -75,6 +75,7 @@ export function LivePage({ operator }: { operator: Operator }) {
 
   return (
     <section>
+      <DemoChanges operator={operator} />
       <div class="tiles" data-testid="tiles">
         {tiles.tiles.length === 0 && <p class="muted">No tenant activity yet.</p>}
         {tiles.tiles.map((t) => (
@@ -173,5 +174,61 @@ export function LivePage({ operator }: { operator: Operator }) {
       </div>
       <p class="muted">Signed in as {operator.username}; tenants: {operator.tenants === 'all' ? 'all' : operator.tenants.join(', ')}</p>
     </section>
+  );
+}
+
+interface DemoChange {
+  kind: string;
+  tenant: string;
+  description: string;
+}
+
+/**
+ * Demo only: shown when the console has a register simulator behind it (npm start) and the operator
+ * may act. One click makes an ordinary school day's register changes; they then arrive below.
+ */
+function DemoChanges({ operator }: { operator: Operator }) {
+  const [configured, setConfigured] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [changes, setChanges] = useState<DemoChange[]>([]);
+  const [error, setError] = useState('');
+
+  useEffect(() => {
+    get<{ configured: boolean }>('/api/demo/settings')
+      .then((s) => setConfigured(s.configured))
+      .catch(() => setConfigured(false));
+  }, []);
+
+  if (!configured || operator.role === 'viewer') return null;
+
+  const run = async () => {
+    setBusy(true);
+    setError('');
+    try {
+      setChanges((await post<{ changes: DemoChange[] }>('/api/demo/school-day', {})).changes);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="panel" data-testid="demo-changes">
+      <h2>Demo register</h2>
+      <button onClick={run} disabled={busy} data-testid="demo-school-day">
+        {busy ? 'Making changes…' : "Make a school day's register changes"}
+      </button>
+      {error && <p class="warn" data-testid="demo-error">{error}</p>}
+      {changes.length > 0 && (
+        <ul data-testid="demo-change-list">
+          {changes.map((c) => (
+            <li data-testid="demo-change" data-kind={c.kind}>
+              {c.description}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

@@ -1,0 +1,82 @@
+// The dashboard's demo button: the console asks a real register simulator (a separate process on its
+// own database) for a school day's register changes, as `npm start` wires it.
+import { startSimulator, type SimulatorProcess } from '../../register-ingest/test/support/simulator-process';
+import { ConsoleClient, ConsoleTestEnv, startConsole } from './support/console-test-env';
+
+const TENANTS = [
+  { id: 'skara', municipalityCode: '1495', persons: 60, token: 'skara-register-token-0123456789' },
+  { id: 'lidkoping', municipalityCode: '1494', persons: 60, token: 'lidkoping-register-token-0123456789' },
+  { id: 'gotene', municipalityCode: '1471', persons: 40, token: 'gotene-register-token-0123456789' },
+];
+
+describe('demo register changes from the console', () => {
+  let simulator: SimulatorProcess;
+  let env: ConsoleTestEnv;
+  let bare: ConsoleTestEnv;
+
+  beforeAll(async () => {
+    simulator = await startSimulator(TENANTS);
+    env = await startConsole('console-demo', {
+      DEMO_REGISTER_URL: simulator.url,
+      DEMO_REGISTER_TOKEN: 'simulator-admin-token-0123456789',
+    });
+    bare = await startConsole('console-demo-off');
+  }, 180_000);
+  afterAll(async () => {
+    await env?.close();
+    await bare?.close();
+    await simulator?.stop();
+  });
+
+  const signedIn = async (on: ConsoleTestEnv, username: string, role: 'viewer' | 'operator' | 'admin', tenants: 'all' | string[] = 'all') => {
+    const who = await on.createOperator(username, role, tenants);
+    const client = new ConsoleClient(on.baseUrl);
+    expect((await client.login(who.username, who.password)).status).toBe(200);
+    return client;
+  };
+
+  it('an operator makes a school day of changes in the simulator, sees them listed, and they are audited', async () => {
+    const client = await signedIn(env, 'olle', 'operator');
+    expect((await client.json('GET', '/api/demo/settings')).body).toEqual({ configured: true });
+
+    const res = await client.json('POST', '/api/demo/school-day');
+
+    expect(res.status).toBe(201);
+    const changes = res.body.changes as Array<{ kind: string; tenant: string; personId: string; name: string; description: string; toPersonId?: string }>;
+    expect(changes.map((c) => c.kind)).toEqual(['enrolled', 'class-changed', 'left', 'moved']);
+    for (const c of changes) expect(c.description).toContain(c.name);
+    // The changes are in the simulator's registers, read through its public API.
+    const skara = await simulator.list('skara', 'persons');
+    expect(skara.find((p) => p.id === changes[0]!.personId)).toMatchObject({ personStatus: 'Aktiv' });
+    const lidkoping = await simulator.list('lidkoping', 'persons');
+    const mover = skara.find((p) => p.id === changes[3]!.personId);
+    expect(lidkoping.find((p) => p.id === changes[3]!.toPersonId)?.civicNo?.value).toBe(mover.civicNo.value);
+    const leaver = (await simulator.list('gotene', 'persons')).find((p) => p.id === changes[2]!.personId);
+    expect(leaver.enrolments.every((e: { endDate?: string }) => e.endDate !== undefined)).toBe(true);
+
+    const audit = await env.prisma.consoleAuditEntry.findMany({ where: { action: 'demo.register-changed' }, orderBy: { id: 'asc' } });
+    expect(audit.map((a) => [a.operator, a.tenant, a.target])).toEqual(changes.map((c) => ['olle', c.tenant, `register-person:${c.personId}`]));
+    // No names in the audit log.
+    for (const c of changes) expect(JSON.stringify(audit.map((a) => a.detail))).not.toContain(c.name);
+  });
+
+  it('refuses a viewer (403) and a POST without the CSRF token', async () => {
+    const viewer = await signedIn(env, 'vera', 'viewer');
+    expect((await viewer.json('GET', '/api/demo/settings')).body).toEqual({ configured: true });
+    expect((await viewer.json('POST', '/api/demo/school-day')).status).toBe(403);
+    const operator = await signedIn(env, 'oskar', 'operator');
+    const noCsrf = await operator.request('POST', '/api/demo/school-day', undefined, { 'X-CSRF-Token': 'wrong' });
+    expect(noCsrf.status).toBe(403);
+    const scoped = await signedIn(env, 'sara', 'operator', ['skara']);
+    const other = await scoped.json('POST', '/api/demo/school-day');
+    expect(other.status).toBe(403);
+    expect(other.body.message).toContain('lidkoping');
+    expect(await env.prisma.consoleAuditEntry.count({ where: { operator: { in: ['vera', 'oskar', 'sara'] } } })).toBe(0);
+  });
+
+  it('is 404 and reported as off when the console has no demo register', async () => {
+    const client = await signedIn(bare, 'otto', 'admin');
+    expect((await client.json('GET', '/api/demo/settings')).body).toEqual({ configured: false });
+    expect((await client.json('POST', '/api/demo/school-day')).status).toBe(404);
+  });
+});

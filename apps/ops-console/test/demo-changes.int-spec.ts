@@ -1,5 +1,9 @@
 // The dashboard's demo button: the console asks a real register simulator (a separate process on its
 // own database) for a school day's register changes, as `npm start` wires it.
+import { repositoryRoot } from '@skolkonto/testing';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
 import { startSimulator, type SimulatorProcess } from '../../register-ingest/test/support/simulator-process';
 import { ConsoleClient, ConsoleTestEnv, startConsole } from './support/console-test-env';
 
@@ -78,5 +82,45 @@ describe('demo register changes from the console', () => {
     const client = await signedIn(bare, 'otto', 'admin');
     expect((await client.json('GET', '/api/demo/settings')).body).toEqual({ configured: false });
     expect((await client.json('POST', '/api/demo/school-day')).status).toBe(404);
+  });
+
+  it('in a browser: an operator clicks the button and sees the changes; a viewer has no button', async () => {
+    const artifacts = join(repositoryRoot, 'test-artifacts', 'ops-console');
+    mkdirSync(artifacts, { recursive: true });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const signIn = async (page: Page, who: { username: string; password: string }) => {
+      await page.goto(env.baseUrl);
+      await page.fill('input[name=username]', who.username);
+      await page.fill('input[name=password]', who.password);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('[data-testid=who]');
+    };
+    try {
+      const operator = await env.createOperator('bodil', 'operator');
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await signIn(page, operator);
+      await page.click('[data-testid=demo-school-day]');
+      await page.waitForSelector('[data-testid=demo-change]', { timeout: 10_000 });
+      const kinds = await page.$$eval('[data-testid=demo-change]', (items) => items.map((li) => li.getAttribute('data-kind')));
+      expect(kinds).toEqual(['enrolled', 'class-changed', 'left', 'moved']);
+      expect(await page.textContent('[data-testid=demo-change-list]')).toContain('move from Skara to Lidköping');
+      await page.screenshot({ path: join(artifacts, 'demo-school-day.png'), fullPage: true });
+      expect(await env.prisma.consoleAuditEntry.count({ where: { operator: 'bodil' } })).toBe(4);
+
+      const viewer = await env.createOperator('vide', 'viewer');
+      const viewerPage = await browser.newPage();
+      // The button would appear once the settings answer (configured: true) arrives: wait for it.
+      const settings = viewerPage.waitForResponse((r) => r.url().endsWith('/api/demo/settings'));
+      await signIn(viewerPage, viewer);
+      expect(await (await settings).json()).toEqual({ configured: true });
+      await viewerPage.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+      expect(await viewerPage.$('[data-testid=demo-school-day]')).toBeNull();
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -1,10 +1,12 @@
 // The dashboard's demo button: the console asks a real register simulator (a separate process on its
 // own database) for a school day's register changes, as `npm start` wires it.
+import { loadConfig } from '@skolkonto/platform';
 import { repositoryRoot } from '@skolkonto/testing';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { startSimulator, type SimulatorProcess } from '../../register-ingest/test/support/simulator-process';
+import { ConsoleConfig } from '../src/config';
 import { ConsoleClient, ConsoleTestEnv, startConsole } from './support/console-test-env';
 
 const TENANTS = [
@@ -82,6 +84,25 @@ describe('demo register changes from the console', () => {
     const client = await signedIn(bare, 'otto', 'admin');
     expect((await client.json('GET', '/api/demo/settings')).body).toEqual({ configured: false });
     expect((await client.json('POST', '/api/demo/school-day')).status).toBe(404);
+    const base = { DATABASE_URL: 'postgresql://x@127.0.0.1/x', NATS_URL: 'nats://127.0.0.1:4222', CONSOLE_SESSION_SECRET: 'test-key-0123456789abcdef' };
+    expect(() => loadConfig(ConsoleConfig, { ...base, DEMO_REGISTER_URL: 'http://127.0.0.1:3006' })).toThrow(/DEMO_REGISTER_TOKEN/);
+    // Empty values (a copied .env.example) mean unset.
+    expect(loadConfig(ConsoleConfig, { ...base, DEMO_REGISTER_URL: '', DEMO_REGISTER_TOKEN: '' }).DEMO_REGISTER_URL).toBeUndefined();
+  });
+
+  it('reports a simulator that refuses or is gone without auditing anything', async () => {
+    const wrongToken = await startConsole('console-demo-badtoken', { DEMO_REGISTER_URL: simulator.url, DEMO_REGISTER_TOKEN: 'not-the-admin-token' });
+    const gone = await startConsole('console-demo-gone', { DEMO_REGISTER_URL: 'http://127.0.0.1:9', DEMO_REGISTER_TOKEN: 'x' });
+    try {
+      const refused = await (await signedIn(wrongToken, 'rut', 'operator')).json('POST', '/api/demo/school-day');
+      expect(refused).toMatchObject({ status: 502, body: { message: expect.stringContaining('DEMO_REGISTER_TOKEN') } });
+      const away = await (await signedIn(gone, 'rut', 'operator')).json('POST', '/api/demo/school-day');
+      expect(away).toMatchObject({ status: 502, body: { message: expect.stringContaining('did not answer') } });
+      expect(await wrongToken.prisma.consoleAuditEntry.count()).toBe(0);
+    } finally {
+      await wrongToken.close();
+      await gone.close();
+    }
   });
 
   it('in a browser: an operator clicks the button and sees the changes; a viewer has no button', async () => {

@@ -2,7 +2,9 @@
 // own database) for a school day's register changes, as `npm start` wires it.
 import { loadConfig } from '@skolkonto/platform';
 import { repositoryRoot } from '@skolkonto/testing';
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { startSimulator, type SimulatorProcess } from '../../register-ingest/test/support/simulator-process';
@@ -64,6 +66,15 @@ describe('demo register changes from the console', () => {
     expect(audit.map((a) => [a.operator, a.tenant, a.target])).toEqual(changes.map((c) => ['olle', c.tenant, `register-person:${c.personId}`]));
     // No names in the audit log.
     for (const c of changes) expect(JSON.stringify(audit.map((a) => a.detail))).not.toContain(c.name);
+  });
+
+  it('npm run demo:change (scripts/demo-change.mjs) makes the same changes and lists them', async () => {
+    const before = (await simulator.list('skara', 'persons')).length;
+    const { stdout } = await promisify(execFile)(process.execPath, [join(repositoryRoot, 'scripts/demo-change.mjs')], {
+      env: { ...process.env, SIMULATOR_URL: simulator.url, SIMULATOR_ADMIN_TOKEN: 'simulator-admin-token-0123456789' },
+    });
+    expect(stdout).toMatch(/new pupil in Skara: .+\n.*class change in Lidköping: .+\n.*leaver in Götene: .+\n.*move from Skara to Lidköping: /);
+    expect((await simulator.list('skara', 'persons')).length).toBe(before + 1);
   });
 
   it('refuses a viewer (403) and a POST without the CSRF token', async () => {

@@ -149,7 +149,7 @@ describe('demo register changes from the console', () => {
       const settings = viewerPage.waitForResponse((r) => r.url().endsWith('/api/demo/settings'));
       await signIn(viewerPage, viewer);
       expect(await (await settings).json()).toEqual({ configured: true });
-      await viewerPage.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+      await viewerPage.evaluate('new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50)))');
       expect(await viewerPage.$('[data-testid=demo-school-day]')).toBeNull();
     } finally {
       await browser.close();

@@ -199,7 +199,9 @@ function DemoChanges({ operator }: { operator: Operator }) {
       .catch(() => setConfigured(false));
   }, []);
 
-  if (!configured || operator.role === 'viewer') return null;
+  // The scenario changes skara, lidkoping and gotene: an operator scoped to fewer would get 403.
+  const mayAct = operator.role !== 'viewer' && (operator.tenants === 'all' || ['skara', 'lidkoping', 'gotene'].every((t) => operator.tenants.includes(t)));
+  if (!configured || !mayAct) return null;
 
   const run = async () => {
     setBusy(true);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DynamicModule, Inject, Module, OnModuleDestroy } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { LdapDirectory } from '@skolkonto/directory';
 import { createPrismaClient, PrismaClient, OutboxPublishing } from '@skolkonto/persistence';
 import { HealthRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
@@ -19,13 +19,15 @@ import { ReconcileSchedulerService } from './reconcile-directory/reconcile-sched
 import { OperationExecutor } from './shared/operation-executor';
 import { PlanRunner } from './shared/plan-runner';
 
-class ResourceLifecycle implements OnModuleDestroy {
+// Closed after Nest has drained the JetStream consumers (in-flight batches finish first), not in
+// onModuleDestroy, which runs before the drain.
+class ResourceLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(PrismaClient) private readonly prisma: PrismaClient,
     @Inject(LdapDirectory) private readonly directory: LdapDirectory,
   ) {}
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.directory.close();
     await this.prisma.$disconnect();
   }

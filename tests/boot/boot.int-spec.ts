@@ -88,6 +88,17 @@ describe('app boot and configuration', () => {
     expect(result.output).not.toContain(env.CLAIM_SESSION_SECRET);
   });
 
+  it('claim-portal exits on a SIGTERM sent as soon as it listens (its admin API closes with the app, not by a signal handler of its own that could miss the signal during boot)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const running = await startApp('claim-portal', env);
+      const stopped = await Promise.race([
+        running.stop().then(() => 'exited'),
+        new Promise((resolve) => setTimeout(() => resolve('still running after 30 s'), 30_000)),
+      ]);
+      expect(stopped).toBe('exited');
+    }
+  }, 120_000);
+
   describe.each(APPS)('%s', (app) => {
     it('stops with exit code 2 naming DATABASE_URL when it is missing', async () => {
       const { DATABASE_URL: _omitted, ...withoutDatabase } = env;
@@ -110,9 +121,15 @@ describe('app boot and configuration', () => {
     });
 
     it('stops with exit code 2 naming CLOCK_FILE when a test clock is set in production', async () => {
-      const result = await runUntilExit(app, { ...env, NODE_ENV: 'production', CLOCK_FILE: join(tmpdir(), 'clock') });
+      const result = await runUntilExit(app, {
+        ...env,
+        NODE_ENV: 'production',
+        CLOCK_FILE: join(tmpdir(), 'clock'),
+      });
       expect(result.code).toBe(2);
-      expect(result.output).toMatch(/CLOCK_FILE: is a test clock and must not be set when NODE_ENV=production/);
+      expect(result.output).toMatch(
+        /CLOCK_FILE: is a test clock and must not be set when NODE_ENV=production/,
+      );
     });
 
     it('comes up healthy with a good configuration', async () => {

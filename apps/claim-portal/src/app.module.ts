@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  type INestApplication,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { LdapDirectory } from '@skolkonto/directory';
 import { createPrismaClient, OutboxPublishing, PrismaClient } from '@skolkonto/persistence';
 import { HealthRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
@@ -45,6 +52,27 @@ export interface AppModuleOptions {
  * the services the admin API (AdminApiModule, its own listener) uses, the outbox relay, and
  * /health + /metrics.
  */
+/**
+ * The internal admin API is a second Nest app (its own port). It closes with this one, through this
+ * app's shutdown hooks, before the consumers drain and the database closes. A signal handler of its
+ * own raced with startup: a SIGTERM during the last steps of boot left it listening and the process
+ * running.
+ */
+export class AdminApiLifecycle implements BeforeApplicationShutdown {
+  private admin?: INestApplication;
+  private shuttingDown = false;
+
+  async attach(admin: INestApplication): Promise<void> {
+    if (this.shuttingDown) return admin.close();
+    this.admin = admin;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await this.admin?.close();
+  }
+}
+
 @Module({})
 export class AppModule {
   static forRoot(
@@ -94,6 +122,7 @@ export class AppModule {
           inject: [HealthRegistry],
         },
         ResourceLifecycle,
+        AdminApiLifecycle,
         { provide: CodeHasher, useValue: new CodeHasher() },
         { provide: ClaimKeys, useValue: new ClaimKeys(config.CLAIM_SESSION_SECRET) },
         {

@@ -7,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { connectJetStream, messagingOptionsFromEnv } from '@skolkonto/messaging';
 import { createLogger, PinoNestLogger, runService } from '@skolkonto/platform';
 import { AdminApiModule, configureAdminApp } from './admin-api/admin-api.module';
-import { AppModule } from './app.module';
+import { AdminApiLifecycle, AppModule } from './app.module';
 import { ClaimPortalConfig } from './config';
 import { IssueCodesService } from './issue-codes/issue-codes.service';
 import { ManageLockoutsService } from './manage-lockouts/manage-lockouts.service';
@@ -57,9 +57,7 @@ async function main(): Promise<void> {
   const address = admin.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.CLAIM_ADMIN_PORT;
   logger.info({ port }, `admin API (internal) at http://${host}:${port}/internal/v1`);
-  const close = () => void admin.close();
-  process.once('SIGTERM', close);
-  process.once('SIGINT', close);
+  await app.get(AdminApiLifecycle).attach(admin);
 }
 
 void main();

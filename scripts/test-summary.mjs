@@ -16,6 +16,7 @@ for (const file of files) {
   skipped += result.skipped;
   failedSuites += result.failedSuites;
   if (result.failed || result.failedSuites) console.log(`  failing: ${result.rootDir} (${result.failed} tests, ${result.failedSuites} suites)`);
+  for (const failure of result.failures ?? []) console.log(`    ✕ ${failure.file} › ${failure.test}\n      ${failure.message}`);
 }
 console.log(`projects with results: ${files.length}${failedSuites ? `, suites that failed to run: ${failedSuites}` : ''}`);
 console.log(`${passed} passed, ${failed + failedSuites} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -23,6 +23,9 @@ describe(AttributeReadModel.name, () => {
     database = await createTestDatabase({ prefix: 'fedpub_readmodel' });
     prisma = createPrismaClient(database.url, { poolSize: 4 });
     pool = new Pool({ connectionString: database.url, max: 4 });
+    // As in main.ts: a killed LISTEN connection is released to the pool with its error, and pg's pool
+    // re-emits any later error of that closing client on itself; unheard, that fails the whole file.
+    pool.on('error', () => undefined);
     publish = new PublishAttributesService(prisma, new IdentifierRegistryRepository(), settings);
     accounts = new RecordAccountService(prisma);
     civicNumbers = new RecordCivicNumberService(prisma);

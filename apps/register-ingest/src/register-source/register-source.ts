@@ -1,7 +1,13 @@
 // The port through which register-ingest reads one tenant's SS 12000 register. The adapter over
 // @skolkonto/ss12000 implements it; the sync services depend only on this shape.
 
-export const ENTITY_TYPES = ['Organisation', 'Person', 'Group', 'Duty'] as const;
+/**
+ * Read and published in this order: the records a person refers to (schools, class and teaching
+ * groups, duties) come before the person, so a new pupil's or teacher's first identity version is
+ * already complete. Persons first would publish every newcomer twice (without class or role, then
+ * with), and every later stage would do its work twice, AD included.
+ */
+export const ENTITY_TYPES = ['Organisation', 'Group', 'Duty', 'Person'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
 /** A record that passed the client's validation, exactly as received. */

@@ -10,6 +10,7 @@ import { ApprovePlanService } from './approve-plan/approve-plan.service';
 import type { ProvisionerConfig } from './config';
 import { DeleteExpiredAccountsService } from './delete-expired-accounts/delete-expired-accounts.service';
 import { EnsureLayoutService } from './directory-layout/ensure-layout.service';
+import { PrepareLayoutsService } from './directory-layout/prepare-layouts.service';
 import { TenantLayouts } from './directory-layout/tenant-layouts';
 import { IdentityEventBatcher } from './provision-account/identity-event-batcher';
 import { ProvisionAccountHandler } from './provision-account/provision-account.handler';
@@ -64,6 +65,11 @@ export class AppModule {
         ResourceLifecycle,
         { provide: TenantLayouts, useFactory: () => new TenantLayouts(tenants, config.AD_ACCOUNTS_BASE_DN ?? config.LDAP_BASE_DN, config.AD_ROOT_OU) },
         { provide: EnsureLayoutService, useFactory: (d: LdapDirectory) => new EnsureLayoutService(d), inject: [LdapDirectory] },
+        {
+          provide: PrepareLayoutsService,
+          useFactory: (l: TenantLayouts, e: EnsureLayoutService) => new PrepareLayoutsService(l, e),
+          inject: [TenantLayouts, EnsureLayoutService],
+        },
         {
           provide: OperationExecutor,
           useFactory: (p: PrismaClient, d: LdapDirectory, l: EnsureLayoutService) =>

@@ -67,22 +67,27 @@ export class ProvisionAccountService {
       ),
     );
     // Linked accounts are read by objectGUID side by side; everyone else is looked up for adoption
-    // by employeeNumber in one search per chunk (the attribute is not indexed: one scan, not many).
+    // by employeeNumber in one search per chunk (the attribute is not indexed: one scan, not many),
+    // while the reads go on. A linked account that has vanished is looked up the same way after.
     const entries = new Map<string, DirectoryEntry | null>();
-    await runConcurrently(identities, this.concurrency, async ({ identity }) => {
+    const isLinked = (identity: PersonIdentityV1) => {
       const link = links.get(identity.identityId);
-      if (link && !link.deletedAt && link.identityVersion <= identity.version) {
-        entries.set(identity.identityId, await withRetry(() => this.directory.findEntry(guidBaseDn(link.objectGuid), ACCOUNT_ATTRIBUTES), this.retry));
-      }
-    });
-    const unlinked = identities.filter(({ identity }) => {
-      const link = links.get(identity.identityId);
-      return !entries.get(identity.identityId) && !(link && link.identityVersion > identity.version);
-    });
-    const byEmployeeNumber = await withRetry(
-      () => this.findByEmployeeNumbers(layout, unlinked.map(({ identity }) => toDesiredAccount(identity, layout.tenant, layout).employeeId)),
-      this.retry,
-    );
+      return !!link && !link.deletedAt && link.identityVersion <= identity.version;
+    };
+    const isStale = (identity: PersonIdentityV1) => (links.get(identity.identityId)?.identityVersion ?? 0) > identity.version;
+    const adoptionSearch = (candidates: IdentityInput[]) =>
+      withRetry(() => this.findByEmployeeNumbers(layout, candidates.map(({ identity }) => toDesiredAccount(identity, layout.tenant, layout).employeeId)), this.retry);
+    const [, byEmployeeNumber] = await Promise.all([
+      runConcurrently(identities, this.concurrency, async ({ identity }) => {
+        const link = links.get(identity.identityId);
+        if (link && isLinked(identity)) {
+          entries.set(identity.identityId, await withRetry(() => this.directory.findEntry(guidBaseDn(link.objectGuid), ACCOUNT_ATTRIBUTES), this.retry));
+        }
+      }),
+      adoptionSearch(identities.filter(({ identity }) => !isLinked(identity) && !isStale(identity))),
+    ]);
+    const vanished = identities.filter(({ identity }) => isLinked(identity) && !entries.get(identity.identityId));
+    if (vanished.length > 0) for (const [id, entry] of await adoptionSearch(vanished)) byEmployeeNumber.set(id, entry);
     const operations: PlannedOperation[] = [];
     for (const { identity, reason } of identities) {
       const link = links.get(identity.identityId) ?? null;

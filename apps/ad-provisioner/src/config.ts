@@ -7,6 +7,8 @@ const toInt = ({ value }: { value: unknown }) => (value === undefined || value =
  * ad-provisioner's environment. Per-tenant OU names, UPN suffix, naming patterns, retention and
  * thresholds come from config/tenants.yaml (`directory`, `naming`, `lifecycle`, `thresholds`, `dryRun`).
  */
+const MAX_CONSUMER_CONCURRENCY = 8192;
+
 export class ProvisionerConfig extends ServiceConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   override PORT: number = 3003;
@@ -57,10 +59,12 @@ export class ProvisionerConfig extends ServiceConfig {
 
   /**
    * Handlers in flight per identity subject; each waits for its batch, so this must exceed the
-   * batch size for a batch to fill (default: one batch gathering while one runs).
+   * batch size for a batch to fill. Unset: one batch running and one gathering for every tenant
+   * (2 × batch size × tenants, at least 400), so all tenants' batches run side by side and one
+   * tenant's slow phase is another's add phase; fewer keeps tenants waiting for in-flight slots.
    */
-  @Transform(toInt) @IsInt() @Min(1) @Max(1024)
-  PROVISIONER_CONSUMER_CONCURRENCY: number = 400;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(MAX_CONSUMER_CONCURRENCY)
+  PROVISIONER_CONSUMER_CONCURRENCY?: number;
 
   /** Publish plans only, for every tenant (a tenant can set dryRun in tenants.yaml). */
   @Transform(envFlag) @IsBoolean()
@@ -83,4 +87,9 @@ export class ProvisionerConfig extends ServiceConfig {
   /** The tenant's percentage threshold applies once it has at least this many accounts. */
   @Transform(toInt) @IsInt() @Min(0)
   PROVISIONER_PERCENT_RULE_MIN_ACCOUNTS: number = 20;
+}
+
+/** The handlers in flight per identity subject: the setting, or one running and one gathering batch per tenant. */
+export function consumerConcurrency(config: Pick<ProvisionerConfig, 'PROVISIONER_CONSUMER_CONCURRENCY' | 'PROVISIONER_BATCH_SIZE'>, tenantCount: number): number {
+  return config.PROVISIONER_CONSUMER_CONCURRENCY ?? Math.min(MAX_CONSUMER_CONCURRENCY, Math.max(400, 2 * config.PROVISIONER_BATCH_SIZE * tenantCount));
 }

@@ -2,9 +2,9 @@
 // accounts, never-reused names, groups, plans held over thresholds, drift reconciliation — and
 // publishes directory.* and ops.plan.held through its outbox.
 import { connectJetStream, messagingOptionsFromEnv } from '@skolkonto/messaging';
-import { runService, SERVICE_CONFIG } from '@skolkonto/platform';
+import { runService, SERVICE_CONFIG, TENANTS, type TenantConfig } from '@skolkonto/platform';
 import { AppModule } from './app.module';
-import { ProvisionerConfig } from './config';
+import { ProvisionerConfig, consumerConcurrency } from './config';
 
 async function main(): Promise<void> {
   const app = await runService({
@@ -13,8 +13,11 @@ async function main(): Promise<void> {
     module: (config, tenants) => AppModule.forRoot(config, tenants),
   });
   const config = app.get<ProvisionerConfig>(SERVICE_CONFIG);
-  // Many handlers in flight feed the batcher, so one batch carries many identity events.
-  connectJetStream(app, { ...messagingOptionsFromEnv('ad-provisioner'), concurrency: config.PROVISIONER_CONSUMER_CONCURRENCY });
+  // Many handlers in flight feed the batcher, so one batch carries many identity events; the
+  // server must let that many messages be unacknowledged at once.
+  const concurrency = consumerConcurrency(config, app.get<TenantConfig[]>(TENANTS).length);
+  const messaging = messagingOptionsFromEnv('ad-provisioner');
+  connectJetStream(app, { ...messaging, concurrency, maxAckPending: Math.max(messaging.maxAckPending ?? 1024, concurrency) });
   await app.startAllMicroservices();
 }
 

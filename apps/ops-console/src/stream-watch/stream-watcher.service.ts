@@ -16,7 +16,13 @@ import { JetStreamGateway, StartFrom } from './jetstream-gateway';
 import { ObservedEvent, toObservedEvent, WATCHED_STREAMS, WatchedStream } from './observed-event';
 
 export interface Projection {
+  /** Called for each event in stream order; may only buffer what it writes. */
   project(event: ObservedEvent): Promise<void>;
+  /**
+   * Writes what project() buffered. Called before every checkpoint save, which waits for it: a
+   * rejection keeps the checkpoints back, so a restart reads those events again.
+   */
+  flush?(): Promise<void>;
 }
 
 export const PROJECTIONS = Symbol('PROJECTIONS');
@@ -111,7 +117,13 @@ export class StreamWatcherService implements OnApplicationBootstrap, OnApplicati
     const entries = [...this.pendingCheckpoints];
     this.pendingCheckpoints.clear();
     const minutes = this.throughput.takeChanged();
-    if (entries.length || minutes.length) {
+    // Every event up to these checkpoints was handed to the projections; what they buffered of it
+    // must be written before the checkpoints are, or a restart would skip it.
+    const unflushed = await this.flushProjections();
+    if (unflushed) {
+      this.logger.warn(`checkpoints and throughput not saved: ${unflushed} could not write its batch`);
+      this.keep(entries, minutes);
+    } else if (entries.length || minutes.length) {
       const statements: Array<Prisma.PrismaPromise<unknown>> = entries.map(([stream, sequence]) => {
         const name = this.gateway.streamName(stream);
         return this.prisma.consoleStreamCheckpoint.upsert({ where: { stream: name }, create: { stream: name, sequence }, update: { sequence } });
@@ -121,14 +133,33 @@ export class StreamWatcherService implements OnApplicationBootstrap, OnApplicati
         await this.prisma.$transaction(statements);
       } catch (error) {
         this.logger.warn(`checkpoints and throughput not saved: ${(error as Error).message}`);
-        // Kept for the next flush; a newer checkpoint set meanwhile wins.
-        for (const [stream, sequence] of entries) if (!this.pendingCheckpoints.has(stream)) this.pendingCheckpoints.set(stream, sequence);
-        this.throughput.restoreChanged(minutes);
+        this.keep(entries, minutes);
       }
     }
     if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
       await this.throughputHistory.prune(Date.now()).catch((error: unknown) => this.logger.warn(`throughput history not pruned: ${(error as Error).message}`));
     }
+  }
+
+  /** Flushes every projection that buffers; returns the name of the first that failed, if any. */
+  private async flushProjections(): Promise<string | undefined> {
+    let failed: string | undefined;
+    for (const projection of this.projections) {
+      if (!projection.flush) continue;
+      try {
+        await projection.flush();
+      } catch {
+        // The projection logged it (without the batch's personal data) and keeps the batch.
+        failed ??= projection.constructor.name;
+      }
+    }
+    return failed;
+  }
+
+  /** Kept for the next flush; a newer checkpoint set meanwhile wins. */
+  private keep(entries: Array<[WatchedStream, number]>, minutes: ReturnType<ThroughputCounter['takeChanged']>): void {
+    for (const [stream, sequence] of entries) if (!this.pendingCheckpoints.has(stream)) this.pendingCheckpoints.set(stream, sequence);
+    this.throughput.restoreChanged(minutes);
   }
 }

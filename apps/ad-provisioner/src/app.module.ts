@@ -94,7 +94,7 @@ export class AppModule {
         },
         {
           provide: IdentityEventBatcher,
-          useFactory: (s: ProvisionAccountService) => new IdentityEventBatcher(s, config.PROVISIONER_BATCH_SIZE, config.PROVISIONER_BATCH_LINGER_MS),
+          useFactory: (s: ProvisionAccountService) => new IdentityEventBatcher(s, config.PROVISIONER_BATCH_SIZE, config.PROVISIONER_BATCH_LINGER_MS, config.PROVISIONER_PARALLEL_BATCHES),
           inject: [ProvisionAccountService],
         },
         {

@@ -58,10 +58,17 @@ export class ProvisionerConfig extends ServiceConfig {
   PROVISIONER_BATCH_LINGER_MS: number = 200;
 
   /**
+   * Batches of one tenant that may run at once (an identity is never in two of them): one batch's
+   * reads, name reservations and group writes overlap another's adds during a large initial load.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(8)
+  PROVISIONER_PARALLEL_BATCHES: number = 2;
+
+  /**
    * Handlers in flight per identity subject; each waits for its batch, so this must exceed the
-   * batch size for a batch to fill. Unset: one batch running and one gathering for every tenant
-   * (2 × batch size × tenants, at least 400), so all tenants' batches run side by side and one
-   * tenant's slow phase is another's add phase; fewer keeps tenants waiting for in-flight slots.
+   * batch size for a batch to fill. Unset: the running batches and one gathering for every tenant
+   * ((parallel batches + 1) × batch size × tenants, at least 400), so all tenants' batches run side
+   * by side and one's slow phase is another's add phase; fewer keeps tenants waiting for slots.
    */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(MAX_CONSUMER_CONCURRENCY)
   PROVISIONER_CONSUMER_CONCURRENCY?: number;
@@ -89,7 +96,11 @@ export class ProvisionerConfig extends ServiceConfig {
   PROVISIONER_PERCENT_RULE_MIN_ACCOUNTS: number = 20;
 }
 
-/** The handlers in flight per identity subject: the setting, or one running and one gathering batch per tenant. */
-export function consumerConcurrency(config: Pick<ProvisionerConfig, 'PROVISIONER_CONSUMER_CONCURRENCY' | 'PROVISIONER_BATCH_SIZE'>, tenantCount: number): number {
-  return config.PROVISIONER_CONSUMER_CONCURRENCY ?? Math.min(MAX_CONSUMER_CONCURRENCY, Math.max(400, 2 * config.PROVISIONER_BATCH_SIZE * tenantCount));
+/** The handlers in flight per identity subject: the setting, or the running batches and one gathering per tenant. */
+export function consumerConcurrency(
+  config: Pick<ProvisionerConfig, 'PROVISIONER_CONSUMER_CONCURRENCY' | 'PROVISIONER_BATCH_SIZE'> & Partial<Pick<ProvisionerConfig, 'PROVISIONER_PARALLEL_BATCHES'>>,
+  tenantCount: number,
+): number {
+  const batchesInFlight = (config.PROVISIONER_PARALLEL_BATCHES ?? 1) + 1;
+  return config.PROVISIONER_CONSUMER_CONCURRENCY ?? Math.min(MAX_CONSUMER_CONCURRENCY, Math.max(400, batchesInFlight * config.PROVISIONER_BATCH_SIZE * tenantCount));
 }

@@ -1,9 +1,10 @@
 import { consumerConcurrency } from './config';
 
 describe(consumerConcurrency.name, () => {
-  it('keeps one batch running and one gathering for every tenant when unset', () => {
-    expect(consumerConcurrency({ PROVISIONER_BATCH_SIZE: 200 }, 4)).toBe(1600);
-    expect(consumerConcurrency({ PROVISIONER_BATCH_SIZE: 200 }, 40)).toBe(8192);
+  it('keeps the running batches and one gathering for every tenant when unset', () => {
+    expect(consumerConcurrency({ PROVISIONER_BATCH_SIZE: 200, PROVISIONER_PARALLEL_BATCHES: 1 }, 4)).toBe(1600);
+    expect(consumerConcurrency({ PROVISIONER_BATCH_SIZE: 200, PROVISIONER_PARALLEL_BATCHES: 2 }, 4)).toBe(2400);
+    expect(consumerConcurrency({ PROVISIONER_BATCH_SIZE: 200, PROVISIONER_PARALLEL_BATCHES: 2 }, 40)).toBe(8192);
   });
 
   it('never goes below 400 for a small installation', () => {

@@ -18,7 +18,10 @@ interface Pending {
 interface TenantQueue {
   layout: TenantLayout;
   items: Pending[];
-  draining: boolean;
+  /** Batches of this tenant running now, and the identities they carry. */
+  running: number;
+  busy: Set<string>;
+  timer?: NodeJS.Timeout;
 }
 
 export interface BatcherStats {
@@ -34,13 +37,15 @@ export interface BatcherStats {
 }
 
 /**
- * A batch closes at `maxBatch` events or `lingerMs` after its first, whichever comes first.
- * Tenants have their own queues and batches of different tenants run side by side; one tenant's
- * batches run one at a time, so versions of an identity apply in arrival order. Each caller's
- * promise settles once its batch is committed (resolve: the transport acks) or failed (reject:
- * the transport naks with backoff or dead-letters on the last delivery), so delivery stays
- * at-least-once. The pipeline is idempotent per identity version, so a redelivered batch, in any
- * composition, creates nothing twice.
+ * A batch closes at `maxBatch` events or `lingerMs` after its oldest event, whichever comes first.
+ * Tenants have their own queues and batches of different tenants run side by side. Of one tenant,
+ * up to `parallelBatches` batches run at once, so one batch's reads, name reservations and group
+ * writes overlap another's adds (a large tenant's initial load keeps the directory busy); an
+ * identity is never in two running batches, and its versions go to batches in arrival order.
+ * Each caller's promise settles once its batch is committed (resolve: the transport acks) or
+ * failed (reject: the transport naks with backoff or dead-letters on the last delivery), so
+ * delivery stays at-least-once. The pipeline is idempotent per identity version, so a
+ * redelivered batch, in any composition, creates nothing twice.
  */
 export class IdentityEventBatcher {
   private readonly logger = new Logger(IdentityEventBatcher.name);
@@ -51,8 +56,10 @@ export class IdentityEventBatcher {
     private readonly service: Pick<ProvisionAccountService, 'provisionBatch'>,
     readonly maxBatch = 200,
     readonly lingerMs = 200,
+    readonly parallelBatches = 1,
   ) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error('maxBatch must be a positive integer');
+    if (!Number.isInteger(parallelBatches) || parallelBatches < 1) throw new Error('parallelBatches must be a positive integer');
   }
 
   submit(layout: TenantLayout, input: IdentityInput): Promise<void> {
@@ -60,35 +67,63 @@ export class IdentityEventBatcher {
     return new Promise((resolve, reject) => {
       let queue = this.tenants.get(layout.id);
       if (!queue) {
-        queue = { layout, items: [], draining: false };
+        queue = { layout, items: [], running: 0, busy: new Set() };
         this.tenants.set(layout.id, queue);
       }
       queue.items.push({ input, trace, submittedAt: Date.now(), resolve, reject });
-      if (!queue.draining) {
-        queue.draining = true;
-        const started = queue;
-        // The drain belongs to no single event's trace.
-        runWithoutTrace(() => setTimeout(() => void this.drain(started), started.items.length >= this.maxBatch ? 0 : this.lingerMs));
-      }
+      // A pending linger timer pumps when it fires; until a batch fills there is nothing to start.
+      if (queue.running < this.parallelBatches && (!queue.timer || queue.items.length >= this.maxBatch)) this.pump(queue);
     });
   }
 
-  private async drain(queue: TenantQueue): Promise<void> {
-    try {
-      while (queue.items.length > 0) {
-        // A full batch goes at once; a partial one waits out the linger for company (once the
-        // previous batch finished, whatever queued meanwhile has already lingered).
-        const batch = queue.items.splice(0, this.maxBatch);
-        await this.run(queue.layout, batch);
-      }
-    } finally {
-      queue.draining = false;
-      // Events submitted between the loop's last check and here would otherwise wait for the next submit.
-      if (queue.items.length > 0) {
-        queue.draining = true;
-        runWithoutTrace(() => setTimeout(() => void this.drain(queue), 0));
-      }
+  /** Starts every batch that may start now; otherwise waits out the oldest waiting event's linger. */
+  private pump(queue: TenantQueue): void {
+    if (queue.timer) {
+      clearTimeout(queue.timer);
+      queue.timer = undefined;
     }
+    while (queue.running < this.parallelBatches) {
+      const eligible = this.eligible(queue);
+      if (eligible.length === 0) return;
+      const oldest = Math.min(...eligible.map((i) => queue.items[i]!.submittedAt));
+      const waitMs = oldest + this.lingerMs - Date.now();
+      if (eligible.length < this.maxBatch && waitMs > 0) {
+        // The drain belongs to no single event's trace.
+        runWithoutTrace(() => {
+          queue.timer = setTimeout(() => {
+            queue.timer = undefined;
+            this.pump(queue);
+          }, waitMs);
+        });
+        return;
+      }
+      const taken = new Set(eligible.slice(0, this.maxBatch));
+      const batch = queue.items.filter((_, i) => taken.has(i));
+      queue.items = queue.items.filter((_, i) => !taken.has(i));
+      const ids = new Set(batch.map((item) => item.input.identity.identityId));
+      for (const id of ids) queue.busy.add(id);
+      queue.running += 1;
+      void runWithoutTrace(() => this.run(queue.layout, batch)).finally(() => {
+        queue.running -= 1;
+        for (const id of ids) queue.busy.delete(id);
+        this.pump(queue);
+      });
+    }
+  }
+
+  /**
+   * Positions of the queued events a new batch may take, in arrival order: not an identity a
+   * running batch carries, nor one with an earlier event held back for that reason.
+   */
+  private eligible(queue: TenantQueue): number[] {
+    const held = new Set<string>();
+    const positions: number[] = [];
+    queue.items.forEach((item, i) => {
+      const id = item.input.identity.identityId;
+      if (queue.busy.has(id) || held.has(id)) held.add(id);
+      else positions.push(i);
+    });
+    return positions;
   }
 
   private async run(layout: TenantLayout, batch: Pending[]): Promise<void> {

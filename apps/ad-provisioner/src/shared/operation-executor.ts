@@ -250,7 +250,7 @@ export class OperationExecutor {
           if (error instanceof DirectoryError && error.code === 'ALREADY_EXISTS') {
             // Our own add that went through before a connection dropped, or a name taken somewhere
             // we cannot see: adopt in the first case, the next candidate one by one in the second.
-            const mine = await withRetry(() => this.findByEmployeeId(layout, item.desired.employeeId), this.retry);
+            const mine = await withRetry(() => this.findOwnAdd(layout, item.sam, item.desired.employeeId), this.retry);
             if (mine) foundOwn.push({ ...item, entry: mine });
             else slow.push(item.op);
             return;
@@ -292,8 +292,9 @@ export class OperationExecutor {
   /**
    * Reserves a name for each item: candidates for all of them checked in one query, the chosen ones
    * checked against AD (the whole domain, any letter case) in one search per round and replaced
-   * while taken there, then inserted in one statement (a name another identity won meanwhile is
-   * simply not ours). AD's own check in the add stays the last word (68, then one by one).
+   * while taken there, then inserted in one statement; a name another identity won meanwhile is
+   * taken, and its loser chooses again. AD's own check in the add stays the last word (68, then
+   * one by one).
    */
   private async reserveNames(layout: TenantLayout, items: Array<{ op: PlannedOperation; desired: DesiredAccount; previousName?: string }>): Promise<Map<string, string>> {
     // Namesakes in one batch need that many candidates more, and some may be taken in AD.
@@ -316,36 +317,51 @@ export class OperationExecutor {
     // Taken = reserved for another identity, or existing in AD (then held by no identity of ours).
     const taken = new Map(reserved);
     const checkedInAd = new Set<string>();
-    let chosen = assignAccountNames(requests, taken);
-    for (let round = 0; round < 8; round++) {
-      const unchecked = [...new Set([...chosen.values()].map((n) => n.toLowerCase()))].filter((n) => !checkedInAd.has(n));
-      if (unchecked.length === 0) break;
-      const inAd = await this.existingAccountNames(unchecked);
-      for (const name of unchecked) checkedInAd.add(name);
-      if (inAd.size === 0) break;
-      for (const name of inAd) taken.set(name, '');
-      chosen = assignAccountNames(requests, taken);
+    const reservedNow = new Map<string, string>();
+    let pending = requests;
+    // A name that a concurrent batch (another tenant's, or this tenant's other one) won meanwhile
+    // is taken like any other: those identities choose again, a few rounds, before the slow path.
+    for (let attempt = 0; attempt < 4 && pending.length > 0; attempt++) {
+      let chosen = assignAccountNames(pending, taken);
+      for (let round = 0; round < 8; round++) {
+        const unchecked = [...new Set([...chosen.values()].map((n) => n.toLowerCase()))].filter((n) => !checkedInAd.has(n));
+        if (unchecked.length === 0) break;
+        const inAd = await this.existingAccountNames(unchecked);
+        for (const name of unchecked) checkedInAd.add(name);
+        if (inAd.size === 0) break;
+        for (const name of inAd) taken.set(name, '');
+        chosen = assignAccountNames(pending, taken);
+      }
+      const fresh = [...chosen].filter(([identityId, name]) => reserved.get(name.toLowerCase()) !== identityId);
+      // Committed before any add, and only one identity can win a name: never handed out twice.
+      // One statement with three array parameters: far cheaper than a generated multi-row insert.
+      const inserted = new Set(
+        fresh.length === 0
+          ? []
+          : (
+              await this.prisma.$queryRawUnsafe<Array<{ name_lower: string }>>(
+                `INSERT INTO name_reservations (name_lower, name, tenant, identity_id)
+                   SELECT l, n, $1, i FROM unnest($2::text[], $3::text[], $4::uuid[]) AS r(l, n, i)
+                 ON CONFLICT (name_lower) DO NOTHING RETURNING name_lower`,
+                layout.id,
+                fresh.map(([, name]) => name.toLowerCase()),
+                fresh.map(([, name]) => name),
+                fresh.map(([identityId]) => identityId),
+              )
+            ).map((row) => row.name_lower),
+      );
+      for (const [identityId, name] of chosen) {
+        const lower = name.toLowerCase();
+        if (reserved.get(lower) === identityId || inserted.has(lower)) {
+          reservedNow.set(identityId, name);
+          taken.set(lower, identityId);
+        } else {
+          taken.set(lower, ''); // won by someone else meanwhile
+        }
+      }
+      pending = pending.filter((request) => chosen.has(request.identityId) && !reservedNow.has(request.identityId));
     }
-    const fresh = [...chosen].filter(([, name]) => !reserved.has(name.toLowerCase()));
-    // Committed before any add, and only one identity can win a name: never handed out twice.
-    // One statement with three array parameters: far cheaper than a generated multi-row insert.
-    const inserted = new Set(
-      fresh.length === 0
-        ? []
-        : (
-            await this.prisma.$queryRawUnsafe<Array<{ name_lower: string }>>(
-              `INSERT INTO name_reservations (name_lower, name, tenant, identity_id)
-                 SELECT l, n, $1, i FROM unnest($2::text[], $3::text[], $4::uuid[]) AS r(l, n, i)
-               ON CONFLICT (name_lower) DO NOTHING RETURNING name_lower`,
-              layout.id,
-              fresh.map(([, name]) => name.toLowerCase()),
-              fresh.map(([, name]) => name),
-              fresh.map(([identityId]) => identityId),
-            )
-          ).map((row) => row.name_lower),
-    );
-    for (const [identityId, name] of fresh) if (!inserted.has(name.toLowerCase())) chosen.delete(identityId);
-    return chosen;
+    return reservedNow;
   }
 
   /** Which of these (lower-case) sAMAccountNames exist anywhere in the domain: one search per 200. */
@@ -555,7 +571,7 @@ export class OperationExecutor {
         if (error instanceof DirectoryError && error.code === 'ALREADY_EXISTS') {
           // Either our own add went through before the connection dropped, or the name is taken
           // somewhere we cannot see: adopt in the first case, try the next name in the second.
-          const mine = await this.findByEmployeeId(layout, desired.employeeId);
+          const mine = await this.findOwnAdd(layout, sam, desired.employeeId);
           if (mine) {
             await this.recordProvisioned(layout, desired, mine, 'created');
             await this.converge(layout, desired, mine, op);
@@ -600,6 +616,22 @@ export class OperationExecutor {
     });
     const holder = await this.prisma.nameReservation.findUnique({ where: { nameLower: sam.toLowerCase() } });
     return holder?.identityId === identityId;
+  }
+
+  /**
+   * After an add answered "already exists": our own earlier add of this name (a connection that
+   * dropped after the add went through) carries the name and this person's id; anything else is a
+   * name taken where we could not see it. One indexed lookup by name, not a scan for the id: under
+   * concurrent batches many adds meet a taken name, and a scan per add costs the directory dearly.
+   */
+  private async findOwnAdd(layout: TenantLayout, sam: string, employeeId: string): Promise<DirectoryEntry | null> {
+    const found = await this.directory.search(this.options.domainDn, {
+      filter: andFilter('(objectClass=user)', equalsFilter('sAMAccountName', sam)),
+      attributes: ACCOUNT_ATTRIBUTES,
+    });
+    const entry = found[0];
+    if (!entry || attributeString(entry, 'employeeNumber') !== employeeId || !isDnWithin(entry.dn, layout.rootDn, { allowSelf: false })) return null;
+    return entry;
   }
 
   private async findByEmployeeId(layout: TenantLayout, employeeId: string): Promise<DirectoryEntry | null> {

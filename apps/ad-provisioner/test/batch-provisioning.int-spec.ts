@@ -56,6 +56,50 @@ describe('a batch of new accounts', () => {
     expect(new Set(provisioned.map((e) => e.data.accountId)).size).toBe(30);
   });
 
+  it('gives namesakes in two batches of one tenant running at once distinct names, choosing again instead of adding one by one', async () => {
+    const layout = h.layout('alpha');
+    await h.executor.execute(layout, []);
+    // Another system's accounts (outside our OUs and reservations) hold the first six candidates.
+    for (let i = 1; i <= 6; i++) {
+      await h.directory.add(childDn('CN', `Nora by hand ${i}`, h.ou.dn), { objectClass: ['top', 'person', 'organizationalPerson', 'user'], sAMAccountName: `nornyb0${i}` });
+    }
+    const batchOf = () => Array.from({ length: 12 }, () => aPupil({ givenName: 'Nora', familyName: 'Nyberg', klass: '5A' }));
+    const [first, second] = [batchOf(), batchOf()];
+    const adds = jest.spyOn(h.directory, 'add');
+    // Both batches have read the reservations and chosen before either inserts its names: the race
+    // that two batches of one tenant meet when they start together.
+    const insertName = h.prisma.$queryRawUnsafe.bind(h.prisma);
+    let arrived = 0;
+    let release!: () => void;
+    const bothChosen = new Promise<void>((resolve) => (release = resolve));
+    const inserts = jest.spyOn(h.prisma, '$queryRawUnsafe').mockImplementation(async (query: string, ...values: unknown[]) => {
+      if (query.includes('INSERT INTO name_reservations') && arrived < 2) {
+        arrived += 1;
+        if (arrived === 2) release();
+        await bothChosen;
+      }
+      return insertName(query, ...values);
+    });
+    try {
+      const outcomes = await Promise.all([first, second].map((people) => h.provision.provisionBatch(layout, people.map((identity) => ({ identity })))));
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('applied');
+        if (outcome.status === 'applied') expect(outcome.result).toMatchObject({ applied: 12, failed: 0 });
+      }
+      // Every account was added once, under a name reserved for it: none met a name the other batch had won.
+      // DNs only: the calls carry the initial passwords, which never belong in test output.
+      const accountAdds = adds.mock.calls.map(([dn]) => dn).filter((dn) => /^CN=Nora Nyberg/.test(dn));
+      expect(accountAdds).toHaveLength(24);
+      expect(arrived).toBe(2);
+    } finally {
+      adds.mockRestore();
+      inserts.mockRestore();
+    }
+    const names = await Promise.all([...first, ...second].map(async (p) => (await linkOf(h, p.identityId)).sAMAccountName.toLowerCase()));
+    expect(new Set(names).size).toBe(24);
+    for (const name of names) expect(name).toMatch(/^nornyb(0[7-9]|[1-9]\d)$/);
+  });
+
   it('adopts the accounts of an approved batch that AD already has instead of adding them again', async () => {
     const layout = h.layout('alpha');
     const people = Array.from({ length: 5 }, (_, i) => aStaffMember({ givenName: 'Again', familyName: `Person${i}` }));

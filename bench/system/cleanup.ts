@@ -1,6 +1,7 @@
 // Removes the run's OU from Samba AD: thousands of accounts would otherwise pile up run after run.
-// Deletes level by level, deepest first, over a few connections (one sequential delete per entry
-// would take minutes for 10,000 accounts).
+// Groups go first: deleting an account that is still a member rewrites each of its groups, and a
+// group of thousands of members made a 10,000-person cleanup run at about 10 deletes/s. Then the
+// rest level by level, deepest first, over a few connections.
 import { Client } from 'ldapts';
 
 /** RDNs in a DN: commas not escaped by a backslash. */
@@ -44,14 +45,22 @@ export async function removeSubtree(
       if ((error as { code?: unknown }).code === 32) return 0;
       throw error;
     }
+    const { searchEntries: groupEntries } = await clients[0]!.search(dn, {
+      scope: 'sub',
+      filter: '(objectClass=group)',
+      attributes: ['1.1'],
+      paged: { pageSize: 1000 },
+    });
+    const groups = new Set(groupEntries.map((entry) => entry.dn));
     const levels = new Map<number, string[]>();
     for (const entry of entries) {
+      if (groups.has(entry)) continue;
       const depth = dnDepth(entry);
       levels.set(depth, [...(levels.get(depth) ?? []), entry]);
     }
     let done = 0;
-    for (const depth of [...levels.keys()].sort((a, b) => b - a)) {
-      const level = levels.get(depth)!;
+    const rounds = [[...groups], ...[...levels.keys()].sort((a, b) => b - a).map((depth) => levels.get(depth)!)];
+    for (const level of rounds) {
       let next = 0;
       await Promise.all(
         clients.map(async (client) => {

@@ -334,14 +334,16 @@ export class OperationExecutor {
       }
       const fresh = [...chosen].filter(([identityId, name]) => reserved.get(name.toLowerCase()) !== identityId);
       // Committed before any add, and only one identity can win a name: never handed out twice.
-      // One statement with three array parameters: far cheaper than a generated multi-row insert.
+      // One statement with array parameters: far cheaper than a generated multi-row insert. Rows go
+      // in name order, so two batches inserting overlapping names wait for each other instead of
+      // deadlocking (each holding a name the other wants next).
       const inserted = new Set(
         fresh.length === 0
           ? []
           : (
               await this.prisma.$queryRawUnsafe<Array<{ name_lower: string }>>(
                 `INSERT INTO name_reservations (name_lower, name, tenant, identity_id)
-                   SELECT l, n, $1, i FROM unnest($2::text[], $3::text[], $4::uuid[]) AS r(l, n, i)
+                   SELECT l, n, $1, i FROM unnest($2::text[], $3::text[], $4::uuid[]) AS r(l, n, i) ORDER BY l
                  ON CONFLICT (name_lower) DO NOTHING RETURNING name_lower`,
                 layout.id,
                 fresh.map(([, name]) => name.toLowerCase()),

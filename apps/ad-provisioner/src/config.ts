@@ -98,9 +98,9 @@ export class ProvisionerConfig extends ServiceConfig {
 
 /** The handlers in flight per identity subject: the setting, or the running batches and one gathering per tenant. */
 export function consumerConcurrency(
-  config: Pick<ProvisionerConfig, 'PROVISIONER_CONSUMER_CONCURRENCY' | 'PROVISIONER_BATCH_SIZE'> & Partial<Pick<ProvisionerConfig, 'PROVISIONER_PARALLEL_BATCHES'>>,
+  config: Pick<ProvisionerConfig, 'PROVISIONER_CONSUMER_CONCURRENCY' | 'PROVISIONER_BATCH_SIZE' | 'PROVISIONER_PARALLEL_BATCHES'>,
   tenantCount: number,
 ): number {
-  const batchesInFlight = (config.PROVISIONER_PARALLEL_BATCHES ?? 1) + 1;
+  const batchesInFlight = config.PROVISIONER_PARALLEL_BATCHES + 1;
   return config.PROVISIONER_CONSUMER_CONCURRENCY ?? Math.min(MAX_CONSUMER_CONCURRENCY, Math.max(400, batchesInFlight * config.PROVISIONER_BATCH_SIZE * tenantCount));
 }

@@ -8,10 +8,10 @@ describe(consumerConcurrency.name, () => {
   });
 
   it('never goes below 400 for a small installation', () => {
-    expect(consumerConcurrency({ PROVISIONER_BATCH_SIZE: 50 }, 1)).toBe(400);
+    expect(consumerConcurrency({ PROVISIONER_BATCH_SIZE: 50, PROVISIONER_PARALLEL_BATCHES: 1 }, 1)).toBe(400);
   });
 
   it('takes the operator’s setting as it is', () => {
-    expect(consumerConcurrency({ PROVISIONER_BATCH_SIZE: 200, PROVISIONER_CONSUMER_CONCURRENCY: 300 }, 4)).toBe(300);
+    expect(consumerConcurrency({ PROVISIONER_BATCH_SIZE: 200, PROVISIONER_PARALLEL_BATCHES: 2, PROVISIONER_CONSUMER_CONCURRENCY: 300 }, 4)).toBe(300);
   });
 });

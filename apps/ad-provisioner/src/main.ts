@@ -1,7 +1,7 @@
 // ad-provisioner: keeps each tenant's OU in Active Directory in step with identity.* events —
 // accounts, never-reused names, groups, plans held over thresholds, drift reconciliation — and
 // publishes directory.* and ops.plan.held through its outbox.
-import { connectJetStream, messagingOptionsFromEnv } from '@skolkonto/messaging';
+import { connectJetStream, messagingOptionsFromEnv, resolveMessagingOptions } from '@skolkonto/messaging';
 import { runService, SERVICE_CONFIG, TENANTS, type TenantConfig } from '@skolkonto/platform';
 import { AppModule } from './app.module';
 import { ProvisionerConfig, consumerConcurrency } from './config';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   // server must let that many messages be unacknowledged at once.
   const concurrency = consumerConcurrency(config, app.get<TenantConfig[]>(TENANTS).length);
   const messaging = messagingOptionsFromEnv('ad-provisioner');
-  connectJetStream(app, { ...messaging, concurrency, maxAckPending: Math.max(messaging.maxAckPending ?? 1024, concurrency) });
+  connectJetStream(app, { ...messaging, concurrency, maxAckPending: Math.max(resolveMessagingOptions(messaging).maxAckPending, concurrency) });
   await app.startAllMicroservices();
 }
 

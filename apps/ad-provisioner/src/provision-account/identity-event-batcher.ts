@@ -85,8 +85,8 @@ export class IdentityEventBatcher {
     while (queue.running < this.parallelBatches) {
       const eligible = this.eligible(queue);
       if (eligible.length === 0) return;
-      const oldest = Math.min(...eligible.map((i) => queue.items[i]!.submittedAt));
-      const waitMs = oldest + this.lingerMs - Date.now();
+      // Items are in arrival order: the first eligible one has waited longest.
+      const waitMs = queue.items[eligible[0]!]!.submittedAt + this.lingerMs - Date.now();
       if (eligible.length < this.maxBatch && waitMs > 0) {
         // The drain belongs to no single event's trace.
         runWithoutTrace(() => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EVENTS, SAMPLE_EVENT_DATA } from '@skolkonto/contracts';
 import {
@@ -12,27 +12,10 @@ import {
 } from '@skolkonto/messaging';
 import { PrismaClient } from '@skolkonto/persistence';
 import { loadConfig } from '@skolkonto/platform';
-import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
+import { createTestDatabase, RecordingLogger, type TestDatabase } from '@skolkonto/testing';
 import { AppModule } from '../src/app.module';
 import { FederationPublisherConfig } from '../src/config';
 import { parseReleaseSettings } from '../src/release-settings/release-settings';
-
-/** Every warning and error Nest and the transport log, to assert that shutdown logs none. */
-class RecordingLogger implements LoggerService {
-  readonly problems: string[] = [];
-  log(): void {}
-  debug(): void {}
-  verbose(): void {}
-  warn(message: unknown): void {
-    this.problems.push(`warn: ${JSON.stringify(message)}`);
-  }
-  error(message: unknown): void {
-    this.problems.push(`error: ${JSON.stringify(message)}`);
-  }
-  fatal(message: unknown): void {
-    this.problems.push(`fatal: ${JSON.stringify(message)}`);
-  }
-}
 
 /**
  * Given a handler in the middle of its transaction, when the app is closed (SIGTERM), then the handler

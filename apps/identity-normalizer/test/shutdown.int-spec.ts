@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EVENTS } from '@skolkonto/contracts';
 import { ManualClock } from '@skolkonto/domain';
@@ -12,28 +12,11 @@ import {
   type TestMessaging,
 } from '@skolkonto/messaging';
 import { loadConfig } from '@skolkonto/platform';
-import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
+import { createTestDatabase, RecordingLogger, type TestDatabase } from '@skolkonto/testing';
 import { AppModule } from '../src/app.module';
 import { IdentityNormalizerConfig } from '../src/config';
 import { NormalizerDatabase, type SqlTx } from '../src/normalize-identity/normalizer-database';
 import { aPerson, aSchoolUnit, anEnrolment } from './register-events.builder';
-
-/** Every warning and error Nest and the transport log, to assert that shutdown logs none. */
-class RecordingLogger implements LoggerService {
-  readonly problems: string[] = [];
-  log(): void {}
-  debug(): void {}
-  verbose(): void {}
-  warn(message: unknown): void {
-    this.problems.push(`warn: ${JSON.stringify(message)}`);
-  }
-  error(message: unknown): void {
-    this.problems.push(`error: ${JSON.stringify(message)}`);
-  }
-  fatal(message: unknown): void {
-    this.problems.push(`fatal: ${JSON.stringify(message)}`);
-  }
-}
 
 async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

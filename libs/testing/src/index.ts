@@ -10,3 +10,4 @@ export { createTestJetStream, natsConnect } from './nats/test-jetstream';
 export type { TestJetStream } from './nats/test-jetstream';
 export { createTestDatabase, adminDatabaseUrl } from './database/test-database';
 export type { TestDatabase } from './database/test-database';
+export { RecordingLogger } from './logging/recording-logger';

@@ -72,14 +72,14 @@ describe('a batch of new accounts', () => {
     let arrived = 0;
     let release!: () => void;
     const bothChosen = new Promise<void>((resolve) => (release = resolve));
-    const inserts = jest.spyOn(h.prisma, '$queryRawUnsafe').mockImplementation(async (query: string, ...values: unknown[]) => {
+    const inserts = jest.spyOn(h.prisma, '$queryRawUnsafe').mockImplementation((async (query: string, ...values: unknown[]) => {
       if (query.includes('INSERT INTO name_reservations') && arrived < 2) {
         arrived += 1;
         if (arrived === 2) release();
         await bothChosen;
       }
       return insertName(query, ...values);
-    });
+    }) as typeof h.prisma.$queryRawUnsafe);
     try {
       const outcomes = await Promise.all([first, second].map((people) => h.provision.provisionBatch(layout, people.map((identity) => ({ identity })))));
       for (const outcome of outcomes) {

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The claim page in a real browser (Debian's chromium driven by playwright-core, as ops-console's
 // browser test does; no browser download): a wrong code, then the right one, a refused password, a
 // good one, and a bind in AD with it. Screenshots go to test-artifacts/claim-portal/ (gitignored).

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // First sign-in in a real browser (Debian's chromium via playwright-core): an operator sees claimed /
 // unclaimed / locked-out per class, issues claim codes for a class and gets one printable letter per
 // person (account name, code, validity, the claim page; never a password), unlocks an account; a

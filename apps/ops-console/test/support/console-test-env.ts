@@ -56,7 +56,7 @@ export async function startConsole(label: string, extraEnv: Record<string, strin
   const app = await boot();
   const address = app.getHttpServer().address() as { port: number };
   const prisma = createPrismaClient(db.url, { poolSize: 2 });
-  return {
+  const env: ConsoleTestEnv = {
     app,
     baseUrl: `http://127.0.0.1:${address.port}`,
     db,
@@ -97,6 +97,7 @@ export async function startConsole(label: string, extraEnv: Record<string, strin
       await db.drop();
     },
   };
+  return env;
 }
 
 /** A signed-in HTTP client: session cookie + CSRF token, as the web page holds them. */

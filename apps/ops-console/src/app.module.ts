@@ -15,6 +15,7 @@ import { ConsoleHealthChecks } from './health-checks';
 import { WebUiMiddleware } from './web-ui.middleware';
 import { LiveViewController } from './live-view/live-view.controller';
 import { LiveViewService } from './live-view/live-view.service';
+import { TenantLagService } from './live-view/tenant-lag.service';
 import { ThroughputRepository } from './live-view/throughput.repository';
 import { CreateOperatorService } from './operators/create-operator.service';
 import { OperatorsController } from './operators/operators.controller';
@@ -65,6 +66,7 @@ export class AppModule implements NestModule {
         ThroughputRepository,
         StreamWatcherService,
         RegisterSyncService,
+        TenantLagService,
         LiveViewService,
         ReviewPlansService,
         ReviewQueueService,

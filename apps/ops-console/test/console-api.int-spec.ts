@@ -1,6 +1,6 @@
 // The console's HTTP API against real PostgreSQL and NATS JetStream: auth, plans, dead letters,
 // the person timeline and the live feed.
-import { AckPolicy, headers as natsHeaders } from 'nats';
+import { AckPolicy, DeliverPolicy, headers as natsHeaders } from 'nats';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { DLQ_HEADERS } from '@skolkonto/messaging';
@@ -333,6 +333,50 @@ describe('ops-console API', () => {
       expect(lag.stream).toBe('IDENTITY');
       const durables = (await env.nats.manager.consumers.list(stream).next()).filter((c) => c.config.durable_name);
       expect(durables.map((c) => c.name)).toEqual(['identity-consumer-under-test']);
+      // Those totals mix every tenant: an operator limited to some does not get them.
+      expect((await (await signedIn(operator)).json('GET', '/api/live/tiles')).body.consumers).toEqual([]);
+    });
+
+    it('shows each tenant only the lag of its own subjects, to operators who may see that tenant', async () => {
+      // A service's consumer of every tenant's subjects, as the services declare them.
+      const stream = env.nats.streamName('IDENTITY');
+      const durable = 'identity-per-tenant-under-test';
+      await env.nats.manager.consumers.add(stream, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.New,
+        filter_subject: env.nats.subject('identity', '*', 'person', 'changed'),
+      });
+      // skara's one event is handled; of gotene's three, one is being handled and two wait.
+      await env.publishEvent('identity.skara.person.changed', { identityId: randomUUID(), version: 1 });
+      for (let i = 0; i < 3; i++) await env.publishEvent('identity.gotene.person.changed', { identityId: randomUUID(), version: 1 });
+      const consumer = await env.nats.client.consumers.get(stream, durable);
+      const taken = [];
+      for await (const m of await consumer.fetch({ max_messages: 2, expires: 2000 })) taken.push(m);
+      expect(taken.map((m) => m.subject)).toEqual([env.nats.subject('identity.skara.person.changed'), env.nats.subject('identity.gotene.person.changed')]);
+      await taken[0]!.ackAck();
+      await env.publishEvent('identity.lidkoping.person.changed', { identityId: randomUUID(), version: 1 });
+      const lagOf = (body: any, tenant: string) => body.tiles.find((t: any) => t.tenant === tenant)?.consumerLag.consumers.find((c: any) => c.consumer === durable);
+
+      const admin_ = await signedIn(admin);
+      const gotene = await eventually(async () => {
+        const { body } = await admin_.json('GET', '/api/live/tiles');
+        const lag = lagOf(body, 'gotene');
+        return lag?.pending === 2 && lagOf(body, 'lidkoping')?.pending === 1 ? { lag, tile: body.tiles.find((t: any) => t.tenant === 'gotene') } : undefined;
+      }, 8000, 'gotene\'s lag');
+      expect(gotene.lag).toEqual({ stream: 'IDENTITY', consumer: durable, pending: 2, ackPending: 1, ackPendingExact: true });
+      expect(gotene.tile.consumerLag.pending).toBeGreaterThanOrEqual(2);
+      const all = (await admin_.json('GET', '/api/live/tiles')).body;
+      expect(lagOf(all, 'skara')).toBeUndefined();
+      expect(all.consumers.find((c: any) => c.consumer === durable)).toMatchObject({ pending: 3, ackPending: 1 });
+
+      // olle sees skara and lidkoping: lidkoping's waiting event, nothing of gotene's.
+      const limited = (await (await signedIn(operator)).json('GET', '/api/live/tiles')).body;
+      expect(limited.tiles.map((t: any) => t.tenant)).not.toContain('gotene');
+      expect(lagOf(limited, 'skara')).toBeUndefined();
+      expect(lagOf(limited, 'lidkoping')).toMatchObject({ pending: 1, ackPending: 0 });
+      expect(limited.consumers).toEqual([]);
+      taken[1]!.ack();
     });
   });
 });

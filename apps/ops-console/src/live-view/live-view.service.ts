@@ -9,6 +9,7 @@ import { JetStreamGateway } from '../stream-watch/jetstream-gateway';
 import { ObservedEvent } from '../stream-watch/observed-event';
 import { StreamWatcherService } from '../stream-watch/stream-watcher.service';
 import { RegisterSyncService } from '../register-sync/register-sync.service';
+import { TenantLagService } from './tenant-lag.service';
 
 export interface LiveFilter {
   tenant?: string;
@@ -73,6 +74,7 @@ export class LiveViewService {
     private readonly gateway: JetStreamGateway,
     private readonly prisma: PrismaClient,
     private readonly registerSync: RegisterSyncService,
+    private readonly tenantLag: TenantLagService,
   ) {
     watcher.events.subscribe((event) => {
       this.recent.push(event);
@@ -102,7 +104,7 @@ export class LiveViewService {
       this.prisma.consolePlan.groupBy({ by: ['tenant'], where: { status: 'held', ...(scope ? { tenant: { in: scope } } : {}) }, _count: { _all: true } }),
       this.prisma.consoleReview.groupBy({ by: ['tenant'], where: { status: 'open', ...(scope ? { tenant: { in: scope } } : {}) }, _count: { _all: true } }),
       this.gateway.deadLetterSubjects(),
-      this.gateway.consumerLag(),
+      this.tenantLag.snapshot(),
     ]);
     const deadLetters = new Map<string, number>();
     for (const [subject, count] of Object.entries(deadLetterSubjects)) {
@@ -117,6 +119,7 @@ export class LiveViewService {
       ...openReviews.map((r) => r.tenant),
       ...deadLetters.keys(),
       ...this.registerSync.tenants(),
+      ...lag.byTenant.keys(),
     ]);
     const now = Date.now();
     const tiles = [...tenants]
@@ -124,6 +127,7 @@ export class LiveViewService {
       .sort()
       .map((tenant) => {
         const perStage = this.watcher.throughput.lastMinute(now, tenant);
+        const consumers = lag.byTenant.get(tenant) ?? [];
         return {
           tenant,
           eventsPerMinute: Object.fromEntries(STAGES.map((s) => [s, perStage[s] ?? 0])),
@@ -132,8 +136,15 @@ export class LiveViewService {
           openReviews: openReviews.find((r) => r.tenant === tenant)?._count._all ?? 0,
           lastRegisterSync: this.registerSync.lastSync(tenant)?.completedAt ?? null,
           lastRegisterSyncKind: this.registerSync.lastSync(tenant)?.kind ?? null,
+          consumerLag: {
+            pending: consumers.reduce((sum, c) => sum + c.pending, 0),
+            ackPending: consumers.reduce((sum, c) => sum + c.ackPending, 0),
+            ackPendingExact: consumers.every((c) => c.ackPendingExact),
+            consumers,
+          },
         };
       });
-    return { tiles, consumers: lag };
+    // The consumers' totals mix every tenant: only for operators who see them all.
+    return { tiles, consumers: principal.tenants === 'all' ? lag.consumers.map(({ stream, consumer, pending, ackPending, redelivered }) => ({ stream, consumer, pending, ackPending, redelivered })) : [] };
   }
 }

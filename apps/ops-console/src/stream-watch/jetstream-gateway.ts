@@ -14,6 +14,12 @@ export interface ConsumerLag {
   pending: number;
   ackPending: number;
   redelivered: number;
+  /** Namespaced filter subject; empty when the consumer reads the whole stream. */
+  filter: string;
+  /** Every message at or below this stream sequence is acknowledged. */
+  ackFloor: number;
+  /** The highest stream sequence delivered so far. */
+  delivered: number;
 }
 
 export interface StoredDeadLetter {
@@ -26,6 +32,8 @@ export interface StoredDeadLetter {
 
 /** Where a watcher starts: after a checkpointed sequence, or after whatever the stream holds now. */
 export type StartFrom = { kind: 'new' } | { kind: 'after'; sequence: number };
+
+type ConsumerSettings = Parameters<MessagingConnection['jsm']['consumers']['add']>[1];
 
 interface HeaderSource {
   keys(): string[];
@@ -122,13 +130,52 @@ export class JetStreamGateway implements OnApplicationShutdown {
       try {
         for (const info of await jsm.consumers.list(this.streamName(stream)).next()) {
           if (!info.config.durable_name) continue; // ephemeral readers (like ours) do no work
-          result.push({ stream, consumer: info.name, pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered });
+          result.push({
+            stream,
+            consumer: info.name,
+            pending: info.num_pending,
+            ackPending: info.num_ack_pending,
+            redelivered: info.num_redelivered,
+            filter: info.config.filter_subject ?? '',
+            ackFloor: info.ack_floor.stream_seq,
+            delivered: info.delivered.stream_seq,
+          });
         }
       } catch {
         // stream not created yet
       }
     }
     return result;
+  }
+
+  /** Message count per stored subject of `stream` matching `filter` (namespaced). */
+  async subjectCounts(stream: WatchedStream, filter: string): Promise<Record<string, number>> {
+    const { jsm } = await this.connection();
+    return (await jsm.streams.info(this.streamName(stream), { subjects_filter: filter || '>' })).state.subjects ?? {};
+  }
+
+  /**
+   * How many messages of `stream` matching `filter` (namespaced; empty for all) have a sequence of at least
+   * `fromSequence`. JetStream has no such query; a consumer's info does report it, so this creates
+   * an in-memory ephemeral consumer starting there, reads its count and deletes it. Nothing is
+   * ever pulled from it, so it takes no work from anyone; the inactivity threshold removes it
+   * should the delete be lost.
+   */
+  async countFrom(stream: WatchedStream, filter: string, fromSequence: number): Promise<number> {
+    const { jsm } = await this.connection();
+    const name = this.streamName(stream);
+    const info = await jsm.consumers.add(name, {
+      ack_policy: 'none' as ConsumerSettings['ack_policy'],
+      deliver_policy: 'by_start_sequence' as ConsumerSettings['deliver_policy'],
+      opt_start_seq: Math.max(1, fromSequence),
+      // No filter is the whole stream (a `>` filter would not be a subset of its subjects).
+      ...(filter ? { filter_subject: filter } : {}),
+      mem_storage: true,
+      num_replicas: 1,
+      inactive_threshold: 30_000_000_000, // 30 s, in nanoseconds
+    });
+    await jsm.consumers.delete(name, info.name).catch(() => undefined);
+    return info.num_pending;
   }
 
   /** Message count per subject in the dead-letter stream. */

@@ -6,7 +6,7 @@ import { repositoryRoot } from '@skolkonto/testing';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { headers as natsHeaders } from 'nats';
+import { AckPolicy, DeliverPolicy, headers as natsHeaders } from 'nats';
 import { Browser, chromium, Page } from 'playwright-core';
 import { aHeldPlan, ConsoleTestEnv, startConsole } from './support/console-test-env';
 
@@ -172,5 +172,26 @@ describe('ops-console in a browser', () => {
     expect(stages).toEqual(['register', 'identity', 'directory', 'federation']);
     expect(await page.content()).not.toContain('201105061234');
     await page.screenshot({ path: join(ARTIFACTS, '6-person-timeline.png'), fullPage: true });
+  });
+
+  it('shows in the tenant\'s tile the messages a service has not handled yet for that tenant only', async () => {
+    // A service's consumer of every tenant's person changes that has not started on the newest.
+    const durable = 'browser-lag-under-test';
+    await env.nats.manager.consumers.add(env.nats.streamName('IDENTITY'), {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      filter_subject: env.nats.subject('identity', '*', 'person', 'changed'),
+    });
+    for (const tenant of ['skara', 'skara', 'gotene', 'gotene', 'gotene']) {
+      await env.publishEvent(`identity.${tenant}.person.changed`, { identityId: randomUUID(), tenant, version: 1 });
+    }
+    await page.click('[data-testid=tab-live]');
+    // birgitta sees skara only: its two waiting changes, not gotene's three nor the sum of five.
+    await page.waitForSelector(`[data-testid=consumer-lag-list-skara] li:has-text("${durable}: 2")`, { timeout: 8000 });
+    expect((await page.textContent('[data-testid=consumer-lag-skara]'))?.trim()).toBe('2');
+    expect(await page.$('[data-testid=tile-gotene]')).toBeNull();
+    expect(await page.content()).not.toContain('Consumer lag, all tenants');
+    await page.screenshot({ path: join(ARTIFACTS, '7-consumer-lag.png'), fullPage: true });
   });
 });

@@ -23,6 +23,13 @@ interface Tile {
   openReviews: number;
   lastRegisterSync: string | null;
   lastRegisterSyncKind: 'delta' | 'full' | null;
+  consumerLag: {
+    pending: number;
+    ackPending: number;
+    /** False: `ackPending` is an upper bound (the server does not say which messages are unacknowledged). */
+    ackPendingExact: boolean;
+    consumers: Array<{ stream: string; consumer: string; pending: number; ackPending: number; ackPendingExact: boolean }>;
+  };
 }
 
 interface ConsumerLag {
@@ -94,11 +101,26 @@ export function LivePage({ operator }: { operator: Operator }) {
               <dd class={t.heldPlans ? 'warn' : ''}>{t.heldPlans}</dd>
               <dt>open reviews</dt>
               <dd class={t.openReviews ? 'warn' : ''} data-testid={`open-reviews-${t.tenant}`}>{t.openReviews}</dd>
+              <dt>consumer lag</dt>
+              <dd class={t.consumerLag.pending + t.consumerLag.ackPending ? 'warn' : ''} data-testid={`consumer-lag-${t.tenant}`} title="waiting for a service / given to it, not yet done">
+                {t.consumerLag.pending}
+                {t.consumerLag.ackPending > 0 && ` + ${t.consumerLag.ackPendingExact ? '' : '≤'}${t.consumerLag.ackPending}`}
+              </dd>
               <dt>last register sync</dt>
               <dd data-testid={`last-sync-${t.tenant}`} title={t.lastRegisterSync ?? 'no successful sync seen'}>
                 {t.lastRegisterSync ? `${new Date(t.lastRegisterSync).toLocaleString('sv-SE')}${t.lastRegisterSyncKind ? ` (${t.lastRegisterSyncKind})` : ''}` : '—'}
               </dd>
             </dl>
+            {t.consumerLag.consumers.length > 0 && (
+              <ul class="lag" data-testid={`consumer-lag-list-${t.tenant}`}>
+                {t.consumerLag.consumers.map((c) => (
+                  <li title={c.stream}>
+                    {c.consumer}: {c.pending}
+                    {c.ackPending > 0 && ` + ${c.ackPendingExact ? '' : '≤'}${c.ackPending} in progress`}
+                  </li>
+                ))}
+              </ul>
+            )}
           </article>
         ))}
       </div>
@@ -107,34 +129,36 @@ export function LivePage({ operator }: { operator: Operator }) {
           <h2>Throughput, last hour</h2>
           <ThroughputChart points={throughput} />
         </div>
-        <div class="panel">
-          <h2>Consumer lag</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>consumer</th>
-                <th>pending</th>
-                <th>unacked</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tiles.consumers.map((c) => (
+        {operator.tenants === 'all' && (
+          <div class="panel">
+            <h2>Consumer lag, all tenants</h2>
+            <table>
+              <thead>
                 <tr>
-                  <td title={c.stream}>{c.consumer}</td>
-                  <td class={c.pending > 100 ? 'warn' : ''}>{c.pending}</td>
-                  <td>{c.ackPending}</td>
+                  <th>consumer</th>
+                  <th>pending</th>
+                  <th>unacked</th>
                 </tr>
-              ))}
-              {tiles.consumers.length === 0 && (
-                <tr>
-                  <td colSpan={3} class="muted">
-                    no durable consumers
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {tiles.consumers.map((c) => (
+                  <tr>
+                    <td title={c.stream}>{c.consumer}</td>
+                    <td class={c.pending > 100 ? 'warn' : ''}>{c.pending}</td>
+                    <td>{c.ackPending}</td>
+                  </tr>
+                ))}
+                {tiles.consumers.length === 0 && (
+                  <tr>
+                    <td colSpan={3} class="muted">
+                      no durable consumers
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          </div>
+        )}
       </div>
       <div class="panel">
         <h2>

@@ -202,7 +202,7 @@ async function allAccounts(): Promise<Entry[]> {
   const { searchEntries } = await system.ldap.search(system.ou.dn, {
     scope: 'sub',
     filter: '(objectClass=user)',
-    attributes: ['employeeNumber', 'sAMAccountName', 'sn', 'displayName', 'userAccountControl', 'memberOf'],
+    attributes: ['msDS-cloudExtensionAttribute1', 'sAMAccountName', 'sn', 'displayName', 'userAccountControl', 'memberOf'],
   });
   return searchEntries;
 }
@@ -216,14 +216,14 @@ async function nothingDuplicated(): Promise<void> {
   const accounts = await allAccounts();
   const byPerson = new Map<string, string[]>();
   for (const entry of accounts) {
-    const personId = values(entry, 'employeeNumber')[0];
+    const personId = values(entry, 'msDS-cloudExtensionAttribute1')[0];
     if (personId) byPerson.set(personId, [...(byPerson.get(personId) ?? []), entry.dn]);
   }
   expect([...byPerson.entries()].filter(([, dns]) => dns.length > 1)).toEqual([]);
   expect(accounts.filter((e) => classGroups(e).length > 1).map((e) => [e.dn, classGroups(e)])).toEqual([]);
 
   const personOfDn = new Map(
-    accounts.map((e) => [e.dn.toLowerCase(), values(e, 'employeeNumber')[0] ?? e.dn]),
+    accounts.map((e) => [e.dn.toLowerCase(), values(e, 'msDS-cloudExtensionAttribute1')[0] ?? e.dn]),
   );
   const { searchEntries: groups } = await system.ldap.search(system.ou.dn, {
     scope: 'sub',
@@ -344,6 +344,9 @@ describe('register → AD → federation, every app as its own process', () => {
     expect(attributes.givenName).toBe('Ebba');
     expect(data.protected).toBe(false);
     enrolled.eppn = String(attributes.eduPersonPrincipalName);
+    // Surface 1: the published set in the account, by the default mapping, for IdPs that read AD.
+    const withAttributes = await account('skara', result.personId, (e) => values(e, 'employeeNumber')[0] === enrolled.eppn);
+    expect(values(withAttributes, 'departmentNumber')).toEqual([code]);
   });
 
   it('rename: displayName follows, sAMAccountName and ePPN stay', async () => {
@@ -515,7 +518,7 @@ describe('register → AD → federation, every app as its own process', () => {
         await system.ldap.search(system.tenantDn('skara'), {
           scope: 'sub',
           filter: '(objectClass=user)',
-          attributes: ['employeeNumber', 'userAccountControl', 'displayName'],
+          attributes: ['msDS-cloudExtensionAttribute1', 'userAccountControl', 'displayName'],
         })
       ).searchEntries
         .map((e) => `${e.dn}|${String(e.userAccountControl)}|${String(e.displayName)}`)
@@ -577,7 +580,7 @@ describe('register → AD → federation, every app as its own process', () => {
         const sam = await eventually('an account for every free pupil before the batch', async () => {
           const names = new Map(
             (await allAccounts()).map((e) => [
-              values(e, 'employeeNumber')[0],
+              values(e, 'msDS-cloudExtensionAttribute1')[0],
               values(e, 'sAMAccountName')[0],
             ]),
           );
@@ -689,7 +692,7 @@ describe('register → AD → federation, every app as its own process', () => {
           async () => {
             const accounts = new Map<string, Entry>();
             for (const entry of await allAccounts())
-              accounts.set(values(entry, 'employeeNumber')[0] ?? entry.dn, entry);
+              accounts.set(values(entry, 'msDS-cloudExtensionAttribute1')[0] ?? entry.dn, entry);
             const missing = expectations.filter((x) => {
               const entry = x.personId ? accounts.get(x.personId) : undefined;
               if (!entry || isDisabled(entry)) return true;
@@ -788,6 +791,8 @@ describe('register → AD → federation, every app as its own process', () => {
     expect(values(after, 'sAMAccountName')).toEqual([leaver.sAMAccountName]);
     expect(groupCns(after)).toEqual([]);
     await eventually('attributes revoked', () => revoked(leaver.identityId));
+    const cleared = await account('skara', leaver.personId, (e) => values(e, 'employeeNumber').length === 0);
+    expect(values(cleared, 'departmentNumber')).toEqual([]);
   });
 
   it('return: the leaver enrols again and gets the same account back, enabled and in place, with the same ePPN', async () => {

@@ -193,11 +193,11 @@ describe('scale-out: two replicas each of identity-normalizer and ad-provisioner
     const accounts = async () => {
       const { searchEntries } = await ldap.search(ou.dn, {
         scope: 'sub',
-        filter: '(&(objectClass=user)(employeeNumber=*))',
-        attributes: ['employeeNumber', 'displayName', 'sAMAccountName'],
+        filter: '(&(objectClass=user)(msDS-cloudExtensionAttribute1=*))',
+        attributes: ['msDS-cloudExtensionAttribute1', 'displayName', 'sAMAccountName'],
         sizeLimit: 1000,
       });
-      return searchEntries.map((e) => ({ dn: e.dn, employeeNumber: String(e.employeeNumber), displayName: String(e.displayName), sam: String(e.sAMAccountName) }));
+      return searchEntries.map((e) => ({ dn: e.dn, personId: String(e['msDS-cloudExtensionAttribute1']), displayName: String(e.displayName), sam: String(e.sAMAccountName) }));
     };
     // Delivered but not yet acknowledged, per consumer (a figure for the report, not an assertion).
     const ackPending = async (stream: string, durable: RegExp) => {
@@ -241,11 +241,11 @@ describe('scale-out: two replicas each of identity-normalizer and ad-provisioner
         'every person has an account with the last displayName',
         async () => {
           last = await accounts();
-          const byPerson = new Map(last.map((a) => [a.employeeNumber, a.displayName]));
+          const byPerson = new Map(last.map((a) => [a.personId, a.displayName]));
           return [...expected].every(([id, name]) => byPerson.get(id) === name) ? true : undefined;
         },
         150_000,
-        () => `${last.length} accounts; wrong or missing: ${[...expected].filter(([id, name]) => !last.some((a) => a.employeeNumber === id && a.displayName === name)).length}`,
+        () => `${last.length} accounts; wrong or missing: ${[...expected].filter(([id, name]) => !last.some((a) => a.personId === id && a.displayName === name)).length}`,
       );
 
       // Nothing is left unacknowledged: what the killed replicas held was redelivered to the survivors
@@ -267,11 +267,11 @@ describe('scale-out: two replicas each of identity-normalizer and ad-provisioner
       // No account is duplicated: one per person, unique sAMAccountNames, no strangers.
       const final = await accounts();
       const perPerson = new Map<string, number>();
-      for (const a of final) perPerson.set(a.employeeNumber, (perPerson.get(a.employeeNumber) ?? 0) + 1);
+      for (const a of final) perPerson.set(a.personId, (perPerson.get(a.personId) ?? 0) + 1);
       expect([...perPerson.entries()].filter(([, n]) => n !== 1)).toEqual([]);
       expect(final).toHaveLength(persons.length);
       expect(new Set(final.map((a) => a.sam.toLowerCase())).size).toBe(final.length);
-      const wrongName = final.filter((a) => expected.get(a.employeeNumber) !== a.displayName);
+      const wrongName = final.filter((a) => expected.get(a.personId) !== a.displayName);
       expect(wrongName).toEqual([]);
 
       // Per-identity order: each identity's published versions are 1..n without gaps, the highest

@@ -18,6 +18,8 @@ import { ProvisionAccountService } from './provision-account/provision-account.s
 import { ReconcileDirectoryService } from './reconcile-directory/reconcile-directory.service';
 import { ReconcileSchedulerService } from './reconcile-directory/reconcile-scheduler.service';
 import { OperationExecutor } from './shared/operation-executor';
+import { FederationAttributeWriter } from './write-federation-attributes/federation-attribute-writer';
+import { WriteFederationAttributesHandler } from './write-federation-attributes/write-federation-attributes.handler';
 import { PlanRunner } from './shared/plan-runner';
 
 // Closed after Nest has drained the JetStream consumers (in-flight batches finish first), not in
@@ -40,11 +42,23 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forRoot(config, tenants)],
-      controllers: [ApprovePlanController, ApprovePlanHandler, ProvisionAccountHandler],
+      controllers: [ApprovePlanController, ApprovePlanHandler, ProvisionAccountHandler, WriteFederationAttributesHandler],
       providers: [
         { provide: ADMIN_TOKEN, useValue: config.PROVISIONER_ADMIN_TOKEN },
         AdminTokenGuard,
-        { provide: PrismaClient, useFactory: () => createPrismaClient(config.DATABASE_URL) },
+        {
+          provide: PrismaClient,
+          useFactory: async (health: HealthRegistry) => {
+            const prisma = createPrismaClient(config.DATABASE_URL);
+            // The first query loads Prisma's query compiler; do it at boot, not inside a health probe.
+            await prisma.$queryRaw`SELECT 1`;
+            health.register('postgresql', async () => {
+              await prisma.$queryRaw`SELECT 1`;
+            });
+            return prisma;
+          },
+          inject: [HealthRegistry],
+        },
         {
           provide: LdapDirectory,
           useFactory: (health: HealthRegistry) => {
@@ -96,6 +110,11 @@ export class AppModule {
           provide: IdentityEventBatcher,
           useFactory: (s: ProvisionAccountService) => new IdentityEventBatcher(s, config.PROVISIONER_BATCH_SIZE, config.PROVISIONER_BATCH_LINGER_MS, config.PROVISIONER_PARALLEL_BATCHES),
           inject: [ProvisionAccountService],
+        },
+        {
+          provide: FederationAttributeWriter,
+          useFactory: (p: PrismaClient, d: LdapDirectory) => new FederationAttributeWriter(p, d),
+          inject: [PrismaClient, LdapDirectory],
         },
         {
           provide: ApprovePlanService,

@@ -30,7 +30,7 @@ it('completes a batch after AD comes back, without duplicate accounts', async ()
   // seconds, then restore it: adds in flight are lost or half-done, none of them may be doubled.
   const env = testEnv();
   const watcher = new LdapDirectory({ url: env.ldap.url, ca: env.ldap.ca, bindDn: env.ldap.bindDn, bindPassword: env.ldap.bindPassword, poolSize: 1 });
-  const inAd = async () => (await watcher.search(h.ou.dn, { filter: '(&(objectClass=user)(employeeNumber=*))', attributes: ['1.1'] }).catch(() => [])).length;
+  const inAd = async () => (await watcher.search(h.ou.dn, { filter: '(&(objectClass=user)(msDS-cloudExtensionAttribute1=*))', attributes: ['1.1'] }).catch(() => [])).length;
   const deadline = Date.now() + 60_000;
   while ((await inAd()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   await proxy.down();
@@ -45,7 +45,7 @@ it('completes a batch after AD comes back, without duplicate accounts', async ()
   expect(outcome.status).toBe('applied');
   if (outcome.status === 'applied') expect(outcome.result.failed).toBe(0);
   for (const person of people) {
-    const found = await h.directory.search(h.ou.dn, { filter: equalsFilter('employeeNumber', person.sourceRefs[0]!.id), attributes: ['memberOf'] });
+    const found = await h.directory.search(h.ou.dn, { filter: equalsFilter('msDS-cloudExtensionAttribute1', person.sourceRefs[0]!.id), attributes: ['memberOf'] });
     expect(found).toHaveLength(1);
     expect(attributeStrings(found[0]!, 'memberOf').length).toBe(3); // role, school and class groups
   }
@@ -66,7 +66,7 @@ it('a batch given up while AD is away completes when redelivered: no duplicates,
     const people = Array.from({ length: 24 }, (_, i) => aPupil({ givenName: 'Omleverans', familyName: `Elev${i}`, klass: `${i % 2 ? 6 : 5}B` }));
     const inputs = people.map((identity) => ({ identity, eventId: randomUUID() }));
     const batch = quick.provision.provisionBatch(layout, inputs);
-    const inAd = async () => (await watcher.search(quick.ou.dn, { filter: '(&(objectClass=user)(employeeNumber=*))', attributes: ['1.1'] }).catch(() => [])).length;
+    const inAd = async () => (await watcher.search(quick.ou.dn, { filter: '(&(objectClass=user)(msDS-cloudExtensionAttribute1=*))', attributes: ['1.1'] }).catch(() => [])).length;
     const deadline = Date.now() + 60_000;
     while ((await inAd()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     await proxy.down();
@@ -78,7 +78,7 @@ it('a batch given up while AD is away completes when redelivered: no duplicates,
     expect(outcome.status).toBe('applied');
     if (outcome.status === 'applied') expect(outcome.result.failed).toBe(0);
     for (const person of people) {
-      const found = await watcher.search(quick.ou.dn, { filter: equalsFilter('employeeNumber', person.sourceRefs[0]!.id), attributes: ['memberOf'] });
+      const found = await watcher.search(quick.ou.dn, { filter: equalsFilter('msDS-cloudExtensionAttribute1', person.sourceRefs[0]!.id), attributes: ['memberOf'] });
       expect(found).toHaveLength(1);
       expect(attributeStrings(found[0]!, 'memberOf').length).toBe(3);
     }

@@ -44,7 +44,7 @@ describe('a batch of new accounts', () => {
       people.map((p, i) => `${names[i]}:${p.identityId}`).sort(),
     );
     for (const person of people) {
-      const found = await h.directory.search(h.ou.dn, { filter: equalsFilter('employeeNumber', person.sourceRefs[0]!.id), attributes: ['memberOf', 'userAccountControl'] });
+      const found = await h.directory.search(h.ou.dn, { filter: equalsFilter('msDS-cloudExtensionAttribute1', person.sourceRefs[0]!.id), attributes: ['memberOf', 'userAccountControl'] });
       expect(found).toHaveLength(1);
       expect(attributeString(found[0]!, 'userAccountControl')).toBe('512');
       expect(attributeStrings(found[0]!, 'memberOf').map((g) => g.split(',')[0]).sort()).toEqual(['CN=Elever 12345678', 'CN=Elever alla', 'CN=Klass 6C (12345678)']);
@@ -110,7 +110,7 @@ describe('a batch of new accounts', () => {
     const again = await h.executor.execute(layout, ops);
     expect(again).toMatchObject({ applied: 5, failed: 0 });
     for (const person of people) {
-      const found = await h.directory.search(h.ou.dn, { filter: equalsFilter('employeeNumber', person.sourceRefs[0]!.id), attributes: ['1.1'] });
+      const found = await h.directory.search(h.ou.dn, { filter: equalsFilter('msDS-cloudExtensionAttribute1', person.sourceRefs[0]!.id), attributes: ['1.1'] });
       expect(found).toHaveLength(1);
       expect(normalizeDn((await linkOf(h, person.identityId)).dn)).toBe(normalizeDn(found[0]!.dn));
     }

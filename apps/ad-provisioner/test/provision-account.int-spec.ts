@@ -37,7 +37,7 @@ async function accountOf(identityId: string, tenant = 'alpha') {
     'displayName',
     'givenName',
     'sn',
-    'employeeNumber',
+    'msDS-cloudExtensionAttribute1',
     'memberOf',
     'objectGUID',
     'cn',
@@ -54,7 +54,7 @@ describe('ad-provisioner against Samba AD', () => {
     expect(layout.rootDn).toBe(`OU=Alpha,OU=Skolkonto,${h.ou.dn}`);
   });
 
-  it('creates an enabled account with groups, employeeNumber, UPN and the objectGUID linked', async () => {
+  it('creates an enabled account with groups, the register person id, UPN and the objectGUID linked', async () => {
     const pupil = aPupil({ givenName: 'Kalle', familyName: 'Karlsson', klass: '7B' });
     const outcome = await h.provision.provisionBatch(h.layout('alpha'), [{ identity: pupil }]);
     expect(outcome.status).toBe('applied');
@@ -62,7 +62,7 @@ describe('ad-provisioner against Samba AD', () => {
     expect(attributeString(entry, 'userAccountControl')).toBe('512');
     expect(attributeString(entry, 'sAMAccountName')).toMatch(/^kalkar\d\d$/);
     expect(attributeString(entry, 'userPrincipalName')).toBe(`${link.sAMAccountName}@alpha.skola.test`);
-    expect(attributeString(entry, 'employeeNumber')).toBe(pupil.sourceRefs[0]!.id);
+    expect(attributeString(entry, 'msDS-cloudExtensionAttribute1')).toBe(pupil.sourceRefs[0]!.id);
     expect(guidToString(attributeBuffer(entry, 'objectGUID')!)).toBe(link.objectGuid);
     expect(normalizeDn(parentDn(entry.dn))).toBe(normalizeDn(h.layout('alpha').accountOuDn('pupil', '12345678')));
     const groups = attributeStrings(entry, 'memberOf').map((g) => g.split(',')[0]);
@@ -147,7 +147,7 @@ describe('ad-provisioner against Samba AD', () => {
     await h.directory.add(dn, {
       objectClass: ['top', 'person', 'organizationalPerson', 'user'],
       sAMAccountName: sam,
-      employeeNumber: pupil.sourceRefs[0]!.id,
+      'msDS-cloudExtensionAttribute1': pupil.sourceRefs[0]!.id,
       givenName: 'Adam',
       sn: 'Manual',
     });
@@ -155,7 +155,7 @@ describe('ad-provisioner against Samba AD', () => {
     const { link, entry } = await accountOf(pupil.identityId);
     expect(link.sAMAccountName).toBe(sam);
     expect(attributeString(entry, 'sn')).toBe('Adopt');
-    const all = await h.directory.search(layout.rootDn, { filter: equalsFilter('employeeNumber', pupil.sourceRefs[0]!.id), attributes: ['1.1'] });
+    const all = await h.directory.search(layout.rootDn, { filter: equalsFilter('msDS-cloudExtensionAttribute1', pupil.sourceRefs[0]!.id), attributes: ['1.1'] });
     expect(all).toHaveLength(1);
     const provisioned = (await h.outbox('directory.alpha.account.provisioned')).find((e) => e.data.identityId === pupil.identityId);
     expect(provisioned?.data.mode).toBe('linked');
@@ -282,7 +282,7 @@ describe('tenant boundaries', () => {
     expect(await h.directory.findEntry(beta.rootDn)).toBeNull();
     const crossTenant = ops.map((op) => ({ ...op, desired: { ...op.desired!, tenant: 'beta' } }));
     expect((await h.executor.execute(layout, crossTenant)).failed).toBe(1);
-    const users = await h.directory.search(h.ou.dn, { filter: equalsFilter('employeeNumber', pupil.sourceRefs[0]!.id), attributes: ['1.1'] });
+    const users = await h.directory.search(h.ou.dn, { filter: equalsFilter('msDS-cloudExtensionAttribute1', pupil.sourceRefs[0]!.id), attributes: ['1.1'] });
     expect(users).toHaveLength(0);
   });
 });

@@ -404,17 +404,19 @@ export const ACCOUNT_ATTRIBUTES = [
   'sn',
   'userAccountControl',
   'memberOf',
+  'msDS-cloudExtensionAttribute1',
   'employeeNumber',
+  'departmentNumber',
   'mail',
   'userPrincipalName',
   'description',
 ];
 
-/** User objects below `baseDn` carrying the register person id in employeeNumber. */
+/** User objects below `baseDn` carrying the register person id in msDS-cloudExtensionAttribute1. */
 export async function findAccounts(ldap: Client, baseDn: string, personId: string): Promise<Entry[]> {
   const { searchEntries } = await ldap.search(baseDn, {
     scope: 'sub',
-    filter: `(&(objectClass=user)(employeeNumber=${personId.replace(/[*()\\\0]/g, '')}))`,
+    filter: `(&(objectClass=user)(msDS-cloudExtensionAttribute1=${personId.replace(/[*()\\\0]/g, '')}))`,
     attributes: ACCOUNT_ATTRIBUTES,
   });
   return searchEntries;

@@ -41,7 +41,7 @@ function identity(overrides: Partial<PersonIdentityV1> = {}): PersonIdentityV1 {
 describe(toDesiredAccount.name, () => {
   it('places an active pupil in the school unit OU with role, school and class groups', () => {
     const desired = toDesiredAccount(identity(), tenant!, layout);
-    expect(desired).toMatchObject({ kind: 'pupil', state: 'present', schoolUnitCode: '12345678', employeeId: '44444444-4444-4444-8444-444444444444' });
+    expect(desired).toMatchObject({ kind: 'pupil', state: 'present', schoolUnitCode: '12345678', registerPersonId: '44444444-4444-4444-8444-444444444444' });
     expect(desired.ouDn).toBe('OU=12345678,OU=Elever,OU=Alpha,OU=Skolkonto,DC=skola,DC=test');
     expect(desired.groups.map((g) => g.key)).toEqual(['role:pupil', 'school:12345678:pupil', 'class:33333333-3333-4333-8333-333333333333']);
   });
@@ -82,7 +82,7 @@ describe(toDesiredAccount.name, () => {
   });
 
   it('falls back to the identity id when the register id is missing', () => {
-    expect(toDesiredAccount(identity({ sourceRefs: [] }), tenant!, layout).employeeId).toBe('11111111-1111-4111-8111-111111111111');
+    expect(toDesiredAccount(identity({ sourceRefs: [] }), tenant!, layout).registerPersonId).toBe('11111111-1111-4111-8111-111111111111');
   });
 
   it('property: whatever the names and class say, every DN stays inside the tenant OU', () => {

@@ -7,6 +7,15 @@ import type { TenantConfig } from '@skolkonto/platform';
 import { TenantLayout } from '../directory-layout/tenant-layout';
 
 export type AccountKind = 'pupil' | 'staff';
+
+/**
+ * The AD attribute holding the register's person id, so correlation survives renames and moves and an
+ * existing account is adopted, never duplicated. In the base schema (2012 and later; Samba has it),
+ * single-valued, long enough for a uuid (employeeID holds 16 characters) and indexed, so adoption is
+ * an index lookup rather than a scan of the tenant's accounts. employeeNumber is left to the
+ * federation attribute mapping (ePPN by default).
+ */
+export const CORRELATION_ATTRIBUTE = 'msDS-cloudExtensionAttribute1';
 /** present = enabled in its school OU; leaver = disabled in the leavers OU; none = no account wanted. */
 export type AccountState = 'present' | 'leaver' | 'none';
 
@@ -31,9 +40,8 @@ export interface DesiredAccount {
   givenName: string;
   sn: string;
   displayName: string;
-  /** The register's person id (or the identity id), written to employeeNumber (employeeID holds only 16
-   *  characters, too few for a uuid): the correlation attribute for adoption. */
-  employeeId: string;
+  /** The register's person id (or the identity id), written to CORRELATION_ATTRIBUTE: what adoption finds an account by. */
+  registerPersonId: string;
   groups: DesiredGroup[];
 }
 
@@ -122,7 +130,7 @@ export function toDesiredAccount(
     givenName: limit(names.protected ? displayName : names.givenName, 64),
     sn: limit(names.protected ? displayName : names.familyName, 64),
     displayName: limit(displayName, 256),
-    employeeId: personRef?.id ?? identity.identityId,
+    registerPersonId: personRef?.id ?? identity.identityId,
     groups,
   };
 }

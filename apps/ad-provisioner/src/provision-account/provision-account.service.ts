@@ -25,7 +25,7 @@ import { PlannedOperation } from '../shared/planned-operation';
 import { PlanOutcome, PlanRunner, planKeyOf } from '../shared/plan-runner';
 import { runConcurrently } from '../shared/run-concurrently';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from '../shared/with-retry';
-import { accountCn, toDesiredAccount, type AccountKind, type DesiredAccount, type PreviousPlacement } from './desired-account';
+import { accountCn, CORRELATION_ATTRIBUTE, toDesiredAccount, type AccountKind, type DesiredAccount, type PreviousPlacement } from './desired-account';
 
 export interface IdentityInput {
   identity: PersonIdentityV1;
@@ -67,8 +67,7 @@ export class ProvisionAccountService {
       ),
     );
     // Linked accounts are read by objectGUID side by side; everyone else is looked up for adoption
-    // by employeeNumber in one search per chunk (the attribute is not indexed: one scan, not many),
-    // while the reads go on. A linked account that has vanished is looked up the same way after.
+    // by register person id (an indexed attribute) in one search per chunk, while the reads go on. A linked account that has vanished is looked up the same way after.
     const entries = new Map<string, DirectoryEntry | null>();
     const isLinked = (identity: PersonIdentityV1) => {
       const link = links.get(identity.identityId);
@@ -76,8 +75,8 @@ export class ProvisionAccountService {
     };
     const isStale = (identity: PersonIdentityV1) => (links.get(identity.identityId)?.identityVersion ?? 0) > identity.version;
     const adoptionSearch = (candidates: IdentityInput[]) =>
-      withRetry(() => this.findByEmployeeNumbers(layout, candidates.map(({ identity }) => toDesiredAccount(identity, layout.tenant, layout).employeeId)), this.retry);
-    const [, byEmployeeNumber] = await Promise.all([
+      withRetry(() => this.findByRegisterPersonIds(layout, candidates.map(({ identity }) => toDesiredAccount(identity, layout.tenant, layout).registerPersonId)), this.retry);
+    const [, byRegisterPersonId] = await Promise.all([
       runConcurrently(identities, this.concurrency, async ({ identity }) => {
         const link = links.get(identity.identityId);
         if (link && isLinked(identity)) {
@@ -87,11 +86,11 @@ export class ProvisionAccountService {
       adoptionSearch(identities.filter(({ identity }) => !isLinked(identity) && !isStale(identity))),
     ]);
     const vanished = identities.filter(({ identity }) => isLinked(identity) && !entries.get(identity.identityId));
-    if (vanished.length > 0) for (const [id, entry] of await adoptionSearch(vanished)) byEmployeeNumber.set(id, entry);
+    if (vanished.length > 0) for (const [id, entry] of await adoptionSearch(vanished)) byRegisterPersonId.set(id, entry);
     const operations: PlannedOperation[] = [];
     for (const { identity, reason } of identities) {
       const link = links.get(identity.identityId) ?? null;
-      operations.push(...this.planIdentity(layout, identity, link, entries.get(identity.identityId) ?? null, byEmployeeNumber, reason));
+      operations.push(...this.planIdentity(layout, identity, link, entries.get(identity.identityId) ?? null, byRegisterPersonId, reason));
     }
     return operations;
   }
@@ -100,15 +99,15 @@ export class ProvisionAccountService {
     return this.directory.poolSize;
   }
 
-  /** Accounts in the tenant's OU carrying these employeeNumbers (OR filter, 200 values a search). */
-  private async findByEmployeeNumbers(layout: TenantLayout, employeeIds: string[]): Promise<Map<string, DirectoryEntry>> {
+  /** Accounts in the tenant's OU carrying these register person ids (OR filter, 200 values a search). */
+  private async findByRegisterPersonIds(layout: TenantLayout, registerPersonIds: string[]): Promise<Map<string, DirectoryEntry>> {
     const map = new Map<string, DirectoryEntry>();
-    const wanted = [...new Set(employeeIds)];
+    const wanted = [...new Set(registerPersonIds)];
     try {
       for (let i = 0; i < wanted.length; i += 200) {
-        const filter = andFilter('(objectClass=user)', orFilter(...wanted.slice(i, i + 200).map((id) => equalsFilter('employeeNumber', id))));
+        const filter = andFilter('(objectClass=user)', orFilter(...wanted.slice(i, i + 200).map((id) => equalsFilter(CORRELATION_ATTRIBUTE, id))));
         for await (const page of this.directory.searchPages(layout.rootDn, { filter, attributes: ACCOUNT_ATTRIBUTES })) {
-          for (const entry of page) map.set(attributeString(entry, 'employeeNumber'), entry);
+          for (const entry of page) map.set(attributeString(entry, CORRELATION_ATTRIBUTE), entry);
         }
       }
     } catch (error) {
@@ -123,7 +122,7 @@ export class ProvisionAccountService {
     identity: PersonIdentityV1,
     link: AccountLink | null,
     linkedEntry: DirectoryEntry | null,
-    byEmployeeNumber: Map<string, DirectoryEntry>,
+    byRegisterPersonId: Map<string, DirectoryEntry>,
     reason?: string,
   ): PlannedOperation[] {
     // An older version is stale. The same version again (a redelivery) is compared with AD like a new
@@ -139,7 +138,7 @@ export class ProvisionAccountService {
     let entry: DirectoryEntry | null = linkedEntry;
     let adoptable = false;
     if (!entry && desired.state === 'present') {
-      entry = byEmployeeNumber.get(desired.employeeId) ?? null;
+      entry = byRegisterPersonId.get(desired.registerPersonId) ?? null;
       adoptable = entry !== null;
     }
 
@@ -195,7 +194,7 @@ export class ProvisionAccountService {
       attributeString(entry, 'givenName') !== desired.givenName ||
       attributeString(entry, 'sn') !== desired.sn ||
       attributeString(entry, 'displayName') !== desired.displayName ||
-      attributeString(entry, 'employeeNumber') !== desired.employeeId ||
+      attributeString(entry, CORRELATION_ATTRIBUTE) !== desired.registerPersonId ||
       attributeString(entry, 'cn') !== cn;
     if (attrsDiffer) {
       ops.push({ ...base, index: 0, accountId, action: 'update', target: entry.dn, before, after: { ...visible(desired), cn } });

@@ -16,7 +16,7 @@ import {
 } from '@skolkonto/directory';
 import type { PrismaClient } from '@skolkonto/persistence';
 import { TenantLayout } from '../directory-layout/tenant-layout';
-import type { DesiredAccount } from '../provision-account/desired-account';
+import { CORRELATION_ATTRIBUTE, type DesiredAccount } from '../provision-account/desired-account';
 import { ACCOUNT_ATTRIBUTES, OperationExecutor } from '../shared/operation-executor';
 import type { PlannedOperation } from '../shared/planned-operation';
 import { EVENTS, enqueueProvisionerEvent } from '../shared/provisioner-events';
@@ -150,8 +150,8 @@ export class ReconcileDirectoryService {
       found.push({ ...base, kind: 'location', attributes: [{ name: 'ou', expected: desired.ouDn, actual: parentDn(entry.dn) }], repair: wantEnabled ? 'move' : 'disable' });
     }
     // Name attributes: which ones differ, never their values (they may belong to a protected person).
-    const changedNames = (['givenName', 'sn', 'displayName', 'employeeNumber'] as const).filter((attr) => {
-      const expected = attr === 'employeeNumber' ? desired.employeeId : desired[attr];
+    const changedNames = (['givenName', 'sn', 'displayName', CORRELATION_ATTRIBUTE] as const).filter((attr) => {
+      const expected = attr === CORRELATION_ATTRIBUTE ? desired.registerPersonId : desired[attr];
       return attributeString(entry, attr) !== expected;
     });
     if (changedNames.length > 0) found.push({ ...base, kind: 'attribute', attributes: changedNames.map((name) => ({ name })), repair: 'update' });

@@ -1,6 +1,7 @@
 // Applies planned operations to AD and records each result (account link, name reservation,
 // directory.* event through the outbox) in one transaction per step. Every step re-reads AD first,
 // so applying an operation twice, or again after AD came back mid-batch, changes nothing twice.
+import { Logger } from '@nestjs/common';
 import {
   DirectoryError,
   GROUP_TYPE_GLOBAL_SECURITY,
@@ -28,7 +29,9 @@ import { generateAccountNameCandidates, toUserPrincipalName } from '@skolkonto/d
 import type { PrismaClient } from '@skolkonto/persistence';
 import { EnsureLayoutService } from '../directory-layout/ensure-layout.service';
 import { TenantLayout } from '../directory-layout/tenant-layout';
-import { accountCn, legacyGroupSamAccountName, type DesiredAccount, type DesiredGroup } from '../provision-account/desired-account';
+import { accountCn, CORRELATION_ATTRIBUTE, legacyGroupSamAccountName, type DesiredAccount, type DesiredGroup } from '../provision-account/desired-account';
+import { valuesForAdd, type DirectoryValues } from '../write-federation-attributes/directory-attribute-values';
+import { DirectoryMappingError, FederationAttributeWriter, isAttributeRefusal, type StoredDirectoryValues } from '../write-federation-attributes/federation-attribute-writer';
 import type { PlannedOperation } from './planned-operation';
 import { assignAccountNames } from './assign-account-names';
 import { EVENTS, enqueueProvisionerEvent, enqueueProvisionerEvents } from './provisioner-events';
@@ -42,7 +45,7 @@ export const ACCOUNT_ATTRIBUTES = [
   'givenName',
   'sn',
   'displayName',
-  'employeeNumber',
+  CORRELATION_ATTRIBUTE,
   'userAccountControl',
   'memberOf',
   'cn',
@@ -88,6 +91,8 @@ class PermanentFailure extends Error {
 
 export class OperationExecutor {
   private readonly retry: RetryPolicy;
+  private readonly federationValues: FederationAttributeWriter;
+  private readonly logger = new Logger(OperationExecutor.name);
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -96,6 +101,7 @@ export class OperationExecutor {
     private readonly options: ExecutorOptions,
   ) {
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.federationValues = new FederationAttributeWriter(prisma, directory, this.retry);
   }
 
   /**
@@ -195,7 +201,11 @@ export class OperationExecutor {
     }
     if (items.length === 0) return slow;
 
-    const names = await this.reserveNames(layout, items);
+    // The person's published federation attributes go into the add when they came first.
+    const [names, federation] = await Promise.all([
+      this.reserveNames(layout, items),
+      this.federationValues.storedFor(layout.id, items.map((item) => item.op.identityId)),
+    ]);
     const toAdd: Array<{ op: PlannedOperation; desired: DesiredAccount; sam: string; dn: string }> = [];
     for (const item of items) {
       const sam = names.get(item.op.identityId);
@@ -238,7 +248,9 @@ export class OperationExecutor {
     await runConcurrently(toAdd, this.concurrency, async (item) => {
       if (fatal) return;
       try {
-        await withRetry(() => this.directory.add(item.dn, this.newAccountAttributes(layout, item.desired, item.sam)), this.retry);
+        if ((await this.addAccount(layout, item.dn, item.desired, item.sam, federation.get(item.op.identityId)?.values)) === 'without-federation') {
+          federation.delete(item.op.identityId);
+        }
         for (const group of item.desired.groups) this.defer(members, group, item.dn, item.op);
         chunk.push(item);
         if (chunk.length >= RECORD_CHUNK) {
@@ -250,7 +262,7 @@ export class OperationExecutor {
           if (error instanceof DirectoryError && error.code === 'ALREADY_EXISTS') {
             // Our own add that went through before a connection dropped, or a name taken somewhere
             // we cannot see: adopt in the first case, the next candidate one by one in the second.
-            const mine = await withRetry(() => this.findOwnAdd(layout, item.sam, item.desired.employeeId), this.retry);
+            const mine = await withRetry(() => this.findOwnAdd(layout, item.sam, item.desired.registerPersonId), this.retry);
             if (mine) foundOwn.push({ ...item, entry: mine });
             else slow.push(item.op);
             return;
@@ -275,6 +287,7 @@ export class OperationExecutor {
       }),
     ]);
     if (fatal) throw fatal;
+    await this.catchUpFederationValues(layout, toAdd.map((item) => item.op.identityId), federation);
     for (const { op, desired, entry } of foundOwn) {
       try {
         await withRetry(() => this.converge(layout, desired, entry, op), this.retry);
@@ -377,6 +390,40 @@ export class OperationExecutor {
     return found;
   }
 
+  /**
+   * Adds a new account, with the person's published federation values when there are any. Should AD
+   * refuse the add for those (a mapping naming an attribute the schema lacks), the account is added
+   * without them: a bad mapping must not keep people from their accounts. Writing them later then
+   * reports the mapping error.
+   */
+  private async addAccount(layout: TenantLayout, dn: string, desired: DesiredAccount, sam: string, federation?: DirectoryValues): Promise<'with-federation' | 'without-federation'> {
+    const extra = valuesForAdd(federation);
+    try {
+      await withRetry(() => this.directory.add(dn, { ...extra, ...this.newAccountAttributes(layout, desired, sam) }), this.retry);
+      return 'with-federation';
+    } catch (error) {
+      if (!isAttributeRefusal(error) || Object.keys(extra).length === 0) throw error;
+      await withRetry(() => this.directory.add(dn, this.newAccountAttributes(layout, desired, sam)), this.retry);
+      return 'without-federation';
+    }
+  }
+
+  /**
+   * Federation values stored after the batch read them (published while the accounts were being
+   * added), or dropped from an add AD refused with them, are written now that the accounts are linked. A mapping AD
+   * refuses is logged for the operator and does not fail the accounts.
+   */
+  private async catchUpFederationValues(layout: TenantLayout, identityIds: string[], usedInAdd: ReadonlyMap<string, StoredDirectoryValues>): Promise<void> {
+    const now = await this.federationValues.storedFor(layout.id, identityIds);
+    const behind = [...now].filter(([identityId, stored]) => {
+      const used = usedInAdd.get(identityId);
+      return !used || used.identityVersion !== stored.identityVersion || JSON.stringify(used.values) !== JSON.stringify(stored.values);
+    });
+    await runConcurrently(behind, this.concurrency, async ([identityId]) => {
+      await this.syncFederationValues(layout, identityId);
+    });
+  }
+
   private newAccountAttributes(layout: TenantLayout, desired: DesiredAccount, sam: string) {
     const withPassword = (this.options.initialPassword ?? 'random') === 'random';
     return {
@@ -386,7 +433,7 @@ export class OperationExecutor {
       givenName: desired.givenName,
       sn: desired.sn,
       displayName: desired.displayName,
-      employeeNumber: desired.employeeId,
+      [CORRELATION_ATTRIBUTE]: desired.registerPersonId,
       // The password exists only inside this request: never stored, never logged.
       ...(withPassword ? { unicodePwd: toUnicodePwd(generateStrongPassword()), userAccountControl: UAC_ENABLED } : {}),
       ...(withPassword && this.options.mustChangePassword ? { pwdLastSet: '0' } : {}),
@@ -543,7 +590,7 @@ export class OperationExecutor {
     }
     // Adoption: an account carrying this person's id already exists in the tenant's OU. The planner
     // has just looked when the operation is fresh; a retry or a later approval looks again.
-    const adopted = op.freshlyPlanned && attempt === 1 && !op.adoptDn ? null : await this.findByEmployeeId(layout, desired.employeeId);
+    const adopted = op.freshlyPlanned && attempt === 1 && !op.adoptDn ? null : await this.findByRegisterPersonId(layout, desired.registerPersonId);
     if (adopted) {
       const sam = attributeString(adopted, 'sAMAccountName');
       const ours = await this.prisma.nameReservation.findUnique({ where: { nameLower: sam.toLowerCase() } });
@@ -568,12 +615,12 @@ export class OperationExecutor {
       if (!(await this.reserve(layout, desired.identityId, sam))) continue;
       const dn = layout.guard(childDn('CN', accountCn(desired.displayName, sam), desired.ouDn));
       try {
-        await this.directory.add(dn, this.newAccountAttributes(layout, desired, sam));
+        await this.addAccount(layout, dn, desired, sam, (await this.federationValues.storedFor(layout.id, [desired.identityId])).get(desired.identityId)?.values);
       } catch (error) {
         if (error instanceof DirectoryError && error.code === 'ALREADY_EXISTS') {
           // Either our own add went through before the connection dropped, or the name is taken
           // somewhere we cannot see: adopt in the first case, try the next name in the second.
-          const mine = await this.findOwnAdd(layout, sam, desired.employeeId);
+          const mine = await this.findOwnAdd(layout, sam, desired.registerPersonId);
           if (mine) {
             await this.recordProvisioned(layout, desired, mine, 'created');
             await this.converge(layout, desired, mine, op);
@@ -586,6 +633,7 @@ export class OperationExecutor {
       const entry = await withRetry(() => this.directory.findEntry(dn, ACCOUNT_ATTRIBUTES), this.retry);
       if (!entry) throw new DirectoryError('UNAVAILABLE', 'account vanished right after its add');
       await this.recordProvisioned(layout, desired, entry, 'created');
+      await this.syncFederationValues(layout, desired.identityId);
       // A new account is in no group yet: its member values are added per group for the whole
       // batch at its end (one modify per group instead of one per account and group).
       for (const group of desired.groups) this.defer(pending, group, entry.dn, op);
@@ -626,19 +674,19 @@ export class OperationExecutor {
    * name taken where we could not see it. One indexed lookup by name, not a scan for the id: under
    * concurrent batches many adds meet a taken name, and a scan per add costs the directory dearly.
    */
-  private async findOwnAdd(layout: TenantLayout, sam: string, employeeId: string): Promise<DirectoryEntry | null> {
+  private async findOwnAdd(layout: TenantLayout, sam: string, registerPersonId: string): Promise<DirectoryEntry | null> {
     const found = await this.directory.search(this.options.domainDn, {
       filter: andFilter('(objectClass=user)', equalsFilter('sAMAccountName', sam)),
       attributes: ACCOUNT_ATTRIBUTES,
     });
     const entry = found[0];
-    if (!entry || attributeString(entry, 'employeeNumber') !== employeeId || !isDnWithin(entry.dn, layout.rootDn, { allowSelf: false })) return null;
+    if (!entry || attributeString(entry, CORRELATION_ATTRIBUTE) !== registerPersonId || !isDnWithin(entry.dn, layout.rootDn, { allowSelf: false })) return null;
     return entry;
   }
 
-  private async findByEmployeeId(layout: TenantLayout, employeeId: string): Promise<DirectoryEntry | null> {
+  private async findByRegisterPersonId(layout: TenantLayout, registerPersonId: string): Promise<DirectoryEntry | null> {
     const found = await this.directory.search(layout.rootDn, {
-      filter: andFilter('(objectClass=user)', equalsFilter('employeeNumber', employeeId)),
+      filter: andFilter('(objectClass=user)', equalsFilter(CORRELATION_ATTRIBUTE, registerPersonId)),
       attributes: ACCOUNT_ATTRIBUTES,
     });
     return found[0] ?? null;
@@ -674,6 +722,17 @@ export class OperationExecutor {
     await this.update(layout, { ...base, index: op.index, action: 'update', target: entry.dn });
     await this.place(layout, { ...base, index: op.index, action: 'move', target: entry.dn }, true);
     await this.syncGroups(layout, { ...base, index: op.index, action: 'groups', target: entry.dn });
+    await this.syncFederationValues(layout, desired.identityId);
+  }
+
+  /** After linking one account: its stored federation values, unless AD refuses the mapping (logged). */
+  private async syncFederationValues(layout: TenantLayout, identityId: string): Promise<void> {
+    try {
+      await this.federationValues.sync(layout, identityId);
+    } catch (error) {
+      if (!(error instanceof DirectoryMappingError)) throw error;
+      this.logger.error(error.message);
+    }
   }
 
   // ---- update / move / enable / disable / delete -------------------------------------------------
@@ -697,7 +756,7 @@ export class OperationExecutor {
       givenName: desired.givenName,
       sn: desired.sn,
       displayName: desired.displayName,
-      employeeNumber: desired.employeeId,
+      [CORRELATION_ATTRIBUTE]: desired.registerPersonId,
     };
     const changed = Object.keys(wanted).filter((attr) => attributeString(entry, attr) !== wanted[attr]);
     if (changed.length > 0) {

@@ -16,7 +16,7 @@ export interface PlannedOperation {
   accountId?: string;
   /** The desired state the operation converges to (create, update, move, enable, groups). */
   desired?: DesiredAccount;
-  /** An existing account with this identity's employeeNumber is to be linked, not created. */
+  /** An existing account with this identity's register person id (CORRELATION_ATTRIBUTE) is to be linked, not created. */
   adoptDn?: string;
   groups?: { add: DesiredGroup[]; remove: string[] };
   /** Planned in the same call that applies it (not held): the executor may trust the planner's reads. */

@@ -57,6 +57,27 @@ describe(loadTenants.name, () => {
     expect(problems.join('\n')).not.toContain('eyJhbGciOi');
   });
 
+  it('accepts a directory attribute mapping and refuses entries that would fight the provisioner', () => {
+    const mapped = (entries: string) => minimalTenant.replace('federation: { scope: skara.se }', `federation: { scope: skara.se, directoryAttributes: [${entries}] }`);
+    const [tenant] = parseTenants(`tenants:${mapped('{ attribute: eduPersonPrincipalName, adAttribute: extensionAttribute7, mode: single }')}`, 'tenants.yaml');
+    expect(tenant!.federation.directoryAttributes).toEqual([{ attribute: 'eduPersonPrincipalName', adAttribute: 'extensionAttribute7', mode: 'single' }]);
+
+    const problems = problemsOf(
+      `tenants:${mapped(
+        '{ attribute: norEduPersonNIN, adAttribute: carLicense, mode: single }, { attribute: sisSchoolUnitCode, adAttribute: DisplayName, mode: multi }, ' +
+          '{ attribute: eduPersonUniqueId, adAttribute: msDS-CloudExtensionAttribute1, mode: single }, { attribute: mail, adAttribute: "bad name", mode: sometimes }',
+      )}`,
+    ).join('\n');
+    expect(problems).toMatch(/directoryAttributes\.0\.attribute: must be one of/);
+    expect(problems).toMatch(/directoryAttributes\.1\.adAttribute: is written by the provisioner itself/);
+    expect(problems).toMatch(/directoryAttributes\.2\.adAttribute: is written by the provisioner itself/);
+    expect(problems).toMatch(/directoryAttributes\.3\.adAttribute: must be an LDAP attribute name/);
+    expect(problems).toMatch(/directoryAttributes\.3\.mode: /);
+    expect(problemsOf(`tenants:${mapped('{ attribute: mail, adAttribute: info, mode: single }, { attribute: eduPersonUniqueId, adAttribute: Info, mode: single }')}`).join('\n')).toMatch(
+      /each AD attribute may be mapped once/,
+    );
+  });
+
   it('names the file when it cannot be read', () => {
     expect(() => loadTenants('/nonexistent/tenants.yaml')).toThrow(/TENANTS_FILE: cannot read \/nonexistent\/tenants.yaml \(ENOENT\)/);
   });

@@ -11,6 +11,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 
@@ -87,6 +88,67 @@ export class ThresholdConfig {
   @Min(0) @Max(100) maxPercent: number = 10;
 }
 
+/** Skolfederation attributes that can be written to AD (norEduPersonNIN never is). */
+export const DIRECTORY_MAPPABLE_ATTRIBUTES = [
+  'eduPersonPrincipalName',
+  'eduPersonUniqueId',
+  'eduPersonScopedAffiliation',
+  'eduPersonAffiliation',
+  'sisSchoolUnitCode',
+  'schacHomeOrganization',
+  'mail',
+] as const;
+
+/**
+ * AD attributes the provisioner writes from identity events, or AD computes, or that carry the
+ * correlation id: a federation value written there would fight the provisioner or break adoption.
+ */
+export const DIRECTORY_RESERVED_ATTRIBUTES = [
+  'objectclass',
+  'objectguid',
+  'cn',
+  'name',
+  'samaccountname',
+  'userprincipalname',
+  'givenname',
+  'sn',
+  'displayname',
+  'unicodepwd',
+  'useraccountcontrol',
+  'pwdlastset',
+  'memberof',
+  'member',
+  'distinguishedname',
+  'msds-cloudextensionattribute1',
+];
+
+/** LDAP attribute names compare case-insensitively. */
+function IsNoneOfIgnoringCase(values: readonly string[], message: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'isNoneOfIgnoringCase',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && !values.includes(value.toLowerCase()),
+      defaultMessage: () => message,
+    },
+  });
+}
+
+/** Where one published Skolfederation attribute goes in AD (surface 1 for IdPs that read AD). */
+export class DirectoryAttributeMappingConfig {
+  @IsIn(DIRECTORY_MAPPABLE_ATTRIBUTES, { message: `must be one of ${DIRECTORY_MAPPABLE_ATTRIBUTES.join(', ')}` })
+  attribute!: (typeof DIRECTORY_MAPPABLE_ATTRIBUTES)[number];
+
+  /** An attribute of the user class in the AD schema (checked against AD when written). */
+  @Matches(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, { message: 'must be an LDAP attribute name' })
+  @IsNoneOfIgnoringCase(DIRECTORY_RESERVED_ATTRIBUTES, 'is written by the provisioner itself (names, state, correlation id)')
+  adAttribute!: string;
+
+  /** single: the first value; multi: every value (multi-valued AD attribute); joined: one value joined by `delimiter`. */
+  @IsIn(['single', 'multi', 'joined']) mode!: 'single' | 'multi' | 'joined';
+
+  @IsOptional() @IsString() @IsNotEmpty() delimiter?: string;
+}
+
 export class FederationConfig {
   /** The shibmd:Scope the tenant registered, e.g. skara.se */
   @Matches(/^[a-z0-9.-]+\.[a-z]{2,}$/, { message: 'must be a DNS domain in lower case' })
@@ -94,6 +156,15 @@ export class FederationConfig {
   /** schacHomeOrganization; defaults to the scope. */
   @IsOptional() @Matches(/^[a-z0-9.-]+\.[a-z]{2,}$/, { message: 'must be a DNS domain in lower case' })
   homeOrganization?: string;
+  /**
+   * How the published attributes are written into the tenant's AD accounts. Absent: the default
+   * mapping (docs/idp/README.md); an empty list writes none.
+   */
+  @IsOptional()
+  @ValidateNested({ each: true })
+  @Type(() => DirectoryAttributeMappingConfig)
+  @ArrayUnique((entry: DirectoryAttributeMappingConfig) => entry.adAttribute?.toLowerCase(), { message: 'each AD attribute may be mapped once' })
+  directoryAttributes?: DirectoryAttributeMappingConfig[];
 }
 
 export class TenantConfig {

@@ -1,0 +1,116 @@
+// federation.<tenant>.attributes.{published,revoked} → the tenant's AD accounts, through the tenant's
+// attribute mapping. The values are stored per identity first (newest identity version wins), then
+// written to the linked account; a person without an account yet gets them in the account's add.
+import { DirectoryError, LdapDirectory, guidBaseDn, isAccountDisabled, attributeString } from '@skolkonto/directory';
+import type { FederationAttributes } from '@skolkonto/contracts';
+import type { PrismaClient } from '@skolkonto/persistence';
+import { TenantLayout } from '../directory-layout/tenant-layout';
+import { EVENTS, enqueueProvisionerEvent } from '../shared/provisioner-events';
+import { DEFAULT_RETRY, RetryPolicy, withRetry } from '../shared/with-retry';
+import { changesFor, directoryValuesOf, mappedAttributeNames, type DirectoryValues } from './directory-attribute-values';
+
+export interface StoredDirectoryValues {
+  identityVersion: number;
+  values: DirectoryValues;
+}
+
+export type WriteOutcome = 'written' | 'unchanged' | 'stored' | 'stale';
+
+export class FederationAttributeWriter {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly directory: LdapDirectory,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {}
+
+  /**
+   * Stores the values of a published set (or, with `null`, the clearing of a revocation) and brings
+   * the linked account to them. `stored`: no account yet, its add will carry them; `stale`: a newer
+   * identity version is already stored.
+   */
+  async apply(layout: TenantLayout, identityId: string, identityVersion: number, attributes: FederationAttributes | null): Promise<WriteOutcome> {
+    const values = directoryValuesOf(layout.tenant, attributes);
+    // The newest identity version wins; the same version again (a redelivery, or a revocation after
+    // the publication of one version) replaces what is there.
+    const stored = await this.prisma.$executeRaw`
+      INSERT INTO directory_attribute_values (identity_id, tenant, identity_version, "values", updated_at)
+      VALUES (${identityId}::uuid, ${layout.id}, ${identityVersion}, ${JSON.stringify(values)}::jsonb, now())
+      ON CONFLICT (identity_id) DO UPDATE
+        SET identity_version = EXCLUDED.identity_version, "values" = EXCLUDED."values", updated_at = now()
+        WHERE directory_attribute_values.tenant = EXCLUDED.tenant
+          AND directory_attribute_values.identity_version <= EXCLUDED.identity_version`;
+    if (stored === 0) return 'stale';
+    return this.sync(layout, identityId);
+  }
+
+  /**
+   * Writes the stored values to the identity's account when they differ from AD. Called after the
+   * values were stored and after an account was linked: whichever of the two commits last sees the
+   * other, so a value published while the account was being added is never lost.
+   */
+  async sync(layout: TenantLayout, identityId: string): Promise<WriteOutcome> {
+    const [row, link] = await Promise.all([
+      this.prisma.directoryAttributeValues.findUnique({ where: { identityId } }),
+      this.prisma.accountLink.findUnique({ where: { tenant_identityId: { tenant: layout.id, identityId } } }),
+    ]);
+    if (!row || row.tenant !== layout.id) return 'unchanged';
+    if (!link || link.deletedAt) return 'stored';
+    const entry = await withRetry(() => this.directory.findEntry(guidBaseDn(link.objectGuid), [...mappedAttributeNames(layout.tenant), 'userAccountControl']), this.retry);
+    // A vanished account is the provisioner's business (adoption or a new add carries the values).
+    if (!entry) return 'stored';
+    layout.guard(entry.dn);
+    const changes = changesFor(entry, row.values as DirectoryValues);
+    if (changes.length === 0) return 'unchanged';
+    try {
+      await withRetry(() => this.directory.modify(entry.dn, changes), this.retry);
+    } catch (error) {
+      // A mapping naming an attribute AD does not have (or that a user may not hold) is the
+      // operator's to fix; retrying the event would not help.
+      if (isAttributeRefusal(error)) {
+        throw new DirectoryMappingError(layout.id, changes.map((c) => c.attribute), (error as Error).message);
+      }
+      throw error;
+    }
+    await this.prisma.$transaction(async (tx) => {
+      await enqueueProvisionerEvent(tx, EVENTS.directoryAccountUpdated, layout.id, {
+        identityId,
+        tenant: layout.id,
+        identityVersion: Math.max(link.identityVersion, row.identityVersion),
+        accountId: link.objectGuid,
+        sAMAccountName: link.sAMAccountName,
+        userPrincipalName: link.upn,
+        distinguishedName: entry.dn,
+        enabled: !isAccountDisabled(attributeString(entry, 'userAccountControl')),
+        occurredAt: new Date().toISOString(),
+        changedAttributes: changes.map((change) => change.attribute),
+      });
+    });
+    return 'written';
+  }
+
+  /** Stored values of many identities (for the adds of a batch). */
+  async storedFor(tenant: string, identityIds: string[]): Promise<Map<string, StoredDirectoryValues>> {
+    if (identityIds.length === 0) return new Map();
+    const rows = await this.prisma.directoryAttributeValues.findMany({ where: { tenant, identityId: { in: identityIds } } });
+    return new Map(rows.map((row) => [row.identityId, { identityVersion: row.identityVersion, values: row.values as DirectoryValues }]));
+  }
+}
+
+/**
+ * AD refusing attributes themselves: not in the schema (Samba answers noSuchAttribute, 16; Windows
+ * undefinedAttributeType, 17), not allowed on a user, or a value its syntax or arity rejects.
+ */
+export function isAttributeRefusal(error: unknown): boolean {
+  return error instanceof DirectoryError && (error.code === 'CONSTRAINT' || error.code === 'INVALID_REQUEST' || error.ldapCode === 16);
+}
+
+export class DirectoryMappingError extends Error {
+  constructor(
+    readonly tenant: string,
+    readonly attributes: string[],
+    detail: string,
+  ) {
+    super(`AD refused the federation attributes ${attributes.join(', ')} of tenant ${tenant} (check federation.directoryAttributes): ${detail}`);
+    this.name = 'DirectoryMappingError';
+  }
+}

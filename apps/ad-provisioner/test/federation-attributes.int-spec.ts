@@ -1,0 +1,129 @@
+// Surface 1: published Skolfederation attributes land in the tenant's AD accounts through the
+// tenant's mapping (default: ePPN → employeeNumber, unique id → uid, scoped affiliation →
+// businessCategory, affiliation → employeeType joined by ";", school unit codes → departmentNumber),
+// and revocation clears them. Real PostgreSQL and Samba AD.
+import type { FederationAttributes } from '@skolkonto/contracts';
+import { attributeString, attributeStrings } from '@skolkonto/directory';
+import { TenantLayout } from '../src/directory-layout/tenant-layout';
+import { DirectoryMappingError, FederationAttributeWriter } from '../src/write-federation-attributes/federation-attribute-writer';
+import { aPupil, aStaffMember } from './builders';
+import { createHarness, type Harness } from './provisioner-harness';
+
+const MAPPED = ['employeeNumber', 'uid', 'businessCategory', 'employeeType', 'departmentNumber'];
+
+let h: Harness;
+let writer: FederationAttributeWriter;
+
+beforeAll(async () => {
+  h = await createHarness();
+  writer = new FederationAttributeWriter(h.prisma, h.directory);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+function published(local: string, scope: string, overrides: Partial<FederationAttributes> = {}): FederationAttributes {
+  return {
+    eduPersonPrincipalName: `${local}@${scope}`,
+    eduPersonUniqueId: `${local}uid@${scope}`,
+    eduPersonScopedAffiliation: [`student@${scope}`, `member@${scope}`],
+    sisSchoolUnitCode: ['12345678'],
+    schacHomeOrganization: scope,
+    ...overrides,
+  };
+}
+
+async function adValues(identityId: string, tenant = 'alpha'): Promise<Record<string, string[]>> {
+  const link = await h.prisma.accountLink.findUniqueOrThrow({ where: { tenant_identityId: { tenant, identityId } } });
+  const entry = (await h.directory.findEntry(`<GUID=${link.objectGuid}>`, MAPPED))!;
+  return Object.fromEntries(MAPPED.map((name) => [name, attributeStrings(entry, name).sort()]));
+}
+
+async function updatedEventsFor(identityId: string, tenant = 'alpha') {
+  return (await h.outbox(`directory.${tenant}.account.updated`)).filter((e) => e.data.identityId === identityId);
+}
+
+describe('federation attributes in AD', () => {
+  it('writes a published set into the mapped attributes, skips an unchanged or older one, and clears them on revocation', async () => {
+    const teacher = aStaffMember({ givenName: 'Greta', familyName: 'Garbo' });
+    await h.provision.provisionBatch(h.layout('alpha'), [{ identity: teacher }]);
+    const layout = h.layout('alpha');
+    const set = published('k3x9q2', 'alpha.test', {
+      eduPersonScopedAffiliation: ['faculty@alpha.test', 'employee@alpha.test', 'member@alpha.test'],
+      sisSchoolUnitCode: ['12345678', '87654321'],
+    });
+
+    expect(await writer.apply(layout, teacher.identityId, teacher.version + 1, set)).toBe('written');
+    expect(await adValues(teacher.identityId)).toEqual({
+      employeeNumber: ['k3x9q2@alpha.test'],
+      uid: ['k3x9q2uid@alpha.test'],
+      businessCategory: ['employee@alpha.test', 'faculty@alpha.test', 'member@alpha.test'],
+      employeeType: ['faculty;employee;member'],
+      departmentNumber: ['12345678', '87654321'],
+    });
+    const [event] = await updatedEventsFor(teacher.identityId);
+    expect(event!.data.changedAttributes).toEqual(expect.arrayContaining(['employeeNumber', 'departmentNumber']));
+
+    expect(await writer.apply(layout, teacher.identityId, teacher.version + 1, set)).toBe('unchanged');
+    expect(await writer.apply(layout, teacher.identityId, teacher.version, published('older1', 'alpha.test'))).toBe('stale');
+    expect((await adValues(teacher.identityId)).employeeNumber).toEqual(['k3x9q2@alpha.test']);
+    expect(await updatedEventsFor(teacher.identityId)).toHaveLength(1);
+
+    expect(await writer.apply(layout, teacher.identityId, teacher.version + 2, null)).toBe('written');
+    expect(await adValues(teacher.identityId)).toEqual({ employeeNumber: [], uid: [], businessCategory: [], employeeType: [], departmentNumber: [] });
+  });
+
+  it('gives an account created after the publication its attributes in the add', async () => {
+    const pupil = aPupil({ givenName: 'Nils', familyName: 'Holgersson' });
+    expect(await writer.apply(h.layout('alpha'), pupil.identityId, pupil.version, published('n1ls99', 'alpha.test'))).toBe('stored');
+    await h.provision.provisionBatch(h.layout('alpha'), [{ identity: pupil }]);
+    expect(await adValues(pupil.identityId)).toMatchObject({ employeeNumber: ['n1ls99@alpha.test'], employeeType: ['student;member'], departmentNumber: ['12345678'] });
+    // Carried by the add: no separate write, so no update event for it.
+    expect(await updatedEventsFor(pupil.identityId)).toHaveLength(0);
+  });
+
+  it('writes values published while the account was being added once the account is linked', async () => {
+    const pupil = aPupil({ givenName: 'Pippi', familyName: 'Långstrump' });
+    const add = h.directory.add.bind(h.directory);
+    // The publication lands after the batch read the stored values and before its add: the moment
+    // neither side can see the other unless the batch looks again after linking.
+    const spy = jest.spyOn(h.directory, 'add').mockImplementationOnce(async (dn, attributes) => {
+      expect(await writer.apply(h.layout('alpha'), pupil.identityId, pupil.version, published('p1ppi7', 'alpha.test'))).toBe('stored');
+      return add(dn, attributes);
+    });
+    try {
+      await h.provision.provisionBatch(h.layout('alpha'), [{ identity: pupil }]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await adValues(pupil.identityId)).employeeNumber).toEqual(['p1ppi7@alpha.test']);
+    expect(await updatedEventsFor(pupil.identityId)).toHaveLength(1);
+  });
+
+  it("never writes one tenant's values into another tenant's account", async () => {
+    const pupil = aPupil({ tenant: 'beta', givenName: 'Beata', familyName: 'Beta' });
+    await h.provision.provisionBatch(h.layout('beta'), [{ identity: pupil }]);
+    expect(await writer.apply(h.layout('beta'), pupil.identityId, pupil.version, published('beta01', 'beta.test'))).toBe('written');
+    // The same identity id arriving as alpha's (a crafted event) neither replaces beta's values nor reaches beta's OU.
+    expect(await writer.apply(h.layout('alpha'), pupil.identityId, pupil.version + 5, published('alpha1', 'alpha.test'))).toBe('stale');
+    expect((await adValues(pupil.identityId, 'beta')).employeeNumber).toEqual(['beta01@beta.test']);
+  });
+
+  it('creates the account without the values when AD refuses the mapping, and names the mapping when writing them', async () => {
+    const alpha = h.tenants.find((t) => t.id === 'alpha')!;
+    // Same OU as alpha, but mapping the ePPN to an attribute the schema does not have.
+    const misconfigured = new TenantLayout(
+      { ...alpha, federation: { ...alpha.federation, directoryAttributes: [{ attribute: 'eduPersonPrincipalName', adAttribute: 'skolkontoNoSuchAttribute', mode: 'single' }] } },
+      h.ou.dn,
+    );
+    const pupil = aPupil({ givenName: 'Ronja', familyName: 'Rövardotter' });
+    expect(await writer.apply(misconfigured, pupil.identityId, pupil.version, published('r0nja1', 'alpha.test'))).toBe('stored');
+    const outcome = await h.provision.provisionBatch(misconfigured, [{ identity: pupil }]);
+    expect(outcome.status).toBe('applied');
+    const link = await h.prisma.accountLink.findUniqueOrThrow({ where: { tenant_identityId: { tenant: 'alpha', identityId: pupil.identityId } } });
+    const entry = await h.directory.findEntry(`<GUID=${link.objectGuid}>`, ['userAccountControl']);
+    expect(attributeString(entry!, 'userAccountControl')).toBe('512');
+    await expect(writer.apply(misconfigured, pupil.identityId, pupil.version, published('r0nja2', 'alpha.test'))).rejects.toThrow(DirectoryMappingError);
+    await expect(writer.apply(misconfigured, pupil.identityId, pupil.version, published('r0nja2', 'alpha.test'))).rejects.toThrow(/skolkontoNoSuchAttribute/);
+  });
+});

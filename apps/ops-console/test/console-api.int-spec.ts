@@ -366,6 +366,7 @@ describe('ops-console API', () => {
       }, 8000, 'gotene\'s lag');
       expect(gotene.lag).toEqual({ stream: 'IDENTITY', consumer: durable, pending: 2, ackPending: 1, ackPendingExact: true });
       expect(gotene.tile.consumerLag.pending).toBeGreaterThanOrEqual(2);
+      expect(gotene.tile.consumerLag.unattributed).toEqual([]);
       const all = (await admin_.json('GET', '/api/live/tiles')).body;
       expect(lagOf(all, 'skara')).toBeUndefined();
       expect(all.consumers.find((c: any) => c.consumer === durable)).toMatchObject({ pending: 3, ackPending: 1 });

@@ -141,6 +141,7 @@ export class LiveViewService {
             ackPending: consumers.reduce((sum, c) => sum + c.ackPending, 0),
             ackPendingExact: consumers.every((c) => c.ackPendingExact),
             consumers,
+            unattributed: lag.unattributed,
           },
         };
       });

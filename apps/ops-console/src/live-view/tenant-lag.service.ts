@@ -2,7 +2,7 @@
 // each tenant's subjects it has not yet been given (`pending`) and those it was given but has not
 // acknowledged (`ackPending`). The tiles are polled, so one snapshot serves every request for a
 // few seconds, and only consumers that lag at all are counted per tenant.
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConsoleConfig } from '../config';
 import { CONSOLE_CONFIG } from '../shared/prisma.provider';
 import { ConsumerLag, JetStreamGateway } from '../stream-watch/jetstream-gateway';
@@ -21,6 +21,8 @@ export interface LagSnapshot {
   consumers: ConsumerLag[];
   /** Only tenants with lag; each consumer that lags for the tenant. */
   byTenant: Map<string, TenantConsumerLag[]>;
+  /** Consumers that lag but could not be counted per tenant: any tenant's lag may be missing them. */
+  unattributed: string[];
 }
 
 /** How long one snapshot answers: below the page's 5 s refresh, so each refresh sees a new one. */
@@ -28,7 +30,10 @@ const SNAPSHOT_MS = 2000;
 
 @Injectable()
 export class TenantLagService {
+  private readonly logger = new Logger(TenantLagService.name);
   private cached?: { at: number; snapshot: Promise<LagSnapshot> };
+  /** Consumers already warned about, so a failure is logged once, not on every poll. */
+  private readonly warned = new Set<string>();
 
   constructor(
     private readonly gateway: JetStreamGateway,
@@ -50,15 +55,28 @@ export class TenantLagService {
   private async take(): Promise<LagSnapshot> {
     const consumers = await this.gateway.consumerLag();
     const byTenant = new Map<string, TenantConsumerLag[]>();
+    const unattributed: string[] = [];
     for (const consumer of consumers) {
       if (consumer.pending === 0 && consumer.ackPending === 0) continue;
-      for (const lag of await this.perTenant(consumer)) {
+      let lags;
+      try {
+        lags = await this.perTenant(consumer);
+        this.warned.delete(consumer.consumer);
+      } catch (error) {
+        // E.g. permissions that do not let the console create a consumer on that stream: the
+        // tiles still answer, and say that this consumer's lag is not in them.
+        if (!this.warned.has(consumer.consumer)) this.logger.warn(`cannot count ${consumer.consumer}'s lag per tenant: ${(error as Error).message}`);
+        this.warned.add(consumer.consumer);
+        unattributed.push(consumer.consumer);
+        continue;
+      }
+      for (const lag of lags) {
         if (lag.pending === 0 && lag.ackPending === 0) continue;
         const { tenant, ...rest } = lag;
         byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), rest]);
       }
     }
-    return { consumers, byTenant };
+    return { consumers, byTenant, unattributed };
   }
 
   private async perTenant(consumer: ConsumerLag): Promise<Array<TenantConsumerLag & { tenant: string }>> {

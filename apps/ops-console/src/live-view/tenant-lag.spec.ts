@@ -13,6 +13,7 @@ describe(narrowToTenant.name, () => {
     expect(narrowToTenant('t1.>', 't1.identity.skara.person.changed', 't1')).toBe('t1.identity.skara.>');
     expect(narrowToTenant('', 't1.identity.skara.person.changed', 't1')).toBe('t1.identity.skara.>');
     expect(narrowToTenant('identity.*.>', 'identity.skara.group.deleted', '')).toBe('identity.skara.>');
+    expect(narrowToTenant('t1.identity.>', 't1.identity.skara', 't1')).toBe('t1.identity.skara');
   });
 
   it('keeps a filter that already names the tenant', () => {

@@ -15,7 +15,8 @@ export function narrowToTenant(filter: string, subject: string, namespace: strin
   const head = subject.split('.').slice(0, at + 1);
   const tokens = (filter || '>').split('.');
   const tail = tokens.indexOf('>');
-  if (tail >= 0 && tail <= at) return [...head, '>'].join('.');
+  // A subject that ends at the tenant is not matched by `<head>.>`: it is its own filter.
+  if (tail >= 0 && tail <= at) return subject.split('.').length === at + 1 ? subject : [...head, '>'].join('.');
   return [...head, ...tokens.slice(at + 1)].join('.');
 }
 

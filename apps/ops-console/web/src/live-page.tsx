@@ -29,6 +29,8 @@ interface Tile {
     /** False: `ackPending` is an upper bound (the server does not say which messages are unacknowledged). */
     ackPendingExact: boolean;
     consumers: Array<{ stream: string; consumer: string; pending: number; ackPending: number; ackPendingExact: boolean }>;
+    /** Consumers that lag but could not be counted per tenant. */
+    unattributed: string[];
   };
 }
 
@@ -105,6 +107,7 @@ export function LivePage({ operator }: { operator: Operator }) {
               <dd class={t.consumerLag.pending + t.consumerLag.ackPending ? 'warn' : ''} data-testid={`consumer-lag-${t.tenant}`} title="waiting for a service / given to it, not yet done">
                 {t.consumerLag.pending}
                 {t.consumerLag.ackPending > 0 && ` + ${t.consumerLag.ackPendingExact ? '' : '≤'}${t.consumerLag.ackPending}`}
+                {t.consumerLag.unattributed.length > 0 && <span title={`not counted per tenant: ${t.consumerLag.unattributed.join(', ')}`}> (?)</span>}
               </dd>
               <dt>last register sync</dt>
               <dd data-testid={`last-sync-${t.tenant}`} title={t.lastRegisterSync ?? 'no successful sync seen'}>

@@ -43,6 +43,21 @@ describe(SyncStateRepository.name, () => {
     expect((last.payload as { data: { record: { givenName: string } } }).data.record.givenName).toBe('Åsa-Lena');
   });
 
+  it('writes a page\'s outbox rows in page order, each with its event and headers as built', async () => {
+    await prisma.ingestOutbox.deleteMany();
+    // Enough rows that an order the database chose (hash, parallel scan) would show; names with
+    // quotes, backslashes and non-Latin letters must arrive as they were.
+    const names = Array.from({ length: 300 }, (_, i) => `Åsa "${i}" \\ Ñoño-Øyvind ${'x'.repeat(i % 7)}`);
+    const ids = names.map(() => randomUUID());
+    await repository.applyPage(tenant, 'Person', { records: ids.map((id, i) => person(id, names[i]!)), rejected: [] }, { cause: 'reconcile' });
+    const rows = await prisma.ingestOutbox.findMany({ orderBy: { id: 'asc' } });
+    const events = rows.map((row) => row.payload as { id: string; subject: string; data: { record: { givenName: string } } });
+    expect(events.map((event) => event.subject)).toEqual(ids);
+    expect(events.map((event) => event.data.record.givenName)).toEqual(names);
+    expect(rows.map((row) => row.headers)).toEqual(events.map((event) => ({ 'Nats-Msg-Id': event.id })));
+    expect(rows.map((row) => row.eventId)).toEqual(events.map((event) => event.id));
+  });
+
   it('reports the same bad record once, with its reason, while the valid ones flow', async () => {
     await prisma.ingestOutbox.deleteMany();
     const bad = randomUUID();

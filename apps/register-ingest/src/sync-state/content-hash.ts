@@ -8,14 +8,28 @@ export function toCanonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
     return JSON.stringify(value) ?? 'null';
   }
+  // Loops and one growing string instead of filter/sort/map/join: every record of a full read is
+  // hashed, and the intermediate arrays were most of the cost (and of the garbage).
   if (Array.isArray(value)) {
-    return `[${value.map((item) => (item === undefined ? 'null' : toCanonicalJson(item))).join(',')}]`;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const item: unknown = value[i];
+      out += item === undefined ? 'null' : toCanonicalJson(item);
+    }
+    return `${out}]`;
   }
-  const entries = Object.keys(value as Record<string, unknown>)
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${toCanonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${entries.join(',')}}`;
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  let first = true;
+  for (const key of Object.keys(record).sort()) {
+    const member = record[key];
+    if (member === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${JSON.stringify(key)}:${toCanonicalJson(member)}`;
+  }
+  return `${out}}`;
 }
 
 /** sha256 (hex) of the canonical JSON of a record: equal hash = nothing to publish. */

@@ -2,7 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient, PrismaClient } from '@skolkonto/persistence';
 import { createTestDatabase, TestDatabase } from '@skolkonto/testing';
-import { SyncStateRepository } from '../src/sync-state/sync-state.repository';
+import { Registry } from 'prom-client';
+import { ReconcileRegisterService } from '../src/reconcile-register/reconcile-register.service';
+import { EntityType, RegisterSourceFactory } from '../src/register-source/register-source';
+import { IngestMetrics } from '../src/sync-state/ingest-metrics';
+import { DEFAULT_SYNC_SETTINGS, IngestSettings } from '../src/sync-state/ingest-settings';
+import { PreparedPage, SyncStateRepository } from '../src/sync-state/sync-state.repository';
 
 const person = (id: string, givenName: string, modified = '2026-11-01T10:00:00.000Z') => ({
   id,
@@ -118,5 +123,64 @@ describe(SyncStateRepository.name, () => {
     await repository.advanceWatermark('lidkoping', 'Person', new Date('2026-11-02T00:00:00Z'));
     await repository.advanceWatermark('lidkoping', 'Person', new Date('2026-11-01T00:00:00Z'));
     expect((await repository.readWatermarks('lidkoping')).get('Person')?.toISOString()).toBe('2026-11-02T00:00:00.000Z');
+  });
+});
+
+describe(`${ReconcileRegisterService.name} writing pages`, () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ prefix: 'ingest_pages' });
+    prisma = createPrismaClient(db.url);
+  });
+
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await db.drop();
+  });
+
+  /** A register whose pages are given; a record may repeat on the next page (paging while it changes). */
+  const registerOf = (pages: { id: string; givenName: string }[][]): RegisterSourceFactory => ({
+    forTenant: () => ({
+      async *readPages(entityType: EntityType) {
+        if (entityType !== 'Person') return;
+        for (const page of pages) yield { records: page.map((p) => person(p.id, p.givenName)), rejected: [] };
+      },
+      readDeleted: async () => ({}),
+    }),
+  });
+
+  it('publishes one event per person, in read order, when a page repeats a record of the page still committing', async () => {
+    const [a, b, c, d] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const pages = [
+      [{ id: a, givenName: 'A' }, { id: b, givenName: 'B' }],
+      [{ id: b, givenName: 'B' }, { id: c, givenName: 'C' }],
+      [{ id: d, givenName: 'D' }],
+    ];
+    // Commits that take a while, so the next page is always compared before the previous one is in.
+    class SlowCommits extends SyncStateRepository {
+      override async commitPage(prepared: PreparedPage) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return super.commitPage(prepared);
+      }
+    }
+    const service = new ReconcileRegisterService(
+      new SlowCommits(prisma),
+      registerOf(pages),
+      new IngestSettings([{ ...DEFAULT_SYNC_SETTINGS, tenant: 'vara', entityTypes: ['Person'] }]),
+      new IngestMetrics(new Registry()),
+    );
+    const result = await service.reconcile('vara', 'manual');
+    expect(result.outcome).toBe('succeeded');
+    const rows = await prisma.ingestOutbox.findMany({ orderBy: { id: 'asc' } });
+    expect(rows.map((row) => [row.subject, (row.payload as { subject?: string }).subject])).toEqual([
+      ['register.vara.person.upserted', a],
+      ['register.vara.person.upserted', b],
+      ['register.vara.person.upserted', c],
+      ['register.vara.person.upserted', d],
+      ['register.vara.sync.completed', 'vara'],
+    ]);
+    expect(result.counts.Person).toMatchObject({ read: 5, upserted: 4, unchanged: 1, seen: 4 });
   });
 });

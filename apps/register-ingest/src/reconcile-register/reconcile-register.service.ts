@@ -7,7 +7,7 @@ import { Logger } from '@nestjs/common';
 import { EntityType, prefetchPages, RegisterSourceFactory } from '../register-source/register-source';
 import { IngestMetrics } from '../sync-state/ingest-metrics';
 import { IngestSettings } from '../sync-state/ingest-settings';
-import { emptyCounts, EntityCounts, SyncStateRepository, SyncTrigger } from '../sync-state/sync-state.repository';
+import { ApplyPageResult, emptyCounts, EntityCounts, SyncStateRepository, SyncTrigger } from '../sync-state/sync-state.repository';
 import type { SyncRunResult } from '../pull-delta/pull-delta.service';
 
 interface CompleteRead {
@@ -98,30 +98,58 @@ export class ReconcileRegisterService {
     }
   }
 
-  /** One attempt: every page of every entity type, each id marked with a fresh per-attempt marker. */
+  /**
+   * One attempt: every page of every entity type, each id marked with a fresh per-attempt marker.
+   * Pages are written one transaction after the other, in read order (so the outbox, and what is
+   * published, keeps that order); the next page is compared with the snapshots while the previous
+   * one commits, which keeps the database busy instead of waiting on this process in between.
+   */
   private async readEverything(tenant: string, entityTypes: readonly EntityType[], counts: Record<string, EntityCounts>): Promise<CompleteRead> {
     const source = this.sources.forTenant(tenant);
     const seenMarker = randomUUID();
     const seen = new Map<EntityType, number>();
     const newest = new Map<EntityType, Date>();
-    for (const entityType of entityTypes) {
-      const ids = new Set<string>();
-      const entityCounts = counts[entityType]!;
-      for await (const page of prefetchPages(source.readPages(entityType))) {
-        const applied = await this.repository.applyPage(tenant, entityType, page, { cause: 'reconcile', seenMarker });
-        for (const record of page.records) ids.add(record.id);
-        for (const rejection of page.rejected) if (rejection.registerId) ids.add(rejection.registerId);
-        entityCounts.read += page.records.length;
-        entityCounts.upserted += applied.upserted;
-        entityCounts.unchanged += applied.unchanged;
-        entityCounts.rejected += applied.rejected;
-        if (applied.upserted > 0) this.metrics.eventsWritten.inc({ tenant, entity: entityType, verb: 'upserted' }, applied.upserted);
-        for (const code of applied.rejectionCodes) this.metrics.recordsRejected.inc({ tenant, entity: entityType, code });
-        const current = newest.get(entityType);
-        if (applied.maxModified && (!current || applied.maxModified > current)) newest.set(entityType, applied.maxModified);
+    let committing: { registerIds: ReadonlySet<string>; done: Promise<void> } | undefined;
+    const settle = async () => {
+      const previous = committing;
+      committing = undefined;
+      await previous?.done;
+    };
+    try {
+      for (const entityType of entityTypes) {
+        const ids = new Set<string>();
+        const entityCounts = counts[entityType]!;
+        const account = (applied: ApplyPageResult) => {
+          entityCounts.upserted += applied.upserted;
+          entityCounts.unchanged += applied.unchanged;
+          entityCounts.rejected += applied.rejected;
+          if (applied.upserted > 0) this.metrics.eventsWritten.inc({ tenant, entity: entityType, verb: 'upserted' }, applied.upserted);
+          for (const code of applied.rejectionCodes) this.metrics.recordsRejected.inc({ tenant, entity: entityType, code });
+          const current = newest.get(entityType);
+          if (applied.maxModified && (!current || applied.maxModified > current)) newest.set(entityType, applied.maxModified);
+        };
+        for await (const page of prefetchPages(source.readPages(entityType))) {
+          const options = { cause: 'reconcile' as const, seenMarker };
+          let prepared = await this.repository.preparePage(tenant, entityType, page, options);
+          // Compared before the previous page committed: redo it if that page held one of its ids.
+          const overlapping = committing && [...prepared.registerIds].some((id) => committing!.registerIds.has(id));
+          await settle();
+          if (overlapping) prepared = await this.repository.preparePage(tenant, entityType, page, options);
+          const done = this.repository.commitPage(prepared).then(account);
+          done.catch(() => undefined); // awaited by settle(); a failure surfaces there
+          committing = { registerIds: prepared.registerIds, done };
+          for (const record of page.records) ids.add(record.id);
+          for (const rejection of page.rejected) if (rejection.registerId) ids.add(rejection.registerId);
+          entityCounts.read += page.records.length;
+        }
+        seen.set(entityType, ids.size);
+        entityCounts.seen = ids.size;
       }
-      seen.set(entityType, ids.size);
-      entityCounts.seen = ids.size;
+      await settle();
+    } catch (error) {
+      // Never leave a transaction running behind a failed read: the retry must start after it.
+      await settle().catch(() => undefined);
+      throw error;
     }
     return { seenMarker, seen, newest };
   }

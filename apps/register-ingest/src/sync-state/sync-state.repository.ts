@@ -59,6 +59,21 @@ export interface ApplyPageResult {
   maxModified?: Date;
 }
 
+/** A page compared with the snapshots, ready to write (SyncStateRepository.preparePage). */
+export interface PreparedPage {
+  readonly tenant: string;
+  readonly entityType: EntityType;
+  readonly now: Date;
+  readonly seenMarker: string | null;
+  /** Every id on the page, valid or rejected. */
+  readonly registerIds: ReadonlySet<string>;
+  readonly changed: readonly { id: string; hash: string; modified: string | null }[];
+  readonly newRejections: readonly { id: string; hash: string }[];
+  readonly seenIds: readonly string[];
+  readonly outboxRows?: readonly OutboxRow[];
+  readonly result: ApplyPageResult;
+}
+
 export interface HeldPlanRow {
   id: string;
   tenant: string;
@@ -145,6 +160,15 @@ export class SyncStateRepository {
    * everything seen (full read), and writes the outbox rows for changes and new rejections.
    */
   async applyPage(tenant: string, entityType: EntityType, page: RegisterPage, options: ApplyPageOptions): Promise<ApplyPageResult> {
+    return this.commitPage(await this.preparePage(tenant, entityType, page, options));
+  }
+
+  /**
+   * The read-only half of applyPage: compares the page with the snapshots as committed now and builds
+   * what commitPage writes. A full read prepares the next page while the previous one commits; the
+   * prepared page is only valid if no page touching the same ids commits in between (`registerIds`).
+   */
+  async preparePage(tenant: string, entityType: EntityType, page: RegisterPage, options: ApplyPageOptions): Promise<PreparedPage> {
     const now = options.now ?? new Date();
     const ids = new Set<string>();
     for (const record of page.records) ids.add(record.id);
@@ -188,21 +212,41 @@ export class SyncStateRepository {
     }
 
     const seenIds = options.seenMarker ? [...ids].filter((id) => !changed.has(id)) : [];
-    if (changed.size === 0 && rejectionEvents.length === 0 && seenIds.length === 0) {
-      return { upserted: 0, unchanged, rejected: page.rejected.length, rejectionCodes: page.rejected.map((r) => r.code), maxModified };
-    }
+    const events = [...[...changed.values()].map((change) => change.event), ...rejectionEvents];
+    return {
+      tenant,
+      entityType,
+      now,
+      seenMarker: options.seenMarker ?? null,
+      registerIds: ids,
+      changed: [...changed].map(([id, change]) => ({ id, hash: change.hash, modified: change.modified?.toISOString() ?? null })),
+      newRejections: [...newRejections].map(([id, hash]) => ({ id, hash })),
+      seenIds,
+      outboxRows: events.length > 0 ? toOutboxRows(events) : undefined,
+      result: {
+        upserted: changed.size,
+        unchanged,
+        rejected: page.rejected.length,
+        rejectionCodes: page.rejected.map((r) => r.code),
+        maxModified,
+      },
+    };
+  }
 
+  /** The writing half of applyPage: one transaction, nothing when the page changed nothing. */
+  async commitPage(prepared: PreparedPage): Promise<ApplyPageResult> {
+    const { tenant, entityType, now, seenMarker, changed, newRejections, seenIds, outboxRows } = prepared;
+    if (changed.length === 0 && !outboxRows && seenIds.length === 0) return prepared.result;
     await this.prisma.$transaction(async (tx) => {
-      if (changed.size > 0) {
-        const changedIds = [...changed.keys()];
-        const hashes = changedIds.map((id) => changed.get(id)!.hash);
-        const modifieds = changedIds.map((id) => changed.get(id)!.modified?.toISOString() ?? null);
-        const marker = options.seenMarker ?? null;
+      if (changed.length > 0) {
+        const changedIds = changed.map((change) => change.id);
+        const hashes = changed.map((change) => change.hash);
+        const modifieds = changed.map((change) => change.modified);
         await tx.$executeRaw`
           INSERT INTO ingest_source_snapshots (tenant, entity_type, register_id, content_hash, modified_at, deleted, deleted_at,
                                                rejection_hash, last_seen_run_id, last_seen_full_at, updated_at)
-          SELECT ${tenant}, ${entityType}, u.id, u.hash, u.modified, false, NULL, NULL, ${marker}::uuid,
-                 CASE WHEN ${marker}::uuid IS NULL THEN NULL ELSE ${now}::timestamptz END, now()
+          SELECT ${tenant}, ${entityType}, u.id, u.hash, u.modified, false, NULL, NULL, ${seenMarker}::uuid,
+                 CASE WHEN ${seenMarker}::uuid IS NULL THEN NULL ELSE ${now}::timestamptz END, now()
           FROM unnest(${changedIds}::text[], ${hashes}::text[], ${modifieds}::timestamptz[]) AS u(id, hash, modified)
           ON CONFLICT (tenant, entity_type, register_id) DO UPDATE
             SET content_hash = EXCLUDED.content_hash, modified_at = EXCLUDED.modified_at, deleted = false,
@@ -210,9 +254,9 @@ export class SyncStateRepository {
                 last_seen_run_id = COALESCE(EXCLUDED.last_seen_run_id, ingest_source_snapshots.last_seen_run_id),
                 last_seen_full_at = COALESCE(EXCLUDED.last_seen_full_at, ingest_source_snapshots.last_seen_full_at)`;
       }
-      if (newRejections.size > 0) {
-        const rejectedIds = [...newRejections.keys()];
-        const rejectionHashes = rejectedIds.map((id) => newRejections.get(id)!);
+      if (newRejections.length > 0) {
+        const rejectedIds = newRejections.map((rejection) => rejection.id);
+        const rejectionHashes = newRejections.map((rejection) => rejection.hash);
         await tx.$executeRaw`
           INSERT INTO ingest_source_snapshots (tenant, entity_type, register_id, rejection_hash, updated_at)
           SELECT ${tenant}, ${entityType}, u.id, u.hash, now()
@@ -222,20 +266,14 @@ export class SyncStateRepository {
       if (seenIds.length > 0) {
         await tx.$executeRaw`
           INSERT INTO ingest_source_snapshots (tenant, entity_type, register_id, last_seen_run_id, last_seen_full_at)
-          SELECT ${tenant}, ${entityType}, u.id, ${options.seenMarker}::uuid, ${now}
+          SELECT ${tenant}, ${entityType}, u.id, ${seenMarker}::uuid, ${now}
           FROM unnest(${seenIds}::text[]) AS u(id)
           ON CONFLICT (tenant, entity_type, register_id) DO UPDATE
             SET last_seen_run_id = EXCLUDED.last_seen_run_id, last_seen_full_at = EXCLUDED.last_seen_full_at`;
       }
-      await this.writeOutbox(tx, [...[...changed.values()].map((change) => change.event), ...rejectionEvents]);
+      if (outboxRows) await this.insertOutboxRows(tx, outboxRows);
     }, TX_OPTIONS);
-    return {
-      upserted: changed.size,
-      unchanged,
-      rejected: page.rejected.length,
-      rejectionCodes: page.rejected.map((r) => r.code),
-      maxModified,
-    };
+    return prepared.result;
   }
 
   /** Entities we believe exist (published and not deleted). */
@@ -350,21 +388,34 @@ export class SyncStateRepository {
 
   private async writeOutbox(tx: Tx, events: OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
-    // One INSERT from one JSON parameter. Prisma's createMany with JSON columns takes seconds per 1000
-    // rows, and a jsonb[] parameter is escaped element by element into one array literal (Prisma and
-    // pg together spent more CPU on that than on everything else a page costs). Rows are inserted in
-    // array order, so outbox ids (the publish order) follow the order of `events`.
-    const rows = JSON.stringify(
-      events.map((event) => ({ event_id: event.eventId, subject: event.subject, payload: event.payload, headers: event.headers })),
-    );
+    await this.insertOutboxRows(tx, toOutboxRows(events));
+  }
+
+  private async insertOutboxRows(tx: Tx, rows: readonly OutboxRow[]): Promise<void> {
+    // One INSERT from one JSON parameter (Prisma sends an object parameter as one json value). Prisma's
+    // createMany with JSON columns takes seconds per 1000 rows, and a jsonb[] parameter (or a JSON
+    // string) is escaped element by element into one literal: Prisma and pg together spent more CPU
+    // on that than on everything else a page costs. Rows are inserted in array order, so outbox ids
+    // (the publish order) follow the order of the events.
     await tx.$executeRaw`
       INSERT INTO ingest_outbox (event_id, subject, payload, headers)
       SELECT r.event_id, r.subject, r.payload, r.headers
-      FROM ROWS FROM (json_to_recordset(${rows}::json) AS (event_id uuid, subject text, payload jsonb, headers jsonb))
+      FROM ROWS FROM (json_to_recordset(${{ rows }}::json -> 'rows') AS (event_id uuid, subject text, payload jsonb, headers jsonb))
            WITH ORDINALITY AS r(event_id, subject, payload, headers, position)
       ORDER BY r.position
       ON CONFLICT (event_id) DO NOTHING`;
     // Delivered at commit: wakes the outbox relay at once instead of at its next poll.
     await tx.$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`;
   }
+}
+
+interface OutboxRow {
+  event_id: string;
+  subject: string;
+  payload: object;
+  headers: Record<string, string>;
+}
+
+function toOutboxRows(events: readonly OutboxEvent[]): OutboxRow[] {
+  return events.map((event) => ({ event_id: event.eventId, subject: event.subject, payload: event.payload, headers: event.headers }));
 }

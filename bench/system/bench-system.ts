@@ -146,6 +146,8 @@ export async function startBenchSystem(options: {
     // LDAP_BASE_DN stays the domain (name collisions are searched domain-wide); the tenant OUs land
     // under the run's OU and go with it.
     AD_ACCOUNTS_BASE_DN: ou.dn,
+    // The apps' own tuning knobs (PROVISIONER_PARALLEL_BATCHES=3 npm run bench …) reach them as set.
+    ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(PROVISIONER|NORMALIZER|FEDERATION|INGEST|OUTBOX)_/.test(e[0]) && e[1] !== undefined)),
   };
   for (const name of [
     ...secretEnvNames(tenantsDoc),

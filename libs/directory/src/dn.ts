@@ -111,6 +111,10 @@ export function formatDn(rdns: Rdn[]): string {
 
 /** Canonical comparison key: types and values compared case-insensitively, as AD does for names. */
 export function normalizeDn(dn: string): string {
+  return memoized(normalizedCache, dn, normalizeUncached);
+}
+
+function normalizeUncached(dn: string): string {
   return parseDn(dn)
     .map((rdn) =>
       rdn
@@ -133,6 +137,26 @@ export function isDnWithin(dn: string, baseDn: string, options: { allowSelf?: bo
 }
 
 function rdnKeys(dn: string): string[] | null {
+  return memoized(rdnKeysCache, dn, rdnKeysUncached);
+}
+
+// The same few DNs (a tenant's OUs, its groups) are compared and normalized for every account of
+// every batch; parsing them each time was a visible share of the provisioner's CPU. Pure functions
+// of the string, so a bounded cache (emptied when full) is safe.
+const CACHE_LIMIT = 20_000;
+const normalizedCache = new Map<string, string>();
+const rdnKeysCache = new Map<string, string[] | null>();
+
+function memoized<T>(cache: Map<string, T>, key: string, compute: (key: string) => T): T {
+  const hit = cache.get(key);
+  if (hit !== undefined || cache.has(key)) return hit as T;
+  const value = compute(key);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+function rdnKeysUncached(dn: string): string[] | null {
   try {
     return parseDn(dn).map((rdn) =>
       rdn

@@ -140,9 +140,19 @@ export function toDesiredAccount(
  * OU DN (so two deployments or test OUs in one domain never collide) and a hash of tenant and key.
  */
 export function groupSamAccountName(tenantRootDn: string, tenant: string, key: string): string {
-  const hash = (text: string) => createHash('sha256').update(text).digest('hex');
-  return `g-${hash(normalizeDn(tenantRootDn)).slice(0, 6)}-${hash(`${tenant}\u0000${key}`).slice(0, 11)}`;
+  // Asked for every group of every account in every batch: two hashes each time showed in profiles.
+  const cacheKey = `${tenantRootDn}\u0000${tenant}\u0000${key}`;
+  let name = groupNames.get(cacheKey);
+  if (name === undefined) {
+    const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+    name = `g-${hash(normalizeDn(tenantRootDn)).slice(0, 6)}-${hash(`${tenant}\u0000${key}`).slice(0, 11)}`;
+    if (groupNames.size >= 50_000) groupNames.clear();
+    groupNames.set(cacheKey, name);
+  }
+  return name;
 }
+
+const groupNames = new Map<string, string>();
 
 /** The name groups had before it carried the OU hash: a group at our DN with it is still ours. */
 export function legacyGroupSamAccountName(tenant: string, key: string): string {

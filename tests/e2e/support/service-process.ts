@@ -54,7 +54,10 @@ export function startService(
   let output = '';
   let child: ChildProcess;
   return new Promise((resolve, reject) => {
-    child = spawn(process.execPath, ['--enable-source-maps', appMain(app)], {
+    // SKOLKONTO_CPU_PROF_DIR=<dir>: each app writes a V8 CPU profile there when it exits (to find where a bench's CPU goes).
+    const profileDir = process.env.SKOLKONTO_CPU_PROF_DIR;
+    const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${app}.${Date.now()}.cpuprofile`] : [];
+    child = spawn(process.execPath, ['--enable-source-maps', ...profiling, appMain(app)], {
       cwd: REPO_ROOT,
       env: { ...env, PORT: String(options.port ?? 0) } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -56,6 +56,22 @@ describe(NormalizeIdentityService.name, () => {
     return { unit, person };
   }
 
+  it('never leaves a pupil without the school unit when its person and its organisation are applied side by side', async () => {
+    // Separate consumers apply a person and the organisation it is enrolled at in concurrent
+    // transactions; each must not miss the other (write skew). Many pairs make an interleaving likely.
+    const tenant = newTenant();
+    const pairs = Array.from({ length: 40 }, () => {
+      const unit = aSchoolUnit();
+      return { unit, person: aPerson({ enrolments: [anEnrolment(unit.id as string)] }) };
+    });
+    await Promise.all(pairs.flatMap(({ unit, person }) => [service.applyBatch([upserted(tenant, 'person', person)]), service.applyBatch([upserted(tenant, 'organisation', unit)])]));
+    const latest = new Map<string, Record<string, any>>();
+    for (const event of await identityEvents(tenant)) latest.set(event.payload.data.identityId, event.payload.data);
+    expect(latest.size).toBe(pairs.length);
+    const withoutSchool = [...latest.values()].filter((identity) => identity.schoolUnits.length === 0);
+    expect(withoutSchool.map((identity) => identity.identityId)).toEqual([]);
+  });
+
   it('publishes a new pupil as one valid identity.person.changed with normalised names and roles', async () => {
     const tenant = newTenant();
     const unit = aSchoolUnit();

@@ -150,6 +150,7 @@ export class NormalizeIdentityService {
     }
 
     const entityKey = (a: Accepted) => `${a.event.entity}|${keyOf(a.key)}`;
+    await this.repository.lockOrganisationsOf(tx, candidates.map((a) => ({ tenant: a.event.tenant, organisation: a.event.entity === 'organisation' })));
     await this.repository.lock(tx, candidates.map((a) => `e|${entityKey(a)}`));
     const fresh = await this.markProcessed(tx, [...candidates, ...invalid].map((a) => a.event.eventId));
     // A rejected record is announced once (a redelivery finds its id processed) and then acked.

@@ -97,6 +97,23 @@ export interface LinkedIdentity extends IdentityRow {
 
 export class NormalizerRepository {
   /** Serialises writers of the same keys across replicas; always in sorted order, so no deadlock. */
+  /**
+   * A batch with organisations of a tenant excludes every other batch of that tenant; batches without
+   * them share. Otherwise a person's batch and an organisation's batch committing side by side each
+   * miss the other (write skew): the person is built without the school unit it is enrolled at, and the
+   * organisation finds no person enrolled there to rebuild, so the identity stays without its school
+   * (seen in the e2e suite on a loaded machine). Organisations change rarely, so little waits.
+   * Taken first and in tenant order, before the entity locks, so no two batches wait on each other.
+   */
+  async lockOrganisationsOf(tx: Tx, records: ReadonlyArray<{ tenant: string; organisation: boolean }>): Promise<void> {
+    const exclusive = new Map<string, boolean>();
+    for (const { tenant, organisation } of records) exclusive.set(tenant, (exclusive.get(tenant) ?? false) || organisation);
+    for (const tenant of [...exclusive.keys()].sort()) {
+      const lock = exclusive.get(tenant) ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+      await tx.$queryRawUnsafe(`SELECT ${lock}(hashtextextended($1, 0))::text`, `organisations|${tenant}`);
+    }
+  }
+
   async lock(tx: Tx, keys: Iterable<string>): Promise<void> {
     const sorted = [...new Set(keys)].sort();
     if (sorted.length === 0) return;

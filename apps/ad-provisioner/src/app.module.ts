@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { LdapDirectory } from '@skolkonto/directory';
-import { createPrismaClient, PrismaClient, OutboxPublishing } from '@skolkonto/persistence';
+import { connectPrismaClient, PrismaClient, OutboxPublishing } from '@skolkonto/persistence';
 import { HealthRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
 import { ADMIN_TOKEN, AdminTokenGuard } from './approve-plan/admin-token.guard';
 import { ApprovePlanController } from './approve-plan/approve-plan.controller';
@@ -48,15 +48,7 @@ export class AppModule {
         AdminTokenGuard,
         {
           provide: PrismaClient,
-          useFactory: async (health: HealthRegistry) => {
-            const prisma = createPrismaClient(config.DATABASE_URL);
-            // The first query loads Prisma's query compiler; do it at boot, not inside a health probe.
-            await prisma.$queryRaw`SELECT 1`;
-            health.register('postgresql', async () => {
-              await prisma.$queryRaw`SELECT 1`;
-            });
-            return prisma;
-          },
+          useFactory: (health: HealthRegistry) => connectPrismaClient(config.DATABASE_URL, (check) => health.register('postgresql', check)),
           inject: [HealthRegistry],
         },
         {

@@ -8,7 +8,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { LdapDirectory } from '@skolkonto/directory';
-import { createPrismaClient, OutboxPublishing, PrismaClient } from '@skolkonto/persistence';
+import { connectPrismaClient, OutboxPublishing, PrismaClient } from '@skolkonto/persistence';
 import { HealthRegistry, PlatformModule, type TenantConfig } from '@skolkonto/platform';
 import { CodeHasher } from './claim-code/code-hasher';
 import { ClaimAccountService } from './claim-account/claim-account.service';
@@ -93,15 +93,7 @@ export class AppModule {
         { provide: CLAIM_OPTIONS, useValue: web },
         {
           provide: PrismaClient,
-          useFactory: async (health: HealthRegistry) => {
-            const prisma = createPrismaClient(config.DATABASE_URL);
-            // The first query loads Prisma's query compiler; do it at boot, not inside a health probe.
-            await prisma.$queryRaw`SELECT 1`;
-            health.register('postgresql', async () => {
-              await prisma.$queryRaw`SELECT 1`;
-            });
-            return prisma;
-          },
+          useFactory: (health: HealthRegistry) => connectPrismaClient(config.DATABASE_URL, (check) => health.register('postgresql', check)),
           inject: [HealthRegistry],
         },
         {

@@ -1,6 +1,6 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { PlatformModule, HealthRegistry, type TenantConfig } from '@skolkonto/platform';
-import { createPrismaClient, PrismaClient, OutboxPublishing } from '@skolkonto/persistence';
+import { connectPrismaClient, PrismaClient, OutboxPublishing } from '@skolkonto/persistence';
 import type { FederationPublisherConfig } from './config';
 import { IdentifierRegistryRepository } from './identifier-registry/identifier-registry.repository';
 import { PublishAttributesHandler } from './publish-attributes/publish-attributes.handler';
@@ -41,15 +41,7 @@ export class AppModule {
       providers: [
         {
           provide: PrismaClient,
-          useFactory: async (health: HealthRegistry) => {
-            const prisma = createPrismaClient(config.DATABASE_URL);
-            // The first query loads Prisma's query compiler; do it at boot, not inside a health probe.
-            await prisma.$queryRaw`SELECT 1`;
-            health.register('postgresql', async () => {
-              await prisma.$queryRaw`SELECT 1`;
-            });
-            return prisma;
-          },
+          useFactory: (health: HealthRegistry) => connectPrismaClient(config.DATABASE_URL, (check) => health.register('postgresql', check)),
           inject: [HealthRegistry],
         },
         PrismaLifecycle,

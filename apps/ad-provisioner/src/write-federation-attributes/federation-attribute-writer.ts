@@ -32,16 +32,16 @@ export class FederationAttributeWriter {
     const values = directoryValuesOf(layout.tenant, attributes);
     // The newest identity version wins; the same version again (a redelivery, or a revocation after
     // the publication of one version) replaces what is there.
-    // The stored row comes back from the same statement: one round trip less per event (thousands
-    // of them arrive during a first load, nearly all before their accounts exist).
-    const stored = await this.prisma.$queryRaw<Array<{ values: DirectoryValues }>>`
+    // The values just stored are written as they are: no second read per event (thousands of them
+    // arrive during a first load, nearly all before their accounts exist).
+    const stored = await this.prisma.$queryRaw<Array<{ identity_id: string }>>`
       INSERT INTO directory_attribute_values (identity_id, tenant, identity_version, "values", updated_at)
       VALUES (${identityId}::uuid, ${layout.id}, ${identityVersion}, ${JSON.stringify(values)}::jsonb, now())
       ON CONFLICT (identity_id) DO UPDATE
         SET identity_version = EXCLUDED.identity_version, "values" = EXCLUDED."values", updated_at = now()
         WHERE directory_attribute_values.tenant = EXCLUDED.tenant
           AND directory_attribute_values.identity_version <= EXCLUDED.identity_version
-      RETURNING "values"`;
+      RETURNING identity_id::text`;
     if (stored.length === 0) return 'stale';
     return this.write(layout, identityId, values);
   }

@@ -2,8 +2,8 @@
 // pipeline as the service runs it (identity events gathered by the batcher into batches of 200, two
 // of a tenant at once; each batch: plan → reserve names → adds with password → link + outbox →
 // groups) next to a raw ldapts loop adding the same kind of objects in the same run (the directory's
-// ceiling), with and without a password. Fresh database and OU per run; everything is removed
-// afterwards. Not a test.
+// ceiling), with and without a password. One database (as the service keeps one) and one OU for all
+// rounds; everything is removed afterwards. Not a test.
 /* eslint-disable no-restricted-imports -- the bench drives the provisioner's use cases directly, without NATS */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -77,9 +77,8 @@ async function rawLoop(parent: string, withPassword: boolean, tag: string, count
   return { objects: ceiling.objects, seconds: ceiling.seconds };
 }
 
-async function pipeline(base: string, withPassword: boolean, tenantId: string): Promise<number> {
-  const db = await createTestDatabase({ prefix: 'bench_adprov' });
-  const prisma = createPrismaClient(db.url);
+async function pipeline(databaseUrl: string, base: string, withPassword: boolean, tenantId: string): Promise<number> {
+  const prisma = createPrismaClient(databaseUrl);
   const directory = new LdapDirectory({
     url: env.ldap.url,
     ca: env.ldap.ca,
@@ -126,13 +125,12 @@ tenants:
     await Promise.all(people.map((person) => batcher.submit(layout, person)));
     const seconds = (performance.now() - start) / 1000;
     if (outcomes.length > 0) throw new Error(`bench batches not applied cleanly: ${outcomes.join(', ')}`);
-    const links = await prisma.accountLink.count();
+    const links = await prisma.accountLink.count({ where: { tenant: tenantId } });
     if (links !== N) throw new Error(`expected ${N} accounts, got ${links}`);
     return N / seconds;
   } finally {
     await directory.close();
     await prisma.$disconnect();
-    await db.drop();
   }
 }
 
@@ -157,6 +155,9 @@ function median(values: number[]): number {
 
 async function main() {
   const ou = await createTestOu('bench-prov');
+  // One database for every round, as the service keeps one: the names earlier rounds reserved are
+  // known to the later rounds' name choice, as a running provisioner knows the names it handed out.
+  const db = await createTestDatabase({ prefix: 'bench_adprov' });
   const tag = Math.random().toString(36).slice(2, 6);
   const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
   try {
@@ -178,7 +179,7 @@ async function main() {
         const rawBefore = await rawLoop(childDn('OU', `raw-${mode.key}${round}a`, ou.dn), mode.withPassword, `r${mode.key}${round}a${tag}`, Math.ceil(N / 2));
         let rawSambaSeconds = cpuSecondsOf('samba') - samba;
         samba = cpuSecondsOf('samba');
-        const pipe = await pipeline(ou.dn, mode.withPassword, `b${mode.key}${round}${tag}`);
+        const pipe = await pipeline(db.url, ou.dn, mode.withPassword, `b${mode.key}${round}${tag}`);
         const pipeSambaMs = ((cpuSecondsOf('samba') - samba) * 1000) / N;
         samba = cpuSecondsOf('samba');
         const rawAfter = await rawLoop(childDn('OU', `raw-${mode.key}${round}b`, ou.dn), mode.withPassword, `r${mode.key}${round}b${tag}`, Math.floor(N / 2));
@@ -211,6 +212,7 @@ async function main() {
   } finally {
     await removeTree(ou.dn);
     await ou.cleanup();
+    await db.drop();
   }
 }
 

@@ -100,6 +100,34 @@ describe('a batch of new accounts', () => {
     for (const name of names) expect(name).toMatch(/^nornyb(0[7-9]|[1-9]\d)$/);
   });
 
+  it('finds free names past a long run of names taken outside our reservations in a few searches, with no add that AD refuses', async () => {
+    const layout = h.layout('alpha');
+    await h.executor.execute(layout, []);
+    // Another system holds the first 40 candidates: longer than the candidates a batch draws at
+    // first, as years of never-reused names make it for a common name.
+    for (let i = 1; i <= 40; i++) {
+      await h.directory.add(childDn('CN', `Ines by hand ${i}`, h.ou.dn), { objectClass: ['top', 'person', 'organizationalPerson', 'user'], sAMAccountName: `ineibs${String(i).padStart(2, '0')}` });
+    }
+    const people = Array.from({ length: 3 }, () => aPupil({ givenName: 'Ines', familyName: 'Ibsen', klass: '4B' }));
+    const adds = jest.spyOn(h.directory, 'add');
+    const searches = jest.spyOn(h.directory, 'search');
+    try {
+      const outcome = await h.provision.provisionBatch(layout, people.map((identity) => ({ identity })));
+      expect(outcome.status).toBe('applied');
+      if (outcome.status === 'applied') expect(outcome.result).toMatchObject({ applied: 3, failed: 0 });
+      // DNs only: the calls carry the initial passwords, which never belong in test output.
+      const accountAdds = adds.mock.calls.map(([dn]) => dn).filter((dn) => /^CN=Ines Ibsen/.test(dn));
+      expect(accountAdds).toHaveLength(3);
+      const nameChecks = searches.mock.calls.filter(([, request]) => /^\(\|\(sAMAccountName=/.test(request?.filter ?? ''));
+      expect(nameChecks.length).toBeLessThanOrEqual(6);
+    } finally {
+      adds.mockRestore();
+      searches.mockRestore();
+    }
+    const names = await Promise.all(people.map(async (p) => (await linkOf(h, p.identityId)).sAMAccountName.toLowerCase()));
+    expect(names.sort()).toEqual(['ineibs41', 'ineibs42', 'ineibs43']);
+  });
+
   it('adopts the accounts of an approved batch that AD already has instead of adding them again', async () => {
     const layout = h.layout('alpha');
     const people = Array.from({ length: 5 }, (_, i) => aStaffMember({ givenName: 'Again', familyName: `Person${i}` }));

@@ -304,44 +304,68 @@ export class OperationExecutor {
 
   /**
    * Reserves a name for each item: candidates for all of them checked in one query, the chosen ones
-   * checked against AD (the whole domain, any letter case) in one search per round and replaced
-   * while taken there, then inserted in one statement; a name another identity won meanwhile is
-   * taken, and its loser chooses again. AD's own check in the add stays the last word (68, then
-   * one by one).
+   * checked against AD (the whole domain, any letter case) in a few searches and replaced while
+   * taken there, then inserted in one statement; a name another identity won meanwhile is taken,
+   * and its loser chooses again. AD's own check in the add stays the last word (68, then one by one).
    */
   private async reserveNames(layout: TenantLayout, items: Array<{ op: PlannedOperation; desired: DesiredAccount; previousName?: string }>): Promise<Map<string, string>> {
+    const maxCandidates = Math.max(1, this.options.maxNameAttempts ?? 200);
     // Namesakes in one batch need that many candidates more, and some may be taken in AD.
     const firstCandidates = items.map((item) => this.nameCandidates(layout, item.desired).next().value as string);
     const namesakes = new Map<string, number>();
     for (const first of firstCandidates) namesakes.set(first, (namesakes.get(first) ?? 0) + 1);
-    const requests = items.map((item, i) => {
-      const count = namesakes.get(firstCandidates[i]!)! + 24;
-      const candidates: string[] = [];
-      const it = this.nameCandidates(layout, item.desired, item.previousName);
-      while (candidates.length < count) candidates.push(it.next().value as string);
-      return { identityId: item.op.identityId, candidates };
+    const requests: CandidateList[] = items.map((item, i) => {
+      const list: CandidateList = { identityId: item.op.identityId, candidates: [], more: this.nameCandidates(layout, item.desired, item.previousName) };
+      extendCandidates(list, Math.min(maxCandidates, namesakes.get(firstCandidates[i]!)! + 24));
+      return list;
     });
-    const wanted = [...new Set(requests.flatMap((r) => r.candidates.map((c) => c.toLowerCase())))];
     const reserved = new Map<string, string>();
-    for (let i = 0; i < wanted.length; i += 5000) {
-      const rows = await this.prisma.nameReservation.findMany({ where: { nameLower: { in: wanted.slice(i, i + 5000) } }, select: { nameLower: true, identityId: true } });
-      for (const row of rows) reserved.set(row.nameLower, row.identityId);
-    }
+    const lookUpReservations = async (names: string[]) => {
+      for (let i = 0; i < names.length; i += 5000) {
+        const rows = await this.prisma.nameReservation.findMany({ where: { nameLower: { in: names.slice(i, i + 5000) } }, select: { nameLower: true, identityId: true } });
+        for (const row of rows) reserved.set(row.nameLower, row.identityId);
+      }
+    };
+    await lookUpReservations([...new Set(requests.flatMap((r) => r.candidates.map((c) => c.toLowerCase())))]);
     // Taken = reserved for another identity, or existing in AD (then held by no identity of ours).
     const taken = new Map(reserved);
     const checkedInAd = new Set<string>();
     const reservedNow = new Map<string, string>();
+    // How many candidates past its choice each identity has looked up in AD together with it.
+    const lookahead = new Map<string, number>();
     let pending = requests;
     // A name that a concurrent batch (another tenant's, or this tenant's other one) won meanwhile
     // is taken like any other: those identities choose again, a few rounds, before the slow path.
     for (let attempt = 0; attempt < 4 && pending.length > 0; attempt++) {
       let chosen = assignAccountNames(pending, taken);
-      for (let round = 0; round < 8; round++) {
-        const unchecked = [...new Set([...chosen.values()].map((n) => n.toLowerCase()))].filter((n) => !checkedInAd.has(n));
-        if (unchecked.length === 0) break;
-        const inAd = await this.existingAccountNames(unchecked);
-        for (const name of unchecked) checkedInAd.add(name);
-        if (inAd.size === 0) break;
+      for (let round = 0; round < 16; round++) {
+        // Whoever found all their candidates taken gets twice as many (up to maxNameAttempts).
+        const grown = pending.filter((r) => !chosen.has(r.identityId) && r.candidates.length < maxCandidates);
+        const added = grown.flatMap((r) => extendCandidates(r, Math.min(maxCandidates, r.candidates.length * 2)));
+        if (added.length > 0) {
+          await lookUpReservations(added.map((name) => name.toLowerCase()).filter((name) => !reserved.has(name)));
+          for (const [name, holder] of reserved) if (!taken.has(name)) taken.set(name, holder);
+          chosen = assignAccountNames(pending, taken);
+        }
+        // An identity whose choice was taken in AD looks up the candidates after its next choice as
+        // well, twice as many each round: a long run of taken names (a common name, years of names
+        // never handed out again) costs a few searches, not one search and one refused add per name.
+        const toCheck = new Set<string>();
+        for (const request of pending) {
+          const name = chosen.get(request.identityId)?.toLowerCase();
+          if (name === undefined || checkedInAd.has(name)) continue;
+          const ahead = lookahead.get(request.identityId) ?? 0;
+          const from = request.candidates.findIndex((c) => c.toLowerCase() === name);
+          extendCandidates(request, Math.min(maxCandidates, from + 1 + ahead));
+          for (const candidate of request.candidates.slice(from, from + 1 + ahead)) {
+            const lower = candidate.toLowerCase();
+            if (!checkedInAd.has(lower) && !taken.has(lower)) toCheck.add(lower);
+          }
+          lookahead.set(request.identityId, Math.min(64, Math.max(4, ahead * 2)));
+        }
+        if (toCheck.size === 0) break;
+        const inAd = await this.existingAccountNames([...toCheck]);
+        for (const name of toCheck) checkedInAd.add(name);
         for (const name of inAd) taken.set(name, '');
         chosen = assignAccountNames(pending, taken);
       }
@@ -1030,4 +1054,23 @@ function accountEventBase(
     enabled,
     occurredAt: new Date().toISOString(),
   };
+}
+
+/** An identity's name candidates, best first, drawn from its generator as far as they are needed. */
+interface CandidateList {
+  identityId: string;
+  candidates: string[];
+  more: Iterator<string>;
+}
+
+/** Draws candidates until the list holds `count`; returns the ones drawn. */
+function extendCandidates(list: CandidateList, count: number): string[] {
+  const drawn: string[] = [];
+  while (list.candidates.length < count) {
+    const next = list.more.next();
+    if (next.done) break;
+    list.candidates.push(next.value);
+    drawn.push(next.value);
+  }
+  return drawn;
 }

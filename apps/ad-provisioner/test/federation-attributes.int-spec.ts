@@ -4,7 +4,12 @@
 // and revocation clears them. Real PostgreSQL and Samba AD.
 import type { FederationAttributes } from '@skolkonto/contracts';
 import { attributeString, attributeStrings } from '@skolkonto/directory';
+import { testEnv } from '@skolkonto/testing';
+import { EnsureLayoutService } from '../src/directory-layout/ensure-layout.service';
 import { TenantLayout } from '../src/directory-layout/tenant-layout';
+import { ProvisionAccountService } from '../src/provision-account/provision-account.service';
+import { OperationExecutor } from '../src/shared/operation-executor';
+import { PlanRunner } from '../src/shared/plan-runner';
 import { DirectoryMappingError, FederationAttributeWriter } from '../src/write-federation-attributes/federation-attribute-writer';
 import { aPupil, aStaffMember } from './builders';
 import { createHarness, type Harness } from './provisioner-harness';
@@ -98,6 +103,39 @@ describe('federation attributes in AD', () => {
     }
     expect((await adValues(pupil.identityId)).employeeNumber).toEqual(['p1ppi7@alpha.test']);
     expect(await updatedEventsFor(pupil.identityId)).toHaveLength(1);
+  });
+
+  it('carries values published while its batch is adding in the later adds, instead of writing them after', async () => {
+    // One add at a time, so the order is certain: the account whose values are stored goes first.
+    const executor = new OperationExecutor(h.prisma, h.directory, new EnsureLayoutService(h.directory), { domainDn: testEnv().ldap.baseDn, mustChangePassword: false, concurrency: 1 });
+    const provision = new ProvisionAccountService(h.prisma, h.directory, new PlanRunner(h.prisma, executor, { dryRun: false, percentRuleMinAccounts: 20 }));
+    const [first, second, third] = [aPupil({ givenName: 'Emil', familyName: 'Svensson' }), aPupil({ givenName: 'Ida', familyName: 'Svensson' }), aPupil({ givenName: 'Alfred', familyName: 'Svensson' })];
+    const layout = h.layout('alpha');
+    expect(await writer.apply(layout, third.identityId, third.version, published('a1fred', 'alpha.test'))).toBe('stored');
+    const add = h.directory.add.bind(h.directory);
+    const accountAdds: string[] = [];
+    const spy = jest.spyOn(h.directory, 'add').mockImplementation(async (dn, attributes) => {
+      if (/^CN=(Emil|Ida|Alfred) Svensson/.test(dn)) {
+        accountAdds.push(dn.split(' ')[0]!);
+        // The other two are published while the batch adds its first account.
+        if (accountAdds.length === 1) {
+          expect(await writer.apply(layout, first.identityId, first.version, published('em1l00', 'alpha.test'))).toBe('stored');
+          expect(await writer.apply(layout, second.identityId, second.version, published('1da000', 'alpha.test'))).toBe('stored');
+        }
+      }
+      return add(dn, attributes);
+    });
+    try {
+      await provision.provisionBatch(layout, [first, second, third].map((identity) => ({ identity })));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(accountAdds).toEqual(['CN=Alfred', 'CN=Emil', 'CN=Ida']);
+    for (const [pupil, ePPN] of [[first, 'em1l00@alpha.test'], [second, '1da000@alpha.test'], [third, 'a1fred@alpha.test']] as const) {
+      expect((await adValues(pupil.identityId)).employeeNumber).toEqual([ePPN]);
+      // In the add: no second write of the account, so no update event.
+      expect(await updatedEventsFor(pupil.identityId)).toHaveLength(0);
+    }
   });
 
   it("never writes one tenant's values into another tenant's account", async () => {

@@ -202,7 +202,7 @@ export class OperationExecutor {
     if (items.length === 0) return slow;
 
     // The person's published federation attributes go into the add when they came first.
-    const [names, federation] = await Promise.all([
+    const [names, stored] = await Promise.all([
       this.reserveNames(layout, items),
       this.federationValues.storedFor(layout.id, items.map((item) => item.op.identityId)),
     ]);
@@ -218,6 +218,17 @@ export class OperationExecutor {
     // The school units' OUs the batch needs, side by side (a new tenant's first batch has several).
     const ous = [...new Map(toAdd.map((item) => [normalizeDn(item.desired.ouDn), item.desired.ouDn])).values()];
     await runConcurrently(ous, this.concurrency, (ouDn) => withRetry(() => this.layoutService.ensureChildOu(layout, ouDn), this.retry));
+    // federation-publisher works on the same identities side by side: in a first load many values
+    // are published while the batch is adding. Accounts whose values are stored go first, and the
+    // others' are looked up again as their turn comes, so most adds carry them: a modify after the
+    // add costs the directory a second write of the account.
+    toAdd.sort((a, b) => Number(!stored.has(a.op.identityId)) - Number(!stored.has(b.op.identityId)));
+    const federation = new Map<string, StoredDirectoryValues>(); // the values each add carried
+    const started = new Set<string>();
+    const storedValuesOf = this.throttledLookup(async () => {
+      const waiting = toAdd.map((item) => item.op.identityId).filter((id) => !started.has(id) && !stored.has(id));
+      for (const [identityId, values] of await this.federationValues.storedFor(layout.id, waiting)) stored.set(identityId, values);
+    }, stored);
 
     const foundOwn: Array<{ op: PlannedOperation; desired: DesiredAccount; entry: DirectoryEntry }> = [];
     // Set by the first failure that is not one account's own (AD away, database error): no further
@@ -248,7 +259,10 @@ export class OperationExecutor {
     await runConcurrently(toAdd, this.concurrency, async (item) => {
       if (fatal) return;
       try {
-        if ((await this.addAccount(layout, item.dn, item.desired, item.sam, federation.get(item.op.identityId)?.values)) === 'without-federation') {
+        const values = await storedValuesOf(item.op.identityId);
+        started.add(item.op.identityId);
+        if (values) federation.set(item.op.identityId, values);
+        if ((await this.addAccount(layout, item.dn, item.desired, item.sam, values?.values)) === 'without-federation') {
           federation.delete(item.op.identityId);
         }
         for (const group of item.desired.groups) this.defer(members, group, item.dn, item.op);
@@ -300,6 +314,27 @@ export class OperationExecutor {
       }
     }
     return slow;
+  }
+
+  /**
+   * The stored federation values of an identity; when it has none yet, `reload` looks again for all
+   * that wait, at most once a second however many adds ask (one query, not one per account).
+   */
+  private throttledLookup(reload: () => Promise<void>, stored: Map<string, StoredDirectoryValues>): (identityId: string) => Promise<StoredDirectoryValues | undefined> {
+    let lastReload = Number.NEGATIVE_INFINITY;
+    let reloading: Promise<void> | undefined;
+    return async (identityId) => {
+      if (!stored.has(identityId)) {
+        if (!reloading && performance.now() - lastReload >= 1000) {
+          reloading = reload().finally(() => {
+            lastReload = performance.now();
+            reloading = undefined;
+          });
+        }
+        await reloading;
+      }
+      return stored.get(identityId);
+    };
   }
 
   /**

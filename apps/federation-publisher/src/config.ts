@@ -32,6 +32,10 @@ export class FederationPublisherConfig extends ServiceConfig {
   @IsString() @IsNotEmpty()
   RELEASE_POLICIES_FILE: string = 'config/release-policies.yaml';
 
+  /** Events of one consumer handled at once; those in flight together share one transaction. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1024)
+  FEDERATION_CONCURRENCY: number = 64;
+
   /** Connections of the attribute API's pool (its read model's change feed and reloads). */
   @Transform(toInt) @IsInt() @Min(1) @Max(100)
   ATTRIBUTE_API_DB_POOL: number = 10;

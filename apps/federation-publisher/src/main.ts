@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 
   const app = await NestFactory.create(AppModule.forRoot(config, tenants, settings), { logger: nestLogger, abortOnError: false });
   app.enableShutdownHooks();
-  connectJetStream(app, { ...messagingOptionsFromEnv(NAME), servers: config.NATS_URL.split(','), namespace: config.NATS_NAMESPACE });
+  connectJetStream(app, { ...messagingOptionsFromEnv(NAME), concurrency: config.FEDERATION_CONCURRENCY, servers: config.NATS_URL.split(','), namespace: config.NATS_NAMESPACE });
   await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address();

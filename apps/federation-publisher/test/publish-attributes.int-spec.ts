@@ -181,6 +181,64 @@ describe(PublishAttributesService.name, () => {
     );
   });
 
+  describe('many events at once (one transaction)', () => {
+    it('publishes each identity of a batch as one by one would, and an unknown tenant or an unusable event fails alone', async () => {
+      const [first, second] = [anIdentity(), anIdentity({ names: { givenName: 'Bo', familyName: 'Ek', displayName: 'Bo Ek', protected: true } })];
+      const older = { ...first, version: 1 };
+      const newer = { ...first, version: 2, names: { ...first.names, displayName: 'Åsa Ekström' } };
+      const unknownTenant = anIdentity({ tenant: 'atlantis' });
+      const outcomes = await publish.applyIdentities([older, unknownTenant, second, newer]);
+      expect(outcomes.map((o) => ('value' in o ? o.value : (o.error as Error).name))).toEqual(['published', 'UnknownTenantError', 'published', 'published']);
+      // One identity's versions in arrival order: both published, the newer one last.
+      const firstEvents = await outboxFor(first.identityId);
+      expect(firstEvents.map((row) => (row.payload as { data: { identityVersion: number } }).data.identityVersion)).toEqual([1, 2]);
+      expect((firstEvents[1]!.payload as { data: { attributes: { displayName: string } } }).data.attributes.displayName).toBe('Åsa Ekström');
+      const [secondEvent] = await outboxFor(second.identityId);
+      expect((secondEvent!.payload as { data: { protected: boolean; attributes: Record<string, unknown> } }).data.attributes.displayName).toBeUndefined();
+      expect(await prisma.federationPerson.findUnique({ where: { identityId: unknownTenant.identityId } })).toBeNull();
+      // A batch replayed changes nothing.
+      const again = await publish.applyIdentities([older, second, newer]);
+      expect(again.map((o) => ('value' in o ? o.value : 'error'))).toEqual(['stale', 'stale', 'stale']);
+
+      // Not a uuid: the database refuses it, which fails the shared transaction; the others still go in.
+      const [unusable, third] = [anIdentity({ identityId: 'not-a-uuid' }), anIdentity()];
+      const mixed = await publish.applyIdentities([unusable, third]);
+      expect(mixed.map((o) => ('value' in o ? o.value : 'error'))).toEqual(['error', 'published']);
+      expect(await outboxFor(third.identityId)).toHaveLength(1);
+    });
+
+    it('records a batch of account events with the newest directory version winning per identity, and a malformed one fails alone', async () => {
+      const [one, two] = [anIdentity(), anIdentity()];
+      const account = (identityId: string, identityVersion: number, name: string) => ({
+        identityId,
+        tenant: 'skara',
+        identityVersion,
+        accountId: randomUUID(),
+        sAMAccountName: name,
+        userPrincipalName: `${name}@skola.skara.se`,
+      });
+      const outcomes = await accounts.applyAccounts([
+        { account: account(one.identityId, 2, 'NewName'), kind: 'present' },
+        { account: account(one.identityId, 1, 'OldName'), kind: 'present' },
+        { account: account(two.identityId, 1, 'TwoName'), kind: 'present' },
+      ]);
+      expect(outcomes.map((o) => ('value' in o ? o.value : 'error'))).toEqual(['recorded', 'stale', 'recorded']);
+      const stored = async (identityId: string) => (await prisma.federationPerson.findUniqueOrThrow({ where: { identityId } })).accountName;
+      expect(await stored(one.identityId)).toBe('newname');
+      expect(await stored(two.identityId)).toBe('twoname');
+
+      // An older event later changes nothing; a deletion clears the names; a malformed id fails alone.
+      const later = await accounts.applyAccounts([
+        { account: account(one.identityId, 1, 'Older'), kind: 'present' },
+        { account: account(two.identityId, 2, 'TwoName'), kind: 'deleted' },
+        { account: { ...account(two.identityId, 3, 'x'), accountId: 'not-a-guid' }, kind: 'present' },
+      ]);
+      expect(later.map((o) => ('value' in o ? o.value : 'error'))).toEqual(['stale', 'recorded', 'error']);
+      expect(await stored(one.identityId)).toBe('newname');
+      expect(await stored(two.identityId)).toBeNull();
+    });
+  });
+
   describe('querying', () => {
     const guid = randomUUID();
     const identity = anIdentity();

@@ -13,9 +13,11 @@ import type {
   PersonReactivatedV1,
 } from '@skolkonto/contracts';
 import { PermanentError } from '@skolkonto/messaging';
-import { RecordAccountService } from '../record-account/record-account.service';
+import { RecordAccountService, type AccountSnapshot } from '../record-account/record-account.service';
 import { RecordCivicNumberService } from '../record-account/record-civic-number.service';
-import { PublishAttributesService, UnknownTenantError } from './publish-attributes.service';
+import { EventBatcher } from './event-batcher';
+import type { IdentitySnapshot } from './identity-snapshot';
+import { PublishAttributesService, UnknownTenantError, type PublishOutcome } from './publish-attributes.service';
 
 /**
  * identity.*, directory.* and sensitive.* → the publisher's view of each person. One durable consumer
@@ -23,11 +25,18 @@ import { PublishAttributesService, UnknownTenantError } from './publish-attribut
  */
 @Controller()
 export class PublishAttributesHandler {
+  // Events handled side by side share a transaction: a first load brings thousands at once.
+  private readonly identities: EventBatcher<IdentitySnapshot, PublishOutcome>;
+  private readonly accountEvents: EventBatcher<{ account: AccountSnapshot; kind: 'present' | 'deleted' }, 'recorded' | 'stale'>;
+
   constructor(
-    private readonly publish: PublishAttributesService,
-    private readonly accounts: RecordAccountService,
+    publish: PublishAttributesService,
+    accounts: RecordAccountService,
     private readonly civicNumbers: RecordCivicNumberService,
-  ) {}
+  ) {
+    this.identities = new EventBatcher((batch) => publish.applyIdentities(batch));
+    this.accountEvents = new EventBatcher((batch) => accounts.applyAccounts(batch));
+  }
 
   @EventPattern('identity.*.person.changed', { durable: 'federation-publisher-publish-attributes-changed' })
   async personChanged(@Payload() event: CloudEvent<PersonChangedV1>) {
@@ -46,28 +55,28 @@ export class PublishAttributesHandler {
 
   @EventPattern('directory.*.account.provisioned', { durable: 'federation-publisher-record-account-provisioned' })
   async accountProvisioned(@Payload() event: CloudEvent<AccountProvisionedV1>) {
-    await this.accounts.applyAccount(event.data, 'present');
+    await this.accountEvents.submit({ account: event.data, kind: 'present' });
   }
 
   @EventPattern('directory.*.account.updated', { durable: 'federation-publisher-record-account-updated' })
   async accountUpdated(@Payload() event: CloudEvent<AccountUpdatedV1>) {
-    await this.accounts.applyAccount(event.data, 'present');
+    await this.accountEvents.submit({ account: event.data, kind: 'present' });
   }
 
   @EventPattern('directory.*.account.moved', { durable: 'federation-publisher-record-account-moved' })
   async accountMoved(@Payload() event: CloudEvent<AccountMovedV1>) {
-    await this.accounts.applyAccount(event.data, 'present');
+    await this.accountEvents.submit({ account: event.data, kind: 'present' });
   }
 
   @EventPattern('directory.*.account.disabled', { durable: 'federation-publisher-record-account-disabled' })
   async accountDisabled(@Payload() event: CloudEvent<AccountDisabledV1>) {
     // A disabled account keeps resolving: the identity's status decides what is released.
-    await this.accounts.applyAccount(event.data, 'present');
+    await this.accountEvents.submit({ account: event.data, kind: 'present' });
   }
 
   @EventPattern('directory.*.account.deleted', { durable: 'federation-publisher-record-account-deleted' })
   async accountDeleted(@Payload() event: CloudEvent<AccountDeletedV1>) {
-    await this.accounts.applyAccount(event.data, 'deleted');
+    await this.accountEvents.submit({ account: event.data, kind: 'deleted' });
   }
 
   @EventPattern('sensitive.*.civicno.changed', { durable: 'federation-publisher-record-civic-number' })
@@ -77,7 +86,7 @@ export class PublishAttributesHandler {
 
   private async applyIdentity(identity: PersonChangedV1 | PersonDeactivatedV1 | PersonReactivatedV1): Promise<void> {
     try {
-      await this.publish.applyIdentity(identity);
+      await this.identities.submit(identity);
     } catch (error) {
       // A tenant without release settings is a configuration fault: retrying cannot fix it.
       if (error instanceof UnknownTenantError) throw new PermanentError('UNKNOWN_TENANT', error.message, { cause: error });

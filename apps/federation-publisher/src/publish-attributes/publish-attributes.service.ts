@@ -5,6 +5,7 @@ import type { OutboxEntry } from '@skolkonto/persistence';
 import { attributesFailed, attributesPublished, attributesRevoked, enqueue } from '../federation-events';
 import type { IdentifierRegistryRepository } from '../identifier-registry/identifier-registry.repository';
 import type { ReleaseSettings } from '../release-settings/release-settings';
+import type { Settled } from './event-batcher';
 import type { IdentitySnapshot } from './identity-snapshot';
 
 /**
@@ -45,116 +46,152 @@ export class PublishAttributesService {
   ) {}
 
   async applyIdentity(identity: IdentitySnapshot): Promise<PublishOutcome> {
+    if (!this.settings.tenants.has(identity.tenant)) throw new UnknownTenantError(identity.tenant);
+    return this.prisma.$transaction((tx) => this.applyIn(tx, identity), TRANSACTION_OPTIONS);
+  }
+
+  /**
+   * Many identities in one transaction (a first load brings thousands at once), each with its own
+   * outcome. Should the transaction fail, each identity is applied again on its own, so one that
+   * cannot be applied does not hold back the others.
+   */
+  async applyIdentities(identities: IdentitySnapshot[]): Promise<Array<Settled<PublishOutcome>>> {
+    const results = new Array<Settled<PublishOutcome>>(identities.length);
+    const known: number[] = [];
+    identities.forEach((identity, i) => {
+      if (this.settings.tenants.has(identity.tenant)) known.push(i);
+      else results[i] = { error: new UnknownTenantError(identity.tenant) };
+    });
+    // Rows are locked in identity order, so two publishers' batches never wait on each other in a
+    // cycle; one identity's versions keep their arrival order.
+    const order = [...known].sort((a, b) => compareIds(identities[a]!.identityId, identities[b]!.identityId) || a - b);
+    try {
+      const outcomes = await this.prisma.$transaction(async (tx) => {
+        const out: PublishOutcome[] = [];
+        for (const i of order) out.push(await this.applyIn(tx, identities[i]!));
+        return out;
+      }, TRANSACTION_OPTIONS);
+      order.forEach((i, k) => (results[i] = { value: outcomes[k]! }));
+    } catch {
+      for (const i of known) {
+        try {
+          results[i] = { value: await this.applyIdentity(identities[i]!) };
+        } catch (error) {
+          results[i] = { error };
+        }
+      }
+    }
+    return results;
+  }
+
+  private async applyIn(tx: Prisma.TransactionClient, identity: IdentitySnapshot): Promise<PublishOutcome> {
     const tenant = this.settings.tenants.get(identity.tenant);
     if (!tenant) throw new UnknownTenantError(identity.tenant);
-    const outcome = await this.prisma.$transaction(async (tx) => {
-      const row = await this.lockPerson(tx, identity.identityId, identity.tenant);
-      // Per-identity ordering: a version we have already applied (or passed) changes nothing.
-      if (identity.version <= row.identity_version) return 'stale' as const;
-      const time = this.now();
-      const base = {
-        identityVersion: identity.version,
-        status: identity.status,
-        protectedIdentity: identity.names.protected,
-        source: JSON.parse(JSON.stringify(identity)) as Prisma.InputJsonValue,
-      };
+    const row = await this.lockPerson(tx, identity.identityId, identity.tenant);
+    // Per-identity ordering: a version we have already applied (or passed) changes nothing.
+    if (identity.version <= row.identity_version) return 'stale' as const;
+    const time = this.now();
+    const base = {
+      identityVersion: identity.version,
+      status: identity.status,
+      protectedIdentity: identity.names.protected,
+      source: JSON.parse(JSON.stringify(identity)) as Prisma.InputJsonValue,
+    };
 
-      if (identity.status === 'deactivated' || identity.status === 'suspended') {
-        const ids = await this.registry.find(tx, identity.identityId);
-        const wasReleased = row.attributes !== null;
-        await tx.federationPerson.update({
-          where: { identityId: identity.identityId },
-          data: { ...base, attributes: Prisma.DbNull, violations: [], revokedAt: wasReleased ? time : row.revoked_at },
-        });
-        if (wasReleased && ids) {
-          await enqueue(tx, [
-            attributesRevoked(
-              {
-                tenant: identity.tenant,
-                identityId: identity.identityId,
-                identityVersion: identity.version,
-                eduPersonPrincipalName: ids.eduPersonPrincipalName,
-                reason: identity.status === 'suspended' ? 'suspended' : 'deactivated',
-              },
-              time,
-            ),
-          ]);
-          return 'revoked' as const;
-        }
-        return 'unchanged' as const;
-      }
-
-      const ids = await this.registry.assign(tx, identity.identityId, identity.tenant, tenant.scope);
-      if (identity.status === 'pending') {
-        await tx.federationPerson.update({ where: { identityId: identity.identityId }, data: base });
-        return 'pending' as const;
-      }
-
-      const computed = computeAttributeSet({
-        scope: tenant.scope,
-        homeOrganization: tenant.homeOrganization,
-        identifiers: { eduPersonPrincipalName: ids.eduPersonPrincipalName, eduPersonUniqueId: ids.eduPersonUniqueId, subjectId: ids.subjectId },
-        roles: toRoles(identity),
-        schoolUnitCodes: [...new Set(identity.schoolUnits.map((unit) => unit.schoolUnitCode))],
-        givenName: identity.names.givenName,
-        familyName: identity.names.familyName,
-        displayName: identity.names.displayName,
-        mail: identity.email,
-        groups: [...new Set(identity.groups.map((group) => group.displayName))],
-        groupAttribute: tenant.groupAttribute,
-      });
-      const changed = row.attributes === null || canonical(row.attributes) !== canonical(computed.attributes);
+    if (identity.status === 'deactivated' || identity.status === 'suspended') {
+      const ids = await this.registry.find(tx, identity.identityId);
+      const wasReleased = row.attributes !== null;
       await tx.federationPerson.update({
         where: { identityId: identity.identityId },
-        data: {
-          ...base,
-          attributes: computed.attributes as Prisma.InputJsonValue,
-          violations: computed.violations as unknown as Prisma.InputJsonValue,
-          ...(changed ? { publishedAt: time, revokedAt: null } : {}),
-        },
+        data: { ...base, attributes: Prisma.DbNull, violations: [], revokedAt: wasReleased ? time : row.revoked_at },
       });
-      const events: OutboxEntry[] = [];
-      // A failure is reported when it appears or changes, not again with every later version.
-      if (computed.violations.length > 0 && canonicalList(computed.violations) !== canonicalList(row.violations ?? [])) {
-        events.push(
-          attributesFailed(
+      if (wasReleased && ids) {
+        await enqueue(tx, [
+          attributesRevoked(
             {
               tenant: identity.tenant,
               identityId: identity.identityId,
               identityVersion: identity.version,
-              violations: computed.violations,
-              protectedIdentity: identity.names.protected,
+              eduPersonPrincipalName: ids.eduPersonPrincipalName,
+              reason: identity.status === 'suspended' ? 'suspended' : 'deactivated',
             },
             time,
           ),
-        );
+        ]);
+        return 'revoked' as const;
       }
-      // Without a valid ePPN there is nothing an IdP could key on: only the failure goes out.
-      if (changed && computed.attributes.eduPersonPrincipalName) {
-        events.push(
-          attributesPublished(
-            {
-              tenant: identity.tenant,
-              identityId: identity.identityId,
-              identityVersion: identity.version,
-              protectedIdentity: identity.names.protected,
-              attributes: computed.attributes,
-            },
-            time,
-          ),
-        );
-      }
-      await enqueue(tx, events);
-      if (computed.violations.length > 0) {
-        this.logger.warn(
-          { identityId: identity.identityId, tenant: identity.tenant, attributes: computed.violations.map((v) => v.attribute) },
-          'attribute values failed their rules and were not published',
-        );
-      }
-      if (!computed.attributes.eduPersonPrincipalName) return 'rejected' as const;
-      return changed ? ('published' as const) : ('unchanged' as const);
-    }, TRANSACTION_OPTIONS);
-    return outcome;
+      return 'unchanged' as const;
+    }
+
+    const ids = await this.registry.assign(tx, identity.identityId, identity.tenant, tenant.scope);
+    if (identity.status === 'pending') {
+      await tx.federationPerson.update({ where: { identityId: identity.identityId }, data: base });
+      return 'pending' as const;
+    }
+
+    const computed = computeAttributeSet({
+      scope: tenant.scope,
+      homeOrganization: tenant.homeOrganization,
+      identifiers: { eduPersonPrincipalName: ids.eduPersonPrincipalName, eduPersonUniqueId: ids.eduPersonUniqueId, subjectId: ids.subjectId },
+      roles: toRoles(identity),
+      schoolUnitCodes: [...new Set(identity.schoolUnits.map((unit) => unit.schoolUnitCode))],
+      givenName: identity.names.givenName,
+      familyName: identity.names.familyName,
+      displayName: identity.names.displayName,
+      mail: identity.email,
+      groups: [...new Set(identity.groups.map((group) => group.displayName))],
+      groupAttribute: tenant.groupAttribute,
+    });
+    const changed = row.attributes === null || canonical(row.attributes) !== canonical(computed.attributes);
+    await tx.federationPerson.update({
+      where: { identityId: identity.identityId },
+      data: {
+        ...base,
+        attributes: computed.attributes as Prisma.InputJsonValue,
+        violations: computed.violations as unknown as Prisma.InputJsonValue,
+        ...(changed ? { publishedAt: time, revokedAt: null } : {}),
+      },
+    });
+    const events: OutboxEntry[] = [];
+    // A failure is reported when it appears or changes, not again with every later version.
+    if (computed.violations.length > 0 && canonicalList(computed.violations) !== canonicalList(row.violations ?? [])) {
+      events.push(
+        attributesFailed(
+          {
+            tenant: identity.tenant,
+            identityId: identity.identityId,
+            identityVersion: identity.version,
+            violations: computed.violations,
+            protectedIdentity: identity.names.protected,
+          },
+          time,
+        ),
+      );
+    }
+    // Without a valid ePPN there is nothing an IdP could key on: only the failure goes out.
+    if (changed && computed.attributes.eduPersonPrincipalName) {
+      events.push(
+        attributesPublished(
+          {
+            tenant: identity.tenant,
+            identityId: identity.identityId,
+            identityVersion: identity.version,
+            protectedIdentity: identity.names.protected,
+            attributes: computed.attributes,
+          },
+          time,
+        ),
+      );
+    }
+    await enqueue(tx, events);
+    if (computed.violations.length > 0) {
+      this.logger.warn(
+        { identityId: identity.identityId, tenant: identity.tenant, attributes: computed.violations.map((v) => v.attribute) },
+        'attribute values failed their rules and were not published',
+      );
+    }
+    if (!computed.attributes.eduPersonPrincipalName) return 'rejected' as const;
+    return changed ? ('published' as const) : ('unchanged' as const);
   }
 
   /** Creates the person's row on first sight and locks it for this transaction, in one statement. */
@@ -175,6 +212,10 @@ export function toRoles(identity: IdentitySnapshot): FederationRole[] {
   if (pupil) roles.push({ kind: 'student' });
   for (const duty of identity.duties) roles.push({ kind: 'staff', dutyRole: duty.dutyRole });
   return roles;
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Violations compared by what they say (JSONB reorders object keys). */

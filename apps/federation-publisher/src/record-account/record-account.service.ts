@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@skolkonto/persistence';
+import type { Settled } from '../publish-attributes/event-batcher';
 
 /** The part of a directory.<tenant>.account.* event the attribute API resolves principals by. */
 export interface AccountSnapshot {
@@ -32,5 +33,56 @@ export class RecordAccountService {
             object_guid = EXCLUDED.object_guid, directory_version = EXCLUDED.directory_version, updated_at = now()
         WHERE federation_person.directory_version <= EXCLUDED.directory_version`;
     return count > 0 ? 'recorded' : 'stale';
+  }
+
+  /**
+   * Many account events in one statement (a first load brings one per new account). Per identity
+   * the newest directory version wins, the later of two equal ones, as when applied one by one.
+   * Should the statement fail, each event is applied on its own, so one bad event fails alone.
+   */
+  async applyAccounts(events: Array<{ account: AccountSnapshot; kind: 'present' | 'deleted' }>): Promise<Array<Settled<'recorded' | 'stale'>>> {
+    try {
+      const recorded = await this.applyTogether(events);
+      return events.map((event) => ({ value: recorded.has(event) ? 'recorded' : 'stale' }));
+    } catch {
+      const outcomes: Array<Settled<'recorded' | 'stale'>> = [];
+      for (const { account, kind } of events) {
+        try {
+          outcomes.push({ value: await this.applyAccount(account, kind) });
+        } catch (error) {
+          outcomes.push({ error });
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  /** The events whose values were stored. */
+  private async applyTogether<E extends { account: AccountSnapshot; kind: 'present' | 'deleted' }>(events: E[]): Promise<Set<E>> {
+    const latest = new Map<string, E>();
+    for (const event of events) {
+      const seen = latest.get(event.account.identityId);
+      if (!seen || seen.account.identityVersion <= event.account.identityVersion) latest.set(event.account.identityId, event);
+    }
+    const rows = [...latest.values()];
+    const present = (kind: string, value: string) => (kind === 'deleted' ? null : value.toLowerCase());
+    // ON CONFLICT touches each row once: hence one event per identity above.
+    const stored = await this.prisma.$queryRawUnsafe<Array<{ identity_id: string }>>(
+      `INSERT INTO federation_person (identity_id, tenant, account_name, user_principal_name, object_guid, directory_version)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::int[])
+       ON CONFLICT (identity_id) DO UPDATE
+         SET account_name = EXCLUDED.account_name, user_principal_name = EXCLUDED.user_principal_name,
+             object_guid = EXCLUDED.object_guid, directory_version = EXCLUDED.directory_version, updated_at = now()
+         WHERE federation_person.directory_version <= EXCLUDED.directory_version
+       RETURNING identity_id::text`,
+      rows.map((r) => r.account.identityId),
+      rows.map((r) => r.account.tenant),
+      rows.map((r) => present(r.kind, r.account.sAMAccountName)),
+      rows.map((r) => present(r.kind, r.account.userPrincipalName)),
+      rows.map((r) => present(r.kind, r.account.accountId)),
+      rows.map((r) => r.account.identityVersion),
+    );
+    const storedIds = new Set(stored.map((row) => row.identity_id));
+    return new Set(rows.filter((row) => storedIds.has(row.account.identityId.toLowerCase())));
   }
 }

@@ -1,6 +1,6 @@
 export { OUTBOX_TABLES, outboxChannel, assertOutboxTable } from './outbox-tables';
 export type { OutboxTable } from './outbox-tables';
-export { enqueueEvent } from './enqueue-event';
+export { enqueueEvent, enqueueEvents } from './enqueue-event';
 export type { OutboxEntry, RawExecutor } from './enqueue-event';
 export { SqlOutboxStore } from './sql-outbox-store';
 export type { BatchPublishOutcome, OutboxRecord, RelayBatchResult } from './sql-outbox-store';

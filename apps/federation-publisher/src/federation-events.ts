@@ -1,6 +1,6 @@
 import { appSource, createCloudEvent, EVENTS, type EventDefinition, validateEventData } from '@skolkonto/contracts';
 import type { AttributeViolation, FederationAttributeValues } from '@skolkonto/domain';
-import { enqueueEvent, type OutboxEntry, type RawExecutor } from '@skolkonto/persistence';
+import { enqueueEvents, type OutboxEntry, type RawExecutor } from '@skolkonto/persistence';
 
 /**
  * The events this app writes to its outbox (federation_outbox), built on the contracts:
@@ -27,7 +27,7 @@ function entry<T extends object>(definition: EventDefinition<T>, tenant: string,
 }
 
 export async function enqueue(tx: RawExecutor, entries: OutboxEntry[]): Promise<void> {
-  for (const outboxEntry of entries) await enqueueEvent(tx, 'federation_outbox', outboxEntry);
+  await enqueueEvents(tx, 'federation_outbox', entries);
 }
 
 const PERSONAL = ['givenName', 'sn', 'displayName', 'mail'] as const;

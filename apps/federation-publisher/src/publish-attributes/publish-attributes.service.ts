@@ -47,7 +47,12 @@ export class PublishAttributesService {
 
   async applyIdentity(identity: IdentitySnapshot): Promise<PublishOutcome> {
     if (!this.settings.tenants.has(identity.tenant)) throw new UnknownTenantError(identity.tenant);
-    return this.prisma.$transaction((tx) => this.applyIn(tx, identity), TRANSACTION_OPTIONS);
+    return this.prisma.$transaction(async (tx) => {
+      const events: OutboxEntry[] = [];
+      const outcome = await this.applyIn(tx, identity, events);
+      await enqueue(tx, events);
+      return outcome;
+    }, TRANSACTION_OPTIONS);
   }
 
   /**
@@ -68,7 +73,9 @@ export class PublishAttributesService {
     try {
       const outcomes = await this.prisma.$transaction(async (tx) => {
         const out: PublishOutcome[] = [];
-        for (const i of order) out.push(await this.applyIn(tx, identities[i]!));
+        const events: OutboxEntry[] = [];
+        for (const i of order) out.push(await this.applyIn(tx, identities[i]!, events));
+        await enqueue(tx, events);
         return out;
       }, TRANSACTION_OPTIONS);
       order.forEach((i, k) => (results[i] = { value: outcomes[k]! }));
@@ -84,29 +91,22 @@ export class PublishAttributesService {
     return results;
   }
 
-  private async applyIn(tx: Prisma.TransactionClient, identity: IdentitySnapshot): Promise<PublishOutcome> {
+  /** Applies one identity; the events it implies are added to `outbox`, for the caller to enqueue in the same transaction. */
+  private async applyIn(tx: Prisma.TransactionClient, identity: IdentitySnapshot, outbox: OutboxEntry[]): Promise<PublishOutcome> {
     const tenant = this.settings.tenants.get(identity.tenant);
     if (!tenant) throw new UnknownTenantError(identity.tenant);
     const row = await this.lockPerson(tx, identity.identityId, identity.tenant);
     // Per-identity ordering: a version we have already applied (or passed) changes nothing.
     if (identity.version <= row.identity_version) return 'stale' as const;
     const time = this.now();
-    const base = {
-      identityVersion: identity.version,
-      status: identity.status,
-      protectedIdentity: identity.names.protected,
-      source: JSON.parse(JSON.stringify(identity)) as Prisma.InputJsonValue,
-    };
+    const base: PersonUpdate = { identityVersion: identity.version, status: identity.status, protectedIdentity: identity.names.protected, source: identity };
 
     if (identity.status === 'deactivated' || identity.status === 'suspended') {
       const ids = await this.registry.find(tx, identity.identityId);
       const wasReleased = row.attributes !== null;
-      await tx.federationPerson.update({
-        where: { identityId: identity.identityId },
-        data: { ...base, attributes: Prisma.DbNull, violations: [], revokedAt: wasReleased ? time : row.revoked_at },
-      });
+      await updatePerson(tx, identity.identityId, { ...base, attributes: null, violations: [], revokedAt: wasReleased ? time : row.revoked_at });
       if (wasReleased && ids) {
-        await enqueue(tx, [
+        outbox.push(
           attributesRevoked(
             {
               tenant: identity.tenant,
@@ -117,7 +117,7 @@ export class PublishAttributesService {
             },
             time,
           ),
-        ]);
+        );
         return 'revoked' as const;
       }
       return 'unchanged' as const;
@@ -125,7 +125,7 @@ export class PublishAttributesService {
 
     const ids = await this.registry.assign(tx, identity.identityId, identity.tenant, tenant.scope);
     if (identity.status === 'pending') {
-      await tx.federationPerson.update({ where: { identityId: identity.identityId }, data: base });
+      await updatePerson(tx, identity.identityId, base);
       return 'pending' as const;
     }
 
@@ -143,19 +143,15 @@ export class PublishAttributesService {
       groupAttribute: tenant.groupAttribute,
     });
     const changed = row.attributes === null || canonical(row.attributes) !== canonical(computed.attributes);
-    await tx.federationPerson.update({
-      where: { identityId: identity.identityId },
-      data: {
-        ...base,
-        attributes: computed.attributes as Prisma.InputJsonValue,
-        violations: computed.violations as unknown as Prisma.InputJsonValue,
-        ...(changed ? { publishedAt: time, revokedAt: null } : {}),
-      },
+    await updatePerson(tx, identity.identityId, {
+      ...base,
+      attributes: computed.attributes,
+      violations: computed.violations,
+      ...(changed ? { publishedAt: time, revokedAt: null } : {}),
     });
-    const events: OutboxEntry[] = [];
     // A failure is reported when it appears or changes, not again with every later version.
     if (computed.violations.length > 0 && canonicalList(computed.violations) !== canonicalList(row.violations ?? [])) {
-      events.push(
+      outbox.push(
         attributesFailed(
           {
             tenant: identity.tenant,
@@ -170,7 +166,7 @@ export class PublishAttributesService {
     }
     // Without a valid ePPN there is nothing an IdP could key on: only the failure goes out.
     if (changed && computed.attributes.eduPersonPrincipalName) {
-      events.push(
+      outbox.push(
         attributesPublished(
           {
             tenant: identity.tenant,
@@ -183,7 +179,6 @@ export class PublishAttributesService {
         ),
       );
     }
-    await enqueue(tx, events);
     if (computed.violations.length > 0) {
       this.logger.warn(
         { identityId: identity.identityId, tenant: identity.tenant, attributes: computed.violations.map((v) => v.attribute) },
@@ -212,6 +207,33 @@ export function toRoles(identity: IdentitySnapshot): FederationRole[] {
   if (pupil) roles.push({ kind: 'student' });
   for (const duty of identity.duties) roles.push({ kind: 'staff', dutyRole: duty.dutyRole });
   return roles;
+}
+
+interface PersonUpdate {
+  identityVersion: number;
+  status: string;
+  protectedIdentity: boolean;
+  source: IdentitySnapshot;
+  /** null: no set (SQL NULL). */
+  attributes?: FederationAttributeValues | null;
+  violations?: AttributeViolation[];
+  publishedAt?: Date;
+  revokedAt?: Date | null;
+}
+
+/** One statement, without the ORM: the publisher writes a row per identity event. */
+async function updatePerson(tx: Prisma.TransactionClient, identityId: string, update: PersonUpdate): Promise<void> {
+  const values: unknown[] = [identityId, update.identityVersion, update.status, update.protectedIdentity, JSON.stringify(update.source)];
+  const sets = ['identity_version = $2', 'status = $3', 'protected_identity = $4', 'source = $5::jsonb', 'updated_at = now()'];
+  const set = (column: string, value: unknown, cast: string) => {
+    values.push(value);
+    sets.push(`${column} = $${values.length}::${cast}`);
+  };
+  if (update.attributes !== undefined) set('attributes', update.attributes === null ? null : JSON.stringify(update.attributes), 'jsonb');
+  if (update.violations !== undefined) set('violations', JSON.stringify(update.violations), 'jsonb');
+  if (update.publishedAt !== undefined) set('published_at', update.publishedAt.toISOString(), 'timestamptz');
+  if (update.revokedAt !== undefined) set('revoked_at', update.revokedAt === null ? null : update.revokedAt.toISOString(), 'timestamptz');
+  await tx.$executeRawUnsafe(`UPDATE federation_person SET ${sets.join(', ')} WHERE identity_id = $1::uuid`, ...values);
 }
 
 function compareIds(a: string, b: string): number {

@@ -46,6 +46,32 @@ describe(IdentifierRegistryRepository.name, () => {
     expect(second.eduPersonPrincipalName).toBe('fresh22@skara.se');
   });
 
+  it('assigns many at once: the existing ones back unchanged, fresh ones drawn, and one whose value is taken left out for a draw of its own', async () => {
+    const registry = new IdentifierRegistryRepository();
+    const known = randomUUID();
+    const before = await registry.assign(prisma, known, 'skara', 'skara.se');
+    await new IdentifierRegistryRepository({ eppnLocalPart: () => 'many01', uniqueIdLocalPart: () => randomUUID().replace(/-/g, '') }).assign(prisma, randomUUID(), 'skara', 'skara.se');
+    const queue = ['many01', 'many02', 'many03'];
+    const drawing = new IdentifierRegistryRepository({ eppnLocalPart: () => queue.shift() ?? 'many09', uniqueIdLocalPart: () => randomUUID().replace(/-/g, '') });
+    const [known2, collides, fresh] = [known, randomUUID(), randomUUID()];
+    const assigned = await drawing.assignMany(prisma, [
+      { identityId: known2, tenant: 'skara', scope: 'Skara.se' },
+      { identityId: collides, tenant: 'skara', scope: 'Skara.se' },
+      { identityId: fresh, tenant: 'skara', scope: 'Skara.se' },
+    ]);
+    expect(assigned.get(known)).toEqual(before);
+    // The first drawn value went to `known` (which keeps its own): `collides` drew many02, `fresh` many03.
+    expect(assigned.get(collides)?.eduPersonPrincipalName).toBe('many02@skara.se');
+    expect(assigned.get(fresh)?.eduPersonPrincipalName).toBe('many03@skara.se');
+
+    const again = new IdentifierRegistryRepository({ eppnLocalPart: () => 'many03', uniqueIdLocalPart: () => randomUUID().replace(/-/g, '') });
+    const late = randomUUID();
+    const result = await again.assignMany(prisma, [{ identityId: late, tenant: 'skara', scope: 'skara.se' }, { identityId: fresh, tenant: 'skara', scope: 'skara.se' }]);
+    expect(result.has(late)).toBe(false);
+    expect(result.get(fresh)?.eduPersonPrincipalName).toBe('many03@skara.se');
+    expect(await prisma.federationIdentifier.count({ where: { identityId: late } })).toBe(0);
+  });
+
   it('gives up loudly rather than reuse a value', async () => {
     const stuck = new IdentifierRegistryRepository({ eppnLocalPart: () => 'taken1', uniqueIdLocalPart: () => 'x' }, 3);
     await expect(stuck.assign(prisma, randomUUID(), 'skara', 'skara.se')).rejects.toBeInstanceOf(IdentifierCollisionError);

@@ -187,7 +187,11 @@ describe(PublishAttributesService.name, () => {
       const older = { ...first, version: 1 };
       const newer = { ...first, version: 2, names: { ...first.names, displayName: 'Åsa Ekström' } };
       const unknownTenant = anIdentity({ tenant: 'atlantis' });
+      // The batch path itself, not the one-by-one fallback, must get this right.
+      const oneByOne = jest.spyOn(publish, 'applyIdentity');
       const outcomes = await publish.applyIdentities([older, unknownTenant, second, newer]);
+      expect(oneByOne).not.toHaveBeenCalled();
+      oneByOne.mockRestore();
       expect(outcomes.map((o) => ('value' in o ? o.value : (o.error as Error).name))).toEqual(['published', 'UnknownTenantError', 'published', 'published']);
       // One identity's versions in arrival order: both published, the newer one last.
       const firstEvents = await outboxFor(first.identityId);

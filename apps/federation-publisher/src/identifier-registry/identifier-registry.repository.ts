@@ -49,6 +49,38 @@ export class IdentifierRegistryRepository {
     return row ?? undefined;
   }
 
+  /**
+   * `assign` for many identities in one statement (each at most once). An identity whose fresh
+   * values collided is left out: the caller assigns it on its own, which draws again.
+   */
+  async assignMany(db: Db, requests: Array<{ identityId: string; tenant: string; scope: string }>): Promise<Map<string, AssignedIdentifiers>> {
+    if (requests.length === 0) return new Map();
+    const draw = (request: { scope: string }, local: () => string) => `${local()}@${request.scope.toLowerCase()}`.toLowerCase();
+    const rows = await db.$queryRawUnsafe<AssignedIdentifiers[]>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS i(identity_id, tenant, eppn, unique_id, subject_id)
+       ), existing AS (
+         SELECT f.identity_id, f.tenant, f.edu_person_principal_name, f.edu_person_unique_id, f.subject_id
+         FROM federation_identifier f JOIN input USING (identity_id)
+       ), inserted AS (
+         INSERT INTO federation_identifier (identity_id, tenant, edu_person_principal_name, edu_person_unique_id, subject_id)
+         SELECT identity_id, tenant, eppn, unique_id, subject_id FROM input
+         WHERE identity_id NOT IN (SELECT identity_id FROM existing) ORDER BY identity_id
+         ON CONFLICT DO NOTHING
+         RETURNING identity_id, tenant, edu_person_principal_name, edu_person_unique_id, subject_id
+       )
+       SELECT identity_id::text AS "identityId", tenant, edu_person_principal_name AS "eduPersonPrincipalName",
+              edu_person_unique_id AS "eduPersonUniqueId", subject_id AS "subjectId"
+       FROM (SELECT * FROM existing UNION ALL SELECT * FROM inserted) AS found`,
+      requests.map((r) => r.identityId),
+      requests.map((r) => r.tenant),
+      requests.map((r) => draw(r, this.generators.eppnLocalPart)),
+      requests.map((r) => draw(r, this.generators.uniqueIdLocalPart)),
+      requests.map((r) => draw(r, this.generators.uniqueIdLocalPart)),
+    );
+    return new Map(rows.map((row) => [row.identityId, row]));
+  }
+
   async assign(db: Db, identityId: string, tenant: string, scope: string): Promise<AssignedIdentifiers> {
     const at = scope.toLowerCase();
     for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {

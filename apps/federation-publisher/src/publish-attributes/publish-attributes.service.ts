@@ -3,7 +3,7 @@ import { type AttributeViolation, computeAttributeSet, type FederationAttributeV
 import { Prisma, type PrismaClient } from '@skolkonto/persistence';
 import type { OutboxEntry } from '@skolkonto/persistence';
 import { attributesFailed, attributesPublished, attributesRevoked, enqueue } from '../federation-events';
-import type { IdentifierRegistryRepository } from '../identifier-registry/identifier-registry.repository';
+import type { AssignedIdentifiers, IdentifierRegistryRepository } from '../identifier-registry/identifier-registry.repository';
 import type { ReleaseSettings } from '../release-settings/release-settings';
 import type { Settled } from './event-batcher';
 import type { IdentitySnapshot } from './identity-snapshot';
@@ -71,14 +71,33 @@ export class PublishAttributesService {
     // cycle; one identity's versions keep their arrival order.
     const order = [...known].sort((a, b) => compareIds(identities[a]!.identityId, identities[b]!.identityId) || a - b);
     try {
-      const outcomes = await this.prisma.$transaction(async (tx) => {
-        const out: PublishOutcome[] = [];
+      // An identity twice in the batch (two versions): the later one in a later wave, so each wave
+      // locks its rows and draws its identifiers in one statement each.
+      const waves: number[][] = [];
+      const seen = new Map<string, number>();
+      for (const i of order) {
+        const wave = seen.get(identities[i]!.identityId) ?? 0;
+        seen.set(identities[i]!.identityId, wave + 1);
+        (waves[wave] ??= []).push(i);
+      }
+      await this.prisma.$transaction(async (tx) => {
         const events: OutboxEntry[] = [];
-        for (const i of order) out.push(await this.applyIn(tx, identities[i]!, events));
+        for (const wave of waves) {
+          const rows = await this.lockPeople(tx, wave.map((i) => identities[i]!));
+          const drawing = wave
+            .map((i) => identities[i]!)
+            .filter((identity) => identity.status !== 'deactivated' && identity.status !== 'suspended' && identity.version > rows.get(identity.identityId)!.identity_version);
+          const ids = await this.registry.assignMany(
+            tx,
+            drawing.map((identity) => ({ identityId: identity.identityId, tenant: identity.tenant, scope: this.settings.tenants.get(identity.tenant)!.scope })),
+          );
+          for (const i of wave) {
+            const identity = identities[i]!;
+            results[i] = { value: await this.applyIn(tx, identity, events, { row: rows.get(identity.identityId)!, ids: ids.get(identity.identityId) }) };
+          }
+        }
         await enqueue(tx, events);
-        return out;
       }, TRANSACTION_OPTIONS);
-      order.forEach((i, k) => (results[i] = { value: outcomes[k]! }));
     } catch {
       for (const i of known) {
         try {
@@ -92,10 +111,15 @@ export class PublishAttributesService {
   }
 
   /** Applies one identity; the events it implies are added to `outbox`, for the caller to enqueue in the same transaction. */
-  private async applyIn(tx: Prisma.TransactionClient, identity: IdentitySnapshot, outbox: OutboxEntry[]): Promise<PublishOutcome> {
+  private async applyIn(
+    tx: Prisma.TransactionClient,
+    identity: IdentitySnapshot,
+    outbox: OutboxEntry[],
+    prepared?: { row: PersonRow; ids?: AssignedIdentifiers },
+  ): Promise<PublishOutcome> {
     const tenant = this.settings.tenants.get(identity.tenant);
     if (!tenant) throw new UnknownTenantError(identity.tenant);
-    const row = await this.lockPerson(tx, identity.identityId, identity.tenant);
+    const row = prepared?.row ?? (await this.lockPerson(tx, identity.identityId, identity.tenant));
     // Per-identity ordering: a version we have already applied (or passed) changes nothing.
     if (identity.version <= row.identity_version) return 'stale' as const;
     const time = this.now();
@@ -123,7 +147,7 @@ export class PublishAttributesService {
       return 'unchanged' as const;
     }
 
-    const ids = await this.registry.assign(tx, identity.identityId, identity.tenant, tenant.scope);
+    const ids = prepared?.ids ?? (await this.registry.assign(tx, identity.identityId, identity.tenant, tenant.scope));
     if (identity.status === 'pending') {
       await updatePerson(tx, identity.identityId, base);
       return 'pending' as const;
@@ -187,6 +211,19 @@ export class PublishAttributesService {
     }
     if (!computed.attributes.eduPersonPrincipalName) return 'rejected' as const;
     return changed ? ('published' as const) : ('unchanged' as const);
+  }
+
+  /** lockPerson for several identities (each once) in one statement, in identity order. */
+  private async lockPeople(tx: Prisma.TransactionClient, identities: IdentitySnapshot[]): Promise<Map<string, PersonRow>> {
+    const rows = await tx.$queryRawUnsafe<Array<PersonRow & { identity_id: string }>>(
+      `INSERT INTO federation_person (identity_id, tenant)
+         SELECT i, t FROM unnest($1::uuid[], $2::text[]) AS r(i, t) ORDER BY i
+       ON CONFLICT (identity_id) DO UPDATE SET tenant = federation_person.tenant
+       RETURNING identity_id::text, identity_version, attributes, violations, revoked_at`,
+      identities.map((identity) => identity.identityId),
+      identities.map((identity) => identity.tenant),
+    );
+    return new Map(rows.map((row) => [row.identity_id, row]));
   }
 
   /** Creates the person's row on first sight and locks it for this transaction, in one statement. */

@@ -100,6 +100,39 @@ describe('a batch of new accounts', () => {
     for (const name of names) expect(name).toMatch(/^nornyb(0[7-9]|[1-9]\d)$/);
   });
 
+  it('gives a person one account when two batches (two replicas) hold two versions of them and choose at once', async () => {
+    const layout = h.layout('alpha');
+    await h.executor.execute(layout, []);
+    const person = aPupil({ givenName: 'Vera', familyName: 'Vinge', klass: '3C' });
+    const renamed = nextVersion(person, { names: { ...person.names, familyName: 'Vinge-Ek', displayName: 'Vera Vinge-Ek' } });
+    // Both batches have chosen before either inserts its names: the window two replicas meet when
+    // each pulls one version of a new person.
+    const insertName = h.prisma.$queryRawUnsafe.bind(h.prisma);
+    let arrived = 0;
+    let release!: () => void;
+    const bothChosen = new Promise<void>((resolve) => (release = resolve));
+    const inserts = jest.spyOn(h.prisma, '$queryRawUnsafe').mockImplementation((async (query: string, ...values: unknown[]) => {
+      if (query.includes('INSERT INTO name_reservations') && arrived < 2) {
+        arrived += 1;
+        if (arrived === 2) release();
+        await bothChosen;
+      }
+      return insertName(query, ...values);
+    }) as typeof h.prisma.$queryRawUnsafe);
+    try {
+      const outcomes = await Promise.all([person, renamed].map((identity) => h.provision.provisionBatch(layout, [{ identity }])));
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('applied');
+        if (outcome.status === 'applied') expect(outcome.result.failed).toBe(0);
+      }
+      expect(arrived).toBe(2);
+    } finally {
+      inserts.mockRestore();
+    }
+    const found = await h.directory.search(h.ou.dn, { filter: equalsFilter('msDS-cloudExtensionAttribute1', person.sourceRefs[0]!.id), attributes: ['sAMAccountName'] });
+    expect(found.map((entry) => attributeString(entry, 'sAMAccountName'))).toEqual([(await linkOf(h, person.identityId)).sAMAccountName]);
+  });
+
   it('finds free names past a long run of names taken outside our reservations in a few searches, with no add that AD refuses', async () => {
     const layout = h.layout('alpha');
     await h.executor.execute(layout, []);

@@ -362,8 +362,10 @@ export class OperationExecutor {
       }
     };
     await lookUpReservations([...new Set(requests.flatMap((r) => r.candidates.map((c) => c.toLowerCase())))]);
-    // Taken = reserved for another identity, or existing in AD (then held by no identity of ours).
+    // Taken = reserved for another identity, or existing in AD (then held by no identity of ours,
+    // unless the account carries one's register person id: another replica's batch added it).
     const taken = new Map(reserved);
+    const identityOfPerson = new Map(items.map((item) => [item.desired.registerPersonId, item.op.identityId]));
     const checkedInAd = new Set<string>();
     const reservedNow = new Map<string, string>();
     // How many candidates past its choice each identity has looked up in AD together with it.
@@ -401,7 +403,7 @@ export class OperationExecutor {
         if (toCheck.size === 0) break;
         const inAd = await this.existingAccountNames([...toCheck]);
         for (const name of toCheck) checkedInAd.add(name);
-        for (const name of inAd) taken.set(name, '');
+        for (const [name, personId] of inAd) taken.set(name, (personId && identityOfPerson.get(personId)) || '');
         chosen = assignAccountNames(pending, taken);
       }
       const fresh = [...chosen].filter(([identityId, name]) => reserved.get(name.toLowerCase()) !== identityId);
@@ -424,13 +426,18 @@ export class OperationExecutor {
               )
             ).map((row) => row.name_lower),
       );
+      // A name won meanwhile may have been won for the same identity, by another replica's batch
+      // holding another version of it: then it is this identity's name too (the add meets the other's
+      // account and adopts it). Choosing another would give the person a second account.
+      const lost = fresh.map(([, name]) => name.toLowerCase()).filter((name) => !inserted.has(name));
+      if (lost.length > 0) await lookUpReservations(lost);
       for (const [identityId, name] of chosen) {
         const lower = name.toLowerCase();
         if (reserved.get(lower) === identityId || inserted.has(lower)) {
           reservedNow.set(identityId, name);
           taken.set(lower, identityId);
         } else {
-          taken.set(lower, ''); // won by someone else meanwhile
+          taken.set(lower, reserved.get(lower) ?? ''); // won by someone else meanwhile
         }
       }
       pending = pending.filter((request) => chosen.has(request.identityId) && !reservedNow.has(request.identityId));
@@ -438,13 +445,16 @@ export class OperationExecutor {
     return reservedNow;
   }
 
-  /** Which of these (lower-case) sAMAccountNames exist anywhere in the domain: one search per 200. */
-  private async existingAccountNames(names: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
+  /**
+   * Which of these (lower-case) sAMAccountNames exist anywhere in the domain, each with the register
+   * person id its account carries ('' for none): one search per 200.
+   */
+  private async existingAccountNames(names: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
     for (let i = 0; i < names.length; i += 200) {
       const filter = orFilter(...names.slice(i, i + 200).map((name) => equalsFilter('sAMAccountName', name)));
-      const entries = await withRetry(() => this.directory.search(this.options.domainDn, { filter, attributes: ['sAMAccountName'] }), this.retry);
-      for (const entry of entries) found.add(attributeString(entry, 'sAMAccountName').toLowerCase());
+      const entries = await withRetry(() => this.directory.search(this.options.domainDn, { filter, attributes: ['sAMAccountName', CORRELATION_ATTRIBUTE] }), this.retry);
+      for (const entry of entries) found.set(attributeString(entry, 'sAMAccountName').toLowerCase(), attributeString(entry, CORRELATION_ATTRIBUTE));
     }
     return found;
   }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Pool, types, type PoolClient } from 'pg';
 
 /**
@@ -30,9 +31,14 @@ class PgTx implements SqlTx {
 
 export class NormalizerDatabase {
   private readonly pool: Pool;
+  private readonly logger = new Logger(NormalizerDatabase.name);
 
   constructor(databaseUrl: string, options: { poolSize?: number } = {}) {
     this.pool = new Pool({ connectionString: databaseUrl, max: options.poolSize ?? 4 });
+    // An idle pooled connection that PostgreSQL ends (restart, failover, a dropped database) emits
+    // 'error' on the pool; unhandled, that would end the process. The pool drops it and the next
+    // batch opens a new one.
+    this.pool.on('error', (error) => this.logger.warn({ error: error.message, msg: 'lost an idle database connection' }));
     // int8 (counts) as numbers: the normalizer's counts never approach 2^53.
     types.setTypeParser(types.builtins.INT8, (value) => Number(value));
   }

@@ -1,7 +1,7 @@
 // directory.* and ops.plan.held events of this app, built and validated in one place and written to
 // the outbox in the caller's transaction.
 import { EVENTS, appSource, createCloudEvent, validateEventData, type EventDefinition } from '@skolkonto/contracts';
-import { enqueueEvent, outboxChannel, type RawExecutor } from '@skolkonto/persistence';
+import { enqueueEvent, enqueueEvents, type RawExecutor } from '@skolkonto/persistence';
 
 export const APP_NAME = 'ad-provisioner';
 
@@ -39,18 +39,5 @@ export async function enqueueProvisionerEvents<T extends object>(
     if (reasons.length > 0) throw new Error(`${definition.name} would be invalid: ${reasons.join('; ')}`);
     return createCloudEvent({ type: definition.type, source: appSource(APP_NAME), subject: definition.subjectOf(data), tenant, data });
   });
-  const ROWS_PER_INSERT = 1000; // 4 parameters a row, well below PostgreSQL's 65,535
-  for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
-    const chunk = events.slice(start, start + ROWS_PER_INSERT);
-    const values: unknown[] = [];
-    const rows = chunk.map((event, i) => {
-      values.push(event.id, subject, JSON.stringify(event), '{}');
-      return `($${i * 4 + 1}::uuid, $${i * 4 + 2}, $${i * 4 + 3}::jsonb, $${i * 4 + 4}::jsonb)`;
-    });
-    await tx.$executeRawUnsafe(
-      `INSERT INTO "provisioner_outbox" (event_id, subject, payload, headers) VALUES ${rows.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
-      ...values,
-    );
-  }
-  await tx.$executeRawUnsafe(`SELECT pg_notify($1, '')`, outboxChannel('provisioner_outbox'));
+  await enqueueEvents(tx, 'provisioner_outbox', events.map((event) => ({ event, subject })));
 }

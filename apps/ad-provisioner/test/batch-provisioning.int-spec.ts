@@ -22,6 +22,26 @@ async function linkOf(harness: Harness, identityId: string) {
   return harness.prisma.accountLink.findUniqueOrThrow({ where: { tenant_identityId: { tenant: 'alpha', identityId } } });
 }
 
+/**
+ * Holds the first two reservation inserts until both have arrived: two batches have read the
+ * reservations and chosen their names before either inserts them.
+ */
+function holdNameInsertsUntilBothChose() {
+  const insertName = h.prisma.$queryRawUnsafe.bind(h.prisma);
+  let arrived = 0;
+  let release!: () => void;
+  const bothChosen = new Promise<void>((resolve) => (release = resolve));
+  const spy = jest.spyOn(h.prisma, '$queryRawUnsafe').mockImplementation((async (query: string, ...values: unknown[]) => {
+    if (query.includes('INSERT INTO name_reservations') && arrived < 2) {
+      arrived += 1;
+      if (arrived === 2) release();
+      await bothChosen;
+    }
+    return insertName(query, ...values);
+  }) as typeof h.prisma.$queryRawUnsafe);
+  return { arrived: () => arrived, restore: () => spy.mockRestore() };
+}
+
 describe('a batch of new accounts', () => {
   it('gives 30 namesakes distinct names, skipping a name taken in AD in another letter case, one account each', async () => {
     const layout = h.layout('alpha');
@@ -68,18 +88,7 @@ describe('a batch of new accounts', () => {
     const adds = jest.spyOn(h.directory, 'add');
     // Both batches have read the reservations and chosen before either inserts its names: the race
     // that two batches of one tenant meet when they start together.
-    const insertName = h.prisma.$queryRawUnsafe.bind(h.prisma);
-    let arrived = 0;
-    let release!: () => void;
-    const bothChosen = new Promise<void>((resolve) => (release = resolve));
-    const inserts = jest.spyOn(h.prisma, '$queryRawUnsafe').mockImplementation((async (query: string, ...values: unknown[]) => {
-      if (query.includes('INSERT INTO name_reservations') && arrived < 2) {
-        arrived += 1;
-        if (arrived === 2) release();
-        await bothChosen;
-      }
-      return insertName(query, ...values);
-    }) as typeof h.prisma.$queryRawUnsafe);
+    const inserts = holdNameInsertsUntilBothChose();
     try {
       const outcomes = await Promise.all([first, second].map((people) => h.provision.provisionBatch(layout, people.map((identity) => ({ identity })))));
       for (const outcome of outcomes) {
@@ -90,10 +99,10 @@ describe('a batch of new accounts', () => {
       // DNs only: the calls carry the initial passwords, which never belong in test output.
       const accountAdds = adds.mock.calls.map(([dn]) => dn).filter((dn) => /^CN=Nora Nyberg/.test(dn));
       expect(accountAdds).toHaveLength(24);
-      expect(arrived).toBe(2);
+      expect(inserts.arrived()).toBe(2);
     } finally {
       adds.mockRestore();
-      inserts.mockRestore();
+      inserts.restore();
     }
     const names = await Promise.all([...first, ...second].map(async (p) => (await linkOf(h, p.identityId)).sAMAccountName.toLowerCase()));
     expect(new Set(names).size).toBe(24);
@@ -107,27 +116,16 @@ describe('a batch of new accounts', () => {
     const renamed = nextVersion(person, { names: { ...person.names, familyName: 'Vinge-Ek', displayName: 'Vera Vinge-Ek' } });
     // Both batches have chosen before either inserts its names: the window two replicas meet when
     // each pulls one version of a new person.
-    const insertName = h.prisma.$queryRawUnsafe.bind(h.prisma);
-    let arrived = 0;
-    let release!: () => void;
-    const bothChosen = new Promise<void>((resolve) => (release = resolve));
-    const inserts = jest.spyOn(h.prisma, '$queryRawUnsafe').mockImplementation((async (query: string, ...values: unknown[]) => {
-      if (query.includes('INSERT INTO name_reservations') && arrived < 2) {
-        arrived += 1;
-        if (arrived === 2) release();
-        await bothChosen;
-      }
-      return insertName(query, ...values);
-    }) as typeof h.prisma.$queryRawUnsafe);
+    const inserts = holdNameInsertsUntilBothChose();
     try {
       const outcomes = await Promise.all([person, renamed].map((identity) => h.provision.provisionBatch(layout, [{ identity }])));
       for (const outcome of outcomes) {
         expect(outcome.status).toBe('applied');
         if (outcome.status === 'applied') expect(outcome.result.failed).toBe(0);
       }
-      expect(arrived).toBe(2);
+      expect(inserts.arrived()).toBe(2);
     } finally {
-      inserts.mockRestore();
+      inserts.restore();
     }
     const found = await h.directory.search(h.ou.dn, { filter: equalsFilter('msDS-cloudExtensionAttribute1', person.sourceRefs[0]!.id), attributes: ['sAMAccountName'] });
     expect(found.map((entry) => attributeString(entry, 'sAMAccountName'))).toEqual([(await linkOf(h, person.identityId)).sAMAccountName]);

@@ -1,5 +1,4 @@
-import { Client } from 'pg';
-import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
+import { createTestDatabase, endOtherConnections, type TestDatabase } from '@skolkonto/testing';
 import { NormalizerDatabase } from '../src/normalize-identity/normalizer-database';
 
 /**
@@ -21,13 +20,7 @@ describe(NormalizerDatabase.name, () => {
     const database = new NormalizerDatabase(db.url);
     try {
       await database.transaction((tx) => tx.$queryRawUnsafe('SELECT 1')); // leaves an idle connection in the pool
-      const admin = new Client({ connectionString: db.url });
-      await admin.connect();
-      const { rows } = await admin.query<{ ended: string }>(
-        'SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-      );
-      await admin.end();
-      expect(Number(rows[0]!.ended)).toBeGreaterThanOrEqual(1);
+      expect(await endOtherConnections(db.url)).toBeGreaterThanOrEqual(1);
       await new Promise((resolve) => setTimeout(resolve, 200)); // let the 'error' arrive
       await expect(database.transaction((tx) => tx.$queryRawUnsafe<Array<{ one: number }>>('SELECT 1 AS one'))).resolves.toEqual([{ one: 1 }]);
     } finally {

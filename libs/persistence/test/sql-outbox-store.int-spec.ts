@@ -1,5 +1,4 @@
-import { Client } from 'pg';
-import { createTestDatabase, type TestDatabase } from '@skolkonto/testing';
+import { createTestDatabase, endOtherConnections, type TestDatabase } from '@skolkonto/testing';
 import { SqlOutboxStore } from '../src/outbox/sql-outbox-store';
 
 /**
@@ -21,13 +20,7 @@ describe(SqlOutboxStore.name, () => {
     const store = new SqlOutboxStore(database.url, 'federation_outbox');
     try {
       expect(await store.backlog()).toBe(0); // leaves one idle connection in the pool
-      const admin = new Client({ connectionString: database.url });
-      await admin.connect();
-      const { rows } = await admin.query<{ ended: string }>(
-        'SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-      );
-      await admin.end();
-      expect(Number(rows[0]!.ended)).toBeGreaterThanOrEqual(1);
+      expect(await endOtherConnections(database.url)).toBeGreaterThanOrEqual(1);
       await new Promise((resolve) => setTimeout(resolve, 200)); // let the 'error' arrive
       expect(await store.backlog()).toBe(0);
     } finally {

@@ -8,6 +8,6 @@ export { createTestOu, deleteSubtree, ldapConnect } from './ad/test-ou';
 export type { TestOu } from './ad/test-ou';
 export { createTestJetStream, natsConnect } from './nats/test-jetstream';
 export type { TestJetStream } from './nats/test-jetstream';
-export { createTestDatabase, adminDatabaseUrl } from './database/test-database';
+export { createTestDatabase, adminDatabaseUrl, endOtherConnections } from './database/test-database';
 export type { TestDatabase } from './database/test-database';
 export { RecordingLogger } from './logging/recording-logger';

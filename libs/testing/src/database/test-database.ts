@@ -48,3 +48,20 @@ export async function createTestDatabase(options: { migrate?: boolean; prefix?: 
     },
   };
 }
+
+/**
+ * Ends every other connection to the database from the server side, as a PostgreSQL restart or
+ * failover would; returns how many it ended.
+ */
+export async function endOtherConnections(databaseUrl: string): Promise<number> {
+  const admin = new Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ ended: string }>(
+      'SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    return Number(rows[0]!.ended);
+  } finally {
+    await admin.end();
+  }
+}

@@ -107,8 +107,11 @@ describe('scale-out: two replicas each of identity-normalizer and ad-provisioner
       TENANTS_FILE: tenantsFile,
       PROVISIONER_ADMIN_TOKEN: randomBytes(18).toString('base64url'),
       PROVISIONER_RECONCILE_INTERVAL_SECONDS: '0',
-      // Two identities at a time per provisioner, so the kill lands while accounts are still being made.
+      // Two identities at a time per provisioner, in batches of five: a replica acks (and is killed)
+      // after its first small batch, while most accounts are still to be made. With the default
+      // batch of 200 each replica's first ack came when every account already existed.
       PROVISIONER_CONCURRENCY: '2',
+      PROVISIONER_BATCH_SIZE: '5',
       LIFECYCLE_SWEEP_INTERVAL_MS: '3600000',
     };
     for (const t of TENANTS) {

@@ -281,14 +281,21 @@ async function nothingDuplicated(): Promise<void> {
 
 beforeAll(async () => {
   system = await startE2eSystem({ personsPerTenant: 30, schoolYearStart: SCHOOL_YEAR, clock: JUNE });
+  const openNames = new Set<string>();
   for (const tenant of TENANTS) {
     for (const person of await system.admin<PupilSummary[]>('GET', `/tenants/${tenant}/persons?limit=1000`)) {
       if (person.securityMarking && person.securityMarking !== 'Ingen') {
         protectedNames.add(person.name);
         reserved.add(person.id);
+      } else {
+        openNames.add(person.name);
       }
     }
   }
+  // A protected person's name that an unprotected namesake also has (the registers are generated
+  // per run; about one run in six has such a pair) is rightly in the namesake's events: the privacy
+  // scan can only look for names nobody else may show.
+  for (const name of openNames) protectedNames.delete(name);
 }, 240_000);
 
 afterAll(async () => {

@@ -355,16 +355,19 @@ export class OperationExecutor {
       return list;
     });
     const reserved = new Map<string, string>();
+    // Taken = reserved for another identity, or existing in AD (then held by no identity of ours,
+    // unless the account carries one's register person id: another replica's batch added it).
+    const taken = new Map<string, string>();
     const lookUpReservations = async (names: string[]) => {
       for (let i = 0; i < names.length; i += 5000) {
         const rows = await this.prisma.nameReservation.findMany({ where: { nameLower: { in: names.slice(i, i + 5000) } }, select: { nameLower: true, identityId: true } });
-        for (const row of rows) reserved.set(row.nameLower, row.identityId);
+        for (const row of rows) {
+          reserved.set(row.nameLower, row.identityId);
+          if (!taken.has(row.nameLower)) taken.set(row.nameLower, row.identityId);
+        }
       }
     };
     await lookUpReservations([...new Set(requests.flatMap((r) => r.candidates.map((c) => c.toLowerCase())))]);
-    // Taken = reserved for another identity, or existing in AD (then held by no identity of ours,
-    // unless the account carries one's register person id: another replica's batch added it).
-    const taken = new Map(reserved);
     const identityOfPerson = new Map(items.map((item) => [item.desired.registerPersonId, item.op.identityId]));
     const checkedInAd = new Set<string>();
     const reservedNow = new Map<string, string>();
@@ -381,7 +384,6 @@ export class OperationExecutor {
         const added = grown.flatMap((r) => extendCandidates(r, Math.min(maxCandidates, r.candidates.length * 2)));
         if (added.length > 0) {
           await lookUpReservations(added.map((name) => name.toLowerCase()).filter((name) => !reserved.has(name)));
-          for (const [name, holder] of reserved) if (!taken.has(name)) taken.set(name, holder);
           chosen = assignAccountNames(pending, taken);
         }
         // An identity whose choice was taken in AD looks up the candidates after its next choice as

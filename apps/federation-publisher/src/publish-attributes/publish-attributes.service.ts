@@ -9,8 +9,8 @@ import type { Settled } from './event-batcher';
 import type { IdentitySnapshot } from './identity-snapshot';
 
 /**
- * Waiting for a pooled connection and running the handful of statements of one attribute set: a
- * busy database slows a handler down rather than failing it (Prisma's defaults are 2 s and 5 s).
+ * Waiting for a pooled connection and running the statements of a batch of attribute sets: a busy
+ * database slows a handler down rather than failing it (Prisma's defaults are 2 s and 5 s).
  */
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
@@ -86,7 +86,7 @@ export class PublishAttributesService {
           const rows = await this.lockPeople(tx, wave.map((i) => identities[i]!));
           const drawing = wave
             .map((i) => identities[i]!)
-            .filter((identity) => identity.status !== 'deactivated' && identity.status !== 'suspended' && identity.version > rows.get(identity.identityId)!.identity_version);
+            .filter((identity) => !isWithdrawn(identity) && identity.version > rows.get(identity.identityId)!.identity_version);
           const ids = await this.registry.assignMany(
             tx,
             drawing.map((identity) => ({ identityId: identity.identityId, tenant: identity.tenant, scope: this.settings.tenants.get(identity.tenant)!.scope })),
@@ -125,7 +125,7 @@ export class PublishAttributesService {
     const time = this.now();
     const base: PersonUpdate = { identityVersion: identity.version, status: identity.status, protectedIdentity: identity.names.protected, source: identity };
 
-    if (identity.status === 'deactivated' || identity.status === 'suspended') {
+    if (isWithdrawn(identity)) {
       const ids = await this.registry.find(tx, identity.identityId);
       const wasReleased = row.attributes !== null;
       await updatePerson(tx, identity.identityId, { ...base, attributes: null, violations: [], revokedAt: wasReleased ? time : row.revoked_at });
@@ -271,6 +271,11 @@ async function updatePerson(tx: Prisma.TransactionClient, identityId: string, up
   if (update.publishedAt !== undefined) set('published_at', update.publishedAt.toISOString(), 'timestamptz');
   if (update.revokedAt !== undefined) set('revoked_at', update.revokedAt === null ? null : update.revokedAt.toISOString(), 'timestamptz');
   await tx.$executeRawUnsafe(`UPDATE federation_person SET ${sets.join(', ')} WHERE identity_id = $1::uuid`, ...values);
+}
+
+/** A deactivated or suspended identity: its set is revoked, and it draws no identifiers. */
+function isWithdrawn(identity: IdentitySnapshot): boolean {
+  return identity.status === 'deactivated' || identity.status === 'suspended';
 }
 
 function compareIds(a: string, b: string): number {

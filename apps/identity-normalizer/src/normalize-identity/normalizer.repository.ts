@@ -96,7 +96,6 @@ export interface LinkedIdentity extends IdentityRow {
 }
 
 export class NormalizerRepository {
-  /** Serialises writers of the same keys across replicas; always in sorted order, so no deadlock. */
   /**
    * A batch with organisations of a tenant excludes every other batch of that tenant; batches without
    * them share. Otherwise a person's batch and an organisation's batch committing side by side each
@@ -114,6 +113,7 @@ export class NormalizerRepository {
     }
   }
 
+  /** Serialises writers of the same keys across replicas; always in sorted order, so no deadlock. */
   async lock(tx: Tx, keys: Iterable<string>): Promise<void> {
     const sorted = [...new Set(keys)].sort();
     if (sorted.length === 0) return;

@@ -105,7 +105,7 @@ export class AppModule {
         },
         {
           provide: FederationAttributeWriter,
-          useFactory: (p: PrismaClient, d: LdapDirectory) => new FederationAttributeWriter(p, d),
+          useFactory: (p: PrismaClient, d: LdapDirectory) => new FederationAttributeWriter(p, d, undefined, config.AD_POOL_SIZE),
           inject: [PrismaClient, LdapDirectory],
         },
         {

@@ -147,6 +147,49 @@ describe('federation attributes in AD', () => {
     expect((await adValues(pupil.identityId, 'beta')).employeeNumber).toEqual(['beta01@beta.test']);
   });
 
+  it('applies a batch of events as one by one would: newest version per identity, stored or written, and a refusal fails alone', async () => {
+    const alpha = h.tenants.find((t) => t.id === 'alpha')!;
+    const refusing = new TenantLayout(
+      { ...alpha, federation: { ...alpha.federation, directoryAttributes: [{ attribute: 'eduPersonPrincipalName', adAttribute: 'skolkontoNoSuchAttribute', mode: 'single' }] } },
+      h.ou.dn,
+    );
+    const layout = h.layout('alpha');
+    const [withAccount, withoutAccount, revoked, refused] = [
+      aPupil({ givenName: 'Karlsson', familyName: 'Påtaket' }),
+      aPupil({ givenName: 'Lillebror', familyName: 'Svantesson' }),
+      aPupil({ givenName: 'Bosse', familyName: 'Svantesson' }),
+      aPupil({ givenName: 'Bettan', familyName: 'Svantesson' }),
+    ];
+    await h.provision.provisionBatch(layout, [withAccount, revoked, refused].map((identity) => ({ identity })));
+    expect(await writer.apply(layout, revoked.identityId, revoked.version, published('b0sse1', 'alpha.test'))).toBe('written');
+    const oneByOne = jest.spyOn(writer, 'apply');
+    const outcomes = await writer.applyMany([
+      { layout, identityId: withAccount.identityId, identityVersion: withAccount.version + 2, attributes: published('k4rls2', 'alpha.test') },
+      { layout, identityId: withoutAccount.identityId, identityVersion: withoutAccount.version, attributes: published('l1lle1', 'alpha.test') },
+      { layout, identityId: withAccount.identityId, identityVersion: withAccount.version + 1, attributes: published('k4rls1', 'alpha.test') },
+      { layout, identityId: revoked.identityId, identityVersion: revoked.version + 1, attributes: null },
+      { layout: refusing, identityId: refused.identityId, identityVersion: refused.version, attributes: published('b3tta1', 'alpha.test') },
+    ]);
+    // The batch path itself, not the one-by-one fallback, must get this right.
+    expect(oneByOne).not.toHaveBeenCalled();
+    oneByOne.mockRestore();
+    expect(outcomes.map((o) => ('value' in o ? o.value : (o.error as Error).name))).toEqual(['written', 'stored', 'stale', 'written', 'DirectoryMappingError']);
+    expect((await adValues(withAccount.identityId)).employeeNumber).toEqual(['k4rls2@alpha.test']);
+    expect((await adValues(revoked.identityId)).employeeNumber).toEqual([]);
+    expect((await adValues(refused.identityId)).employeeNumber).toEqual([]);
+    const stored = await h.prisma.directoryAttributeValues.findUniqueOrThrow({ where: { identityId: withoutAccount.identityId } });
+    expect(stored.values).toMatchObject({ employeeNumber: ['l1lle1@alpha.test'] });
+
+    // A statement that fails (an identity id that is not a uuid) falls back to one by one: the rest still go in.
+    const later = await writer.applyMany([
+      { layout, identityId: 'not-a-uuid', identityVersion: 1, attributes: published('n0pe01', 'alpha.test') },
+      { layout, identityId: withAccount.identityId, identityVersion: withAccount.version + 3, attributes: published('k4rls3', 'alpha.test') },
+      { layout, identityId: withAccount.identityId, identityVersion: withAccount.version + 1, attributes: published('k4rls0', 'alpha.test') },
+    ]);
+    expect(later.map((o) => ('value' in o ? o.value : 'error'))).toEqual(['error', 'written', 'stale']);
+    expect((await adValues(withAccount.identityId)).employeeNumber).toEqual(['k4rls3@alpha.test']);
+  });
+
   it('creates the account without the values when AD refuses the mapping, and names the mapping when writing them', async () => {
     const alpha = h.tenants.find((t) => t.id === 'alpha')!;
     // Same OU as alpha, but mapping the ePPN to an attribute the schema does not have.

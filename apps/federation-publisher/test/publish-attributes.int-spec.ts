@@ -243,6 +243,41 @@ describe(PublishAttributesService.name, () => {
     });
   });
 
+  describe('many civic numbers at once (one transaction)', () => {
+    it('stores the highest version per identity, rejects a bad number without its value, and a malformed event fails alone', async () => {
+      const [one, two] = [anIdentity(), anIdentity()];
+      const oneByOne = jest.spyOn(civicNumbers, 'applyCivicNumber');
+      const outcomes = await civicNumbers.applyCivicNumbers([
+        { identityId: one.identityId, tenant: 'skara', version: 2, civicNo: '201203041234' },
+        { identityId: one.identityId, tenant: 'skara', version: 1, civicNo: '201001011234' },
+        { identityId: two.identityId, tenant: 'skara', version: 1, civicNo: '2012030412' },
+      ]);
+      // The batch path itself, not the one-by-one fallback, must get this right.
+      expect(oneByOne).not.toHaveBeenCalled();
+      oneByOne.mockRestore();
+      expect(outcomes.map((o) => ('value' in o ? o.value : 'error'))).toEqual(['recorded', 'stale', 'rejected']);
+      const stored = async (identityId: string) => prisma.federationSensitive.findUnique({ where: { identityId } });
+      expect(await stored(one.identityId)).toMatchObject({ version: 2, civicNo: '201203041234' });
+      expect(await stored(two.identityId)).toMatchObject({ version: 1, civicNo: null });
+      const failures = (await outboxFor(two.identityId)).filter((row) => row.subject === 'federation.skara.attributes.failed');
+      expect(failures).toHaveLength(1);
+      expect(failuresOf(failures[0])).toEqual([{ attribute: 'norEduPersonNIN', rule: 'norEduPersonNIN must be exactly 12 digits' }]);
+      expect(JSON.stringify(failures[0]!.payload)).not.toContain('2012030412');
+      expect((await outboxFor(one.identityId)).filter((row) => row.subject.endsWith('.failed'))).toEqual([]);
+
+      // The same version again is stale, as one by one; a malformed id fails alone and the rest go in.
+      const [three] = [anIdentity()];
+      const later = await civicNumbers.applyCivicNumbers([
+        { identityId: one.identityId, tenant: 'skara', version: 2, civicNo: '201001011234' },
+        { identityId: 'not-a-uuid', tenant: 'skara', version: 1, civicNo: '201203041234' },
+        { identityId: three.identityId, tenant: 'skara', version: 1, civicNo: '201001011234' },
+      ]);
+      expect(later.map((o) => ('value' in o ? o.value : 'error'))).toEqual(['stale', 'error', 'recorded']);
+      expect(await stored(one.identityId)).toMatchObject({ version: 2, civicNo: '201203041234' });
+      expect(await stored(three.identityId)).toMatchObject({ civicNo: '201001011234' });
+    });
+  });
+
   describe('querying', () => {
     const guid = randomUUID();
     const identity = anIdentity();

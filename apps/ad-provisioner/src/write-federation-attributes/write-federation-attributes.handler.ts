@@ -4,16 +4,22 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { AttributesPublishedV1, AttributesRevokedV1, CloudEvent } from '@skolkonto/contracts';
-import { PermanentError } from '@skolkonto/messaging';
+import { EventBatcher, PermanentError } from '@skolkonto/messaging';
 import { TenantLayouts } from '../directory-layout/tenant-layouts';
-import { DirectoryMappingError, FederationAttributeWriter } from './federation-attribute-writer';
+import { DirectoryMappingError, FederationAttributeWriter, type AttributeWrite, type WriteOutcome } from './federation-attribute-writer';
 
 @Controller()
 export class WriteFederationAttributesHandler {
+  // A first load publishes one set per person, nearly all before their accounts exist: events handled
+  // side by side are stored in one statement instead of one transaction each.
+  private readonly writes: EventBatcher<AttributeWrite, WriteOutcome>;
+
   constructor(
-    private readonly writer: FederationAttributeWriter,
+    writer: FederationAttributeWriter,
     private readonly layouts: TenantLayouts,
-  ) {}
+  ) {
+    this.writes = new EventBatcher((batch) => writer.applyMany(batch));
+  }
 
   @EventPattern('federation.*.attributes.published', { durable: 'ad-provisioner-write-federation-attributes-published' })
   async published(@Payload() event: CloudEvent<AttributesPublishedV1>): Promise<void> {
@@ -32,7 +38,7 @@ export class WriteFederationAttributesHandler {
     const layout = this.layouts.find(event.data.tenant);
     if (!layout) throw new PermanentError('UNKNOWN_TENANT', `tenant ${event.data.tenant} is not configured here`);
     try {
-      await this.writer.apply(layout, event.data.identityId, event.data.identityVersion, attributes);
+      await this.writes.submit({ layout, identityId: event.data.identityId, identityVersion: event.data.identityVersion, attributes });
     } catch (error) {
       if (error instanceof DirectoryMappingError) throw new PermanentError('DIRECTORY_MAPPING_REFUSED', error.message);
       throw error;

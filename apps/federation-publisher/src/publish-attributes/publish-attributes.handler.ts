@@ -12,10 +12,9 @@ import type {
   PersonDeactivatedV1,
   PersonReactivatedV1,
 } from '@skolkonto/contracts';
-import { PermanentError } from '@skolkonto/messaging';
+import { EventBatcher, PermanentError } from '@skolkonto/messaging';
 import { RecordAccountService, type AccountSnapshot } from '../record-account/record-account.service';
-import { RecordCivicNumberService } from '../record-account/record-civic-number.service';
-import { EventBatcher } from './event-batcher';
+import { RecordCivicNumberService, type CivicNumberOutcome, type CivicNumberSnapshot } from '../record-account/record-civic-number.service';
 import type { IdentitySnapshot } from './identity-snapshot';
 import { PublishAttributesService, UnknownTenantError, type PublishOutcome } from './publish-attributes.service';
 
@@ -28,14 +27,12 @@ export class PublishAttributesHandler {
   // Events handled side by side share a transaction: a first load brings thousands at once.
   private readonly identities: EventBatcher<IdentitySnapshot, PublishOutcome>;
   private readonly accountEvents: EventBatcher<{ account: AccountSnapshot; kind: 'present' | 'deleted' }, 'recorded' | 'stale'>;
+  private readonly civicNumbers: EventBatcher<CivicNumberSnapshot, CivicNumberOutcome>;
 
-  constructor(
-    publish: PublishAttributesService,
-    accounts: RecordAccountService,
-    private readonly civicNumbers: RecordCivicNumberService,
-  ) {
+  constructor(publish: PublishAttributesService, accounts: RecordAccountService, civicNumbers: RecordCivicNumberService) {
     this.identities = new EventBatcher((batch) => publish.applyIdentities(batch));
     this.accountEvents = new EventBatcher((batch) => accounts.applyAccounts(batch));
+    this.civicNumbers = new EventBatcher((batch) => civicNumbers.applyCivicNumbers(batch));
   }
 
   @EventPattern('identity.*.person.changed', { durable: 'federation-publisher-publish-attributes-changed' })
@@ -81,7 +78,7 @@ export class PublishAttributesHandler {
 
   @EventPattern('sensitive.*.civicno.changed', { durable: 'federation-publisher-record-civic-number' })
   async civicNumberChanged(@Payload() event: CloudEvent<CivicNumberChangedV1>) {
-    await this.civicNumbers.applyCivicNumber(event.data);
+    await this.civicNumbers.submit(event.data);
   }
 
   private async applyIdentity(identity: PersonChangedV1 | PersonDeactivatedV1 | PersonReactivatedV1): Promise<void> {

@@ -5,7 +5,7 @@ import type { OutboxEntry } from '@skolkonto/persistence';
 import { attributesFailed, attributesPublished, attributesRevoked, enqueue } from '../federation-events';
 import type { AssignedIdentifiers, IdentifierRegistryRepository } from '../identifier-registry/identifier-registry.repository';
 import type { ReleaseSettings } from '../release-settings/release-settings';
-import type { Settled } from './event-batcher';
+import type { Settled } from '@skolkonto/messaging';
 import type { IdentitySnapshot } from './identity-snapshot';
 
 /**

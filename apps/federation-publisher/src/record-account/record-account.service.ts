@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@skolkonto/persistence';
-import type { Settled } from '../publish-attributes/event-batcher';
+import type { Settled } from '@skolkonto/messaging';
 
 /** The part of a directory.<tenant>.account.* event the attribute API resolves principals by. */
 export interface AccountSnapshot {

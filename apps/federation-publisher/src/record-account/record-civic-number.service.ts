@@ -2,6 +2,9 @@ import { Logger } from '@nestjs/common';
 import { validateNin } from '@skolkonto/domain';
 import type { Prisma, PrismaClient } from '@skolkonto/persistence';
 import { attributesFailed, enqueue } from '../federation-events';
+import type { Settled } from '@skolkonto/messaging';
+
+export type CivicNumberOutcome = 'recorded' | 'rejected' | 'stale';
 
 export interface CivicNumberSnapshot {
   identityId: string;
@@ -23,31 +26,82 @@ export class RecordCivicNumberService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async applyCivicNumber(input: CivicNumberSnapshot): Promise<'recorded' | 'rejected' | 'stale'> {
-    const reason = input.civicNo === undefined ? undefined : validateNin(input.civicNo);
-    const civicNo = reason ? null : (input.civicNo ?? null);
-    return this.prisma.$transaction(async (tx: Prisma.TransactionClient) => {
-      const count = await tx.$executeRaw`
-        INSERT INTO federation_sensitive (identity_id, tenant, version, civic_no)
-        VALUES (${input.identityId}::uuid, ${input.tenant}, ${input.version}, ${civicNo})
-        ON CONFLICT (identity_id) DO UPDATE SET version = EXCLUDED.version, civic_no = EXCLUDED.civic_no, updated_at = now()
-        WHERE federation_sensitive.version < EXCLUDED.version`;
-      if (count === 0) return 'stale' as const;
-      if (!reason) return 'recorded' as const;
-      await enqueue(tx, [
-        attributesFailed(
-          {
-            tenant: input.tenant,
-            identityId: input.identityId,
-            identityVersion: input.version,
-            violations: [{ attribute: 'norEduPersonNIN', reason }],
-            protectedIdentity: true,
-          },
-          this.now(),
+  async applyCivicNumber(input: CivicNumberSnapshot): Promise<CivicNumberOutcome> {
+    const [outcome] = await this.prisma.$transaction((tx: Prisma.TransactionClient) => this.store(tx, [input]), TRANSACTION_OPTIONS);
+    return outcome!;
+  }
+
+  /**
+   * A batch of events in one transaction and one statement (a first load brings one per person).
+   * Per identity the highest version is stored, as one by one would leave it; its other events are
+   * stale. When the batch fails, each event is applied on its own so that one bad event fails alone.
+   */
+  async applyCivicNumbers(inputs: CivicNumberSnapshot[]): Promise<Array<Settled<CivicNumberOutcome>>> {
+    try {
+      const outcomes = await this.prisma.$transaction((tx: Prisma.TransactionClient) => this.store(tx, inputs), TRANSACTION_OPTIONS);
+      return outcomes.map((value) => ({ value }));
+    } catch {
+      const outcomes: Array<Settled<CivicNumberOutcome>> = [];
+      for (const input of inputs) {
+        try {
+          outcomes.push({ value: await this.applyCivicNumber(input) });
+        } catch (error) {
+          outcomes.push({ error });
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  private async store(tx: Prisma.TransactionClient, inputs: CivicNumberSnapshot[]): Promise<CivicNumberOutcome[]> {
+    const newest = new Map<string, CivicNumberSnapshot>();
+    for (const input of inputs) {
+      const seen = newest.get(input.identityId);
+      if (!seen || seen.version < input.version) newest.set(input.identityId, input);
+    }
+    const rows = [...newest.values()].map((input) => {
+      const reason = input.civicNo === undefined ? undefined : validateNin(input.civicNo);
+      return { input, reason, civicNo: reason ? null : (input.civicNo ?? null) };
+    });
+    // ON CONFLICT touches each row once: hence one event per identity above.
+    const stored = await tx.$queryRawUnsafe<Array<{ identity_id: string }>>(
+      `INSERT INTO federation_sensitive (identity_id, tenant, version, civic_no)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[])
+       ON CONFLICT (identity_id) DO UPDATE SET version = EXCLUDED.version, civic_no = EXCLUDED.civic_no, updated_at = now()
+         WHERE federation_sensitive.version < EXCLUDED.version
+       RETURNING identity_id::text`,
+      rows.map((row) => row.input.identityId),
+      rows.map((row) => row.input.tenant),
+      rows.map((row) => row.input.version),
+      rows.map((row) => row.civicNo),
+    );
+    const storedIds = new Set(stored.map((row) => row.identity_id));
+    const outcomeOf = new Map<CivicNumberSnapshot, CivicNumberOutcome>();
+    const rejected = rows.filter((row) => storedIds.has(row.input.identityId.toLowerCase()) && row.reason);
+    for (const row of rows) {
+      if (storedIds.has(row.input.identityId.toLowerCase())) outcomeOf.set(row.input, row.reason ? 'rejected' : 'recorded');
+    }
+    if (rejected.length > 0) {
+      const time = this.now();
+      await enqueue(
+        tx,
+        rejected.map(({ input, reason }) =>
+          attributesFailed(
+            {
+              tenant: input.tenant,
+              identityId: input.identityId,
+              identityVersion: input.version,
+              violations: [{ attribute: 'norEduPersonNIN', reason: reason! }],
+              protectedIdentity: true,
+            },
+            time,
+          ),
         ),
-      ]);
-      this.logger.warn({ identityId: input.identityId, tenant: input.tenant, attribute: 'norEduPersonNIN' }, reason);
-      return 'rejected' as const;
-    }, { maxWait: 10_000, timeout: 20_000 });
+      );
+      for (const { input, reason } of rejected) this.logger.warn({ identityId: input.identityId, tenant: input.tenant, attribute: 'norEduPersonNIN' }, reason);
+    }
+    return inputs.map((input) => outcomeOf.get(input) ?? 'stale');
   }
 }
+
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };

@@ -66,9 +66,18 @@ describe(PublishAttributesService.name, () => {
     });
     expect(JSON.stringify(published!.payload)).not.toContain('201203041234');
 
+    const columns = async () =>
+      (
+        await prisma.$queryRaw<Array<{ version: number; no_set: boolean; published_at: Date | null; revoked_at: Date | null }>>`
+          SELECT identity_version AS version, attributes IS NULL AS no_set, published_at, revoked_at FROM federation_person WHERE identity_id = ${identity.identityId}::uuid`
+      )[0]!;
+    const first = await columns();
     expect(await publish.applyIdentity({ ...identity, version: 2 })).toBe('unchanged');
+    // An unchanged set keeps the time it was published.
+    expect(await columns()).toEqual({ ...first, version: 2 });
     expect(await publish.applyIdentity({ ...identity, version: 1, status: 'deactivated' })).toBe('stale');
     expect(await publish.applyIdentity({ ...identity, version: 3, status: 'deactivated' })).toBe('revoked');
+    expect(await columns()).toEqual({ version: 3, no_set: true, published_at: first.published_at, revoked_at: expect.any(Date) });
     const events = await outboxFor(identity.identityId);
     expect(events.map((row) => row.subject)).toEqual(['federation.skara.attributes.published', 'federation.skara.attributes.revoked']);
     expect((events[1]!.payload as { data: unknown }).data).toMatchObject({

@@ -49,7 +49,9 @@ export class PublishAttributesService {
     if (!this.settings.tenants.has(identity.tenant)) throw new UnknownTenantError(identity.tenant);
     return this.prisma.$transaction(async (tx) => {
       const events: OutboxEntry[] = [];
-      const outcome = await this.applyIn(tx, identity, events);
+      const updates: PersonUpdate[] = [];
+      const outcome = await this.applyIn(tx, identity, events, updates);
+      await updatePeople(tx, updates);
       await enqueue(tx, events);
       return outcome;
     }, TRANSACTION_OPTIONS);
@@ -91,10 +93,12 @@ export class PublishAttributesService {
             tx,
             drawing.map((identity) => ({ identityId: identity.identityId, tenant: identity.tenant, scope: this.settings.tenants.get(identity.tenant)!.scope })),
           );
+          const updates: PersonUpdate[] = [];
           for (const i of wave) {
             const identity = identities[i]!;
-            results[i] = { value: await this.applyIn(tx, identity, events, { row: rows.get(identity.identityId)!, ids: ids.get(identity.identityId) }) };
+            results[i] = { value: await this.applyIn(tx, identity, events, updates, { row: rows.get(identity.identityId)!, ids: ids.get(identity.identityId) }) };
           }
+          await updatePeople(tx, updates);
         }
         await enqueue(tx, events);
       }, TRANSACTION_OPTIONS);
@@ -110,11 +114,16 @@ export class PublishAttributesService {
     return results;
   }
 
-  /** Applies one identity; the events it implies are added to `outbox`, for the caller to enqueue in the same transaction. */
+  /**
+   * Applies one identity; the events it implies are added to `outbox` and its row's new values to
+   * `updates`, for the caller to write in the same transaction (once per wave: an identity is in a
+   * wave once).
+   */
   private async applyIn(
     tx: Prisma.TransactionClient,
     identity: IdentitySnapshot,
     outbox: OutboxEntry[],
+    updates: PersonUpdate[],
     prepared?: { row: PersonRow; ids?: AssignedIdentifiers },
   ): Promise<PublishOutcome> {
     const tenant = this.settings.tenants.get(identity.tenant);
@@ -123,12 +132,12 @@ export class PublishAttributesService {
     // Per-identity ordering: a version we have already applied (or passed) changes nothing.
     if (identity.version <= row.identity_version) return 'stale' as const;
     const time = this.now();
-    const base: PersonUpdate = { identityVersion: identity.version, status: identity.status, protectedIdentity: identity.names.protected, source: identity };
+    const base: PersonUpdate = { identityId: identity.identityId, identityVersion: identity.version, status: identity.status, protectedIdentity: identity.names.protected, source: identity };
 
     if (isWithdrawn(identity)) {
       const ids = await this.registry.find(tx, identity.identityId);
       const wasReleased = row.attributes !== null;
-      await updatePerson(tx, identity.identityId, { ...base, attributes: null, violations: [], revokedAt: wasReleased ? time : row.revoked_at });
+      updates.push({ ...base, attributes: null, violations: [], revokedAt: wasReleased ? time : row.revoked_at });
       if (wasReleased && ids) {
         outbox.push(
           attributesRevoked(
@@ -149,7 +158,7 @@ export class PublishAttributesService {
 
     const ids = prepared?.ids ?? (await this.registry.assign(tx, identity.identityId, identity.tenant, tenant.scope));
     if (identity.status === 'pending') {
-      await updatePerson(tx, identity.identityId, base);
+      updates.push(base);
       return 'pending' as const;
     }
 
@@ -167,7 +176,7 @@ export class PublishAttributesService {
       groupAttribute: tenant.groupAttribute,
     });
     const changed = row.attributes === null || canonical(row.attributes) !== canonical(computed.attributes);
-    await updatePerson(tx, identity.identityId, {
+    updates.push({
       ...base,
       attributes: computed.attributes,
       violations: computed.violations,
@@ -247,30 +256,54 @@ export function toRoles(identity: IdentitySnapshot): FederationRole[] {
 }
 
 interface PersonUpdate {
+  identityId: string;
   identityVersion: number;
   status: string;
   protectedIdentity: boolean;
   source: IdentitySnapshot;
-  /** null: no set (SQL NULL). */
+  /** Left out: unchanged. null: no set (SQL NULL). */
   attributes?: FederationAttributeValues | null;
   violations?: AttributeViolation[];
   publishedAt?: Date;
   revokedAt?: Date | null;
 }
 
-/** One statement, without the ORM: the publisher writes a row per identity event. */
-async function updatePerson(tx: Prisma.TransactionClient, identityId: string, update: PersonUpdate): Promise<void> {
-  const values: unknown[] = [identityId, update.identityVersion, update.status, update.protectedIdentity, JSON.stringify(update.source)];
-  const sets = ['identity_version = $2', 'status = $3', 'protected_identity = $4', 'source = $5::jsonb', 'updated_at = now()'];
-  const set = (column: string, value: unknown, cast: string) => {
-    values.push(value);
-    sets.push(`${column} = $${values.length}::${cast}`);
-  };
-  if (update.attributes !== undefined) set('attributes', update.attributes === null ? null : JSON.stringify(update.attributes), 'jsonb');
-  if (update.violations !== undefined) set('violations', JSON.stringify(update.violations), 'jsonb');
-  if (update.publishedAt !== undefined) set('published_at', update.publishedAt.toISOString(), 'timestamptz');
-  if (update.revokedAt !== undefined) set('revoked_at', update.revokedAt === null ? null : update.revokedAt.toISOString(), 'timestamptz');
-  await tx.$executeRawUnsafe(`UPDATE federation_person SET ${sets.join(', ')} WHERE identity_id = $1::uuid`, ...values);
+/**
+ * The people's rows in one statement, without the ORM (a first load writes a row per person). A
+ * column an update leaves out keeps its value; each identity at most once.
+ */
+async function updatePeople(tx: Prisma.TransactionClient, updates: PersonUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  const given = (pick: (update: PersonUpdate) => unknown) => updates.map((update) => pick(update) !== undefined);
+  const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+  const timestamp = (value: Date | null | undefined) => (value ? value.toISOString() : null);
+  await tx.$executeRawUnsafe(
+    `UPDATE federation_person p
+        SET identity_version = u.identity_version, status = u.status, protected_identity = u.protected_identity,
+            source = u.source, updated_at = now(),
+            attributes = CASE WHEN u.set_attributes THEN u.attributes ELSE p.attributes END,
+            violations = CASE WHEN u.set_violations THEN u.violations ELSE p.violations END,
+            published_at = CASE WHEN u.set_published_at THEN u.published_at ELSE p.published_at END,
+            revoked_at = CASE WHEN u.set_revoked_at THEN u.revoked_at ELSE p.revoked_at END
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::boolean[], $5::jsonb[], $6::boolean[], $7::jsonb[], $8::boolean[],
+                   $9::jsonb[], $10::boolean[], $11::timestamptz[], $12::boolean[], $13::timestamptz[])
+         AS u(identity_id, identity_version, status, protected_identity, source, set_attributes, attributes, set_violations,
+              violations, set_published_at, published_at, set_revoked_at, revoked_at)
+      WHERE p.identity_id = u.identity_id`,
+    updates.map((u) => u.identityId),
+    updates.map((u) => u.identityVersion),
+    updates.map((u) => u.status),
+    updates.map((u) => u.protectedIdentity),
+    updates.map((u) => JSON.stringify(u.source)),
+    given((u) => u.attributes),
+    updates.map((u) => json(u.attributes)),
+    given((u) => u.violations),
+    updates.map((u) => json(u.violations)),
+    given((u) => u.publishedAt),
+    updates.map((u) => timestamp(u.publishedAt)),
+    given((u) => u.revokedAt),
+    updates.map((u) => timestamp(u.revokedAt)),
+  );
 }
 
 /** A deactivated or suspended identity: its set is revoked, and it draws no identifiers. */

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { createTestDatabase, endOtherConnections, type TestDatabase } from '@skolkonto/testing';
-import { SqlOutboxStore } from '../src/outbox/sql-outbox-store';
+import { SqlOutboxStore, type OutboxRecord } from '../src/outbox/sql-outbox-store';
 
 /**
  * PostgreSQL may end any connection (restart, failover, pg_terminate_backend). An idle pooled
@@ -26,5 +28,65 @@ describe(SqlOutboxStore.name, () => {
     } finally {
       await store.close();
     }
+  });
+
+  describe('where a batch starts reading', () => {
+    const GRACE_MS = 300;
+    let db: Client;
+    let store: SqlOutboxStore;
+    const published: string[] = [];
+    const publishAll = async (records: readonly OutboxRecord[]) => {
+      published.push(...records.map((r) => r.subject));
+      return { published: records.length };
+    };
+    const insert = (client: Client, subject: string) =>
+      client.query(`INSERT INTO provisioner_outbox (event_id, subject, payload, headers) VALUES ($1::uuid, $2, '{}'::jsonb, '{}'::jsonb)`, [randomUUID(), subject]);
+
+    beforeAll(async () => {
+      db = new Client({ connectionString: database.url });
+      await db.connect();
+      store = new SqlOutboxStore(database.url, 'provisioner_outbox', GRACE_MS);
+    });
+    afterAll(async () => {
+      await store.close();
+      await db.end();
+    });
+    beforeEach(() => {
+      published.length = 0;
+    });
+
+    it('reads on after its last batch, and a row that turns up behind it is published by the read from the start within the grace period', async () => {
+      for (const subject of ['a', 'b', 'c']) await insert(db, subject);
+      expect(await store.relayBatch(100, publishAll)).toMatchObject({ published: 3 });
+      // A row unpublished behind the relay's position (as a transaction that committed long after
+      // taking its id would leave it), then a new row.
+      await db.query(`UPDATE provisioner_outbox SET published_at = NULL WHERE subject = 'a'`);
+      await insert(db, 'd');
+      expect(await store.relayBatch(100, publishAll)).toMatchObject({ published: 1 });
+      expect(published).toEqual(['a', 'b', 'c', 'd']);
+      await new Promise((resolve) => setTimeout(resolve, GRACE_MS + 50));
+      expect(await store.relayBatch(100, publishAll)).toMatchObject({ published: 1 });
+      expect(published).toEqual(['a', 'b', 'c', 'd', 'a']);
+      expect(await store.backlog()).toBe(0);
+    });
+
+    it('after waiting for a row still committing, reads from that row: it goes out first once committed', async () => {
+      await new Promise((resolve) => setTimeout(resolve, GRACE_MS + 50)); // the next batch reads from the start
+      expect(await store.relayBatch(100, publishAll)).toMatchObject({ published: 0 });
+      const slow = new Client({ connectionString: database.url });
+      await slow.connect();
+      try {
+        await slow.query('BEGIN');
+        await insert(slow, 'slow');
+        await insert(db, 'after');
+        // Well within the grace period: the relay waits for the missing id instead of going past it.
+        expect(await store.relayBatch(100, publishAll)).toMatchObject({ published: 0, waitingForGap: true });
+        await slow.query('COMMIT');
+      } finally {
+        await slow.end();
+      }
+      expect(await store.relayBatch(100, publishAll)).toMatchObject({ published: 2 });
+      expect(published).toEqual(['slow', 'after']);
+    });
   });
 });

@@ -3,6 +3,9 @@
 // and commit re-publishes the row, which JetStream de-duplicates by event id. The relay gets the
 // whole claimed batch at once (it pipelines the publishes) and the published rows are marked in one
 // UPDATE: only the leading run it reports, so a row after a failure is never marked ahead of it.
+// The relay reads on from where its last batch ended, not from the table's first unpublished row:
+// marking a row published leaves its old, unpublished version behind until VACUUM, and a read from
+// the start walks all of them (milliseconds per batch after a first load, growing with the table).
 import { Client, Pool } from 'pg';
 import type { CloudEvent } from '@skolkonto/contracts';
 import { assertOutboxTable, outboxChannel, type OutboxTable } from './outbox-tables';
@@ -39,6 +42,13 @@ export class SqlOutboxStore {
   private listener?: Client;
   private wake?: () => void;
   private readonly lockKey: number;
+  /**
+   * Where the next read starts: each row below it was published, or is an id the relay went past
+   * (a hole after the grace period). A row that commits there later is found by the read from the
+   * start, once per grace period.
+   */
+  private readFrom = 0n;
+  private lastReadFromStart = 0;
 
   constructor(
     private readonly databaseUrl: string,
@@ -63,13 +73,15 @@ export class SqlOutboxStore {
         await client.query('ROLLBACK');
         return { published: 0, locked: false };
       }
+      const fromStart = Date.now() - this.lastReadFromStart >= this.gapGraceMs;
+      if (fromStart) this.lastReadFromStart = Date.now();
       const rows = await client.query<{ id: string; event_id: string; subject: string; payload: CloudEvent; headers: Record<string, string>; attempts: number; aged: boolean }>(
         // ORDER BY o.id: the bigint column, not the text alias (which would sort "100" before "99").
         // No row locks needed: the advisory lock above already makes this relay the only writer.
         `SELECT o.id::text AS id, o.event_id::text AS event_id, o.subject, o.payload, o.headers, o.attempts,
                 clock_timestamp() - o.created_at > $2 * interval '1 millisecond' AS aged
-           FROM "${this.table}" o WHERE o.published_at IS NULL ORDER BY o.id LIMIT $1`,
-        [limit, this.gapGraceMs],
+           FROM "${this.table}" o WHERE o.published_at IS NULL AND o.id >= $3::bigint ORDER BY o.id LIMIT $1`,
+        [limit, this.gapGraceMs, (fromStart ? 0n : this.readFrom).toString()],
       );
       // Ids are taken at insert, rows become visible at commit: a transaction holding a lower id may
       // still be running. Stop before such a gap (its commit NOTIFYs us) unless the row after it is
@@ -107,9 +119,13 @@ export class SqlOutboxStore {
         await client.query(`UPDATE "${this.table}" SET attempts = attempts + 1, last_error = $2 WHERE id = $1::bigint`, [failed.id, failed.error.slice(0, 2000)]);
       }
       await client.query('COMMIT');
+      // The first row left unpublished, else the missing id waited for, else the row after the last.
+      const unpublished = batch[published.length];
+      this.readFrom = unpublished ? BigInt(unpublished.id) : expected;
       return { published: published.length, locked: true, waitingForGap, ...(failed ? { failed } : {}) };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      this.lastReadFromStart = 0;
       throw error;
     } finally {
       client.release();

@@ -21,5 +21,5 @@ export { OutboxRelay } from './outbox/outbox-relay';
 export type { OutboxBatchOutcome, OutboxRecord, OutboxRelayOptions, OutboxStore } from './outbox/outbox-relay';
 export * from './testing/test-messaging';
 export { validateEventAgainstContract } from './validation/contract-validator';
-export { EventBatcher } from './batching/event-batcher';
+export { EventBatcher, settleEach } from './batching/event-batcher';
 export type { Settled } from './batching/event-batcher';

@@ -3,7 +3,7 @@
 // written to the linked account; a person without an account yet gets them in the account's add.
 import { DirectoryError, LdapDirectory, guidBaseDn, isAccountDisabled, attributeString } from '@skolkonto/directory';
 import type { FederationAttributes } from '@skolkonto/contracts';
-import type { Settled } from '@skolkonto/messaging';
+import { settleEach, type Settled } from '@skolkonto/messaging';
 import type { AccountLinkModel as AccountLink, PrismaClient } from '@skolkonto/persistence';
 import { TenantLayout } from '../directory-layout/tenant-layout';
 import { EVENTS, enqueueProvisionerEvent } from '../shared/provisioner-events';
@@ -64,7 +64,7 @@ export class FederationAttributeWriter {
     try {
       stored = await this.storeMany(candidates);
     } catch {
-      return this.oneByOne(writes);
+      return settleEach(writes, ({ layout, identityId, identityVersion, attributes }) => this.apply(layout, identityId, identityVersion, attributes));
     }
     const linked = new Map<string, AccountLink>();
     try {
@@ -91,18 +91,6 @@ export class FederationAttributeWriter {
       }
     });
     return writes.map((write) => outcomes.get(write)!);
-  }
-
-  private async oneByOne(writes: AttributeWrite[]): Promise<Array<Settled<WriteOutcome>>> {
-    const outcomes: Array<Settled<WriteOutcome>> = [];
-    for (const { layout, identityId, identityVersion, attributes } of writes) {
-      try {
-        outcomes.push({ value: await this.apply(layout, identityId, identityVersion, attributes) });
-      } catch (error) {
-        outcomes.push({ error });
-      }
-    }
-    return outcomes;
   }
 
   /** The identities (lower case) whose values were stored: the same rule as apply()'s statement. */
@@ -209,7 +197,11 @@ export class FederationAttributeWriter {
 
 function groupByTenant(rows: Array<{ write: AttributeWrite }>): Array<{ tenant: string; identityId: { in: string[] } }> {
   const byTenant = new Map<string, string[]>();
-  for (const { write } of rows) byTenant.set(write.layout.id, [...(byTenant.get(write.layout.id) ?? []), write.identityId]);
+  for (const { write } of rows) {
+    const ids = byTenant.get(write.layout.id);
+    if (ids) ids.push(write.identityId);
+    else byTenant.set(write.layout.id, [write.identityId]);
+  }
   return [...byTenant].map(([tenant, ids]) => ({ tenant, identityId: { in: ids } }));
 }
 

@@ -5,7 +5,7 @@ import type { OutboxEntry } from '@skolkonto/persistence';
 import { attributesFailed, attributesPublished, attributesRevoked, enqueue } from '../federation-events';
 import type { AssignedIdentifiers, IdentifierRegistryRepository } from '../identifier-registry/identifier-registry.repository';
 import type { ReleaseSettings } from '../release-settings/release-settings';
-import type { Settled } from '@skolkonto/messaging';
+import { settleEach, type Settled } from '@skolkonto/messaging';
 import type { IdentitySnapshot } from './identity-snapshot';
 
 /**
@@ -103,13 +103,8 @@ export class PublishAttributesService {
         await enqueue(tx, events);
       }, TRANSACTION_OPTIONS);
     } catch {
-      for (const i of known) {
-        try {
-          results[i] = { value: await this.applyIdentity(identities[i]!) };
-        } catch (error) {
-          results[i] = { error };
-        }
-      }
+      const settled = await settleEach(known, (i) => this.applyIdentity(identities[i]!));
+      known.forEach((i, k) => (results[i] = settled[k]!));
     }
     return results;
   }

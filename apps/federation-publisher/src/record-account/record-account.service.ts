@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@skolkonto/persistence';
-import type { Settled } from '@skolkonto/messaging';
+import { settleEach, type Settled } from '@skolkonto/messaging';
 
 /** The part of a directory.<tenant>.account.* event the attribute API resolves principals by. */
 export interface AccountSnapshot {
@@ -45,15 +45,7 @@ export class RecordAccountService {
       const recorded = await this.applyTogether(events);
       return events.map((event) => ({ value: recorded.has(event) ? 'recorded' : 'stale' }));
     } catch {
-      const outcomes: Array<Settled<'recorded' | 'stale'>> = [];
-      for (const { account, kind } of events) {
-        try {
-          outcomes.push({ value: await this.applyAccount(account, kind) });
-        } catch (error) {
-          outcomes.push({ error });
-        }
-      }
-      return outcomes;
+      return settleEach(events, ({ account, kind }) => this.applyAccount(account, kind));
     }
   }
 

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { validateNin } from '@skolkonto/domain';
 import type { Prisma, PrismaClient } from '@skolkonto/persistence';
 import { attributesFailed, enqueue } from '../federation-events';
-import type { Settled } from '@skolkonto/messaging';
+import { settleEach, type Settled } from '@skolkonto/messaging';
 
 export type CivicNumberOutcome = 'recorded' | 'rejected' | 'stale';
 
@@ -41,23 +41,15 @@ export class RecordCivicNumberService {
       const outcomes = await this.prisma.$transaction((tx: Prisma.TransactionClient) => this.store(tx, inputs), TRANSACTION_OPTIONS);
       return outcomes.map((value) => ({ value }));
     } catch {
-      const outcomes: Array<Settled<CivicNumberOutcome>> = [];
-      for (const input of inputs) {
-        try {
-          outcomes.push({ value: await this.applyCivicNumber(input) });
-        } catch (error) {
-          outcomes.push({ error });
-        }
-      }
-      return outcomes;
+      return settleEach(inputs, (input) => this.applyCivicNumber(input));
     }
   }
 
   private async store(tx: Prisma.TransactionClient, inputs: CivicNumberSnapshot[]): Promise<CivicNumberOutcome[]> {
     const newest = new Map<string, CivicNumberSnapshot>();
     for (const input of inputs) {
-      const seen = newest.get(input.identityId);
-      if (!seen || seen.version < input.version) newest.set(input.identityId, input);
+      const seen = newest.get(input.identityId.toLowerCase());
+      if (!seen || seen.version < input.version) newest.set(input.identityId.toLowerCase(), input);
     }
     const rows = [...newest.values()].map((input) => {
       const reason = input.civicNo === undefined ? undefined : validateNin(input.civicNo);
@@ -77,9 +69,11 @@ export class RecordCivicNumberService {
     );
     const storedIds = new Set(stored.map((row) => row.identity_id));
     const outcomeOf = new Map<CivicNumberSnapshot, CivicNumberOutcome>();
-    const rejected = rows.filter((row) => storedIds.has(row.input.identityId.toLowerCase()) && row.reason);
-    for (const row of rows) {
-      if (storedIds.has(row.input.identityId.toLowerCase())) outcomeOf.set(row.input, row.reason ? 'rejected' : 'recorded');
+    const rejected: Array<{ input: CivicNumberSnapshot; reason: string }> = [];
+    for (const { input, reason } of rows) {
+      if (!storedIds.has(input.identityId.toLowerCase())) continue;
+      outcomeOf.set(input, reason ? 'rejected' : 'recorded');
+      if (reason) rejected.push({ input, reason });
     }
     if (rejected.length > 0) {
       const time = this.now();
@@ -91,7 +85,7 @@ export class RecordCivicNumberService {
               tenant: input.tenant,
               identityId: input.identityId,
               identityVersion: input.version,
-              violations: [{ attribute: 'norEduPersonNIN', reason: reason! }],
+              violations: [{ attribute: 'norEduPersonNIN', reason }],
               protectedIdentity: true,
             },
             time,

@@ -1,4 +1,4 @@
-import { EventBatcher, type Settled } from './event-batcher';
+import { EventBatcher, settleEach, type Settled } from './event-batcher';
 
 describe(EventBatcher.name, () => {
   it('runs events submitted together as one batch and settles each with its own outcome', async () => {
@@ -43,5 +43,18 @@ describe(EventBatcher.name, () => {
     expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     fail = false;
     await expect(batcher.submit('c')).resolves.toBe('c');
+  });
+});
+
+describe(settleEach.name, () => {
+  it('applies the items one after the other and gives each its own outcome', async () => {
+    const seen: number[] = [];
+    const outcomes = await settleEach([1, 2, 3], async (n) => {
+      seen.push(n);
+      if (n === 2) throw new Error('bad 2');
+      return n * 10;
+    });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(outcomes.map((o) => ('value' in o ? o.value : (o.error as Error).message))).toEqual([10, 'bad 2', 30]);
   });
 });

@@ -2,6 +2,22 @@
 export type Settled<R> = { value: R } | { error: unknown };
 
 /**
+ * Applies `apply` to each item in turn, each with its own outcome: the fallback of a batch whose
+ * shared transaction failed, so that one bad event fails alone.
+ */
+export async function settleEach<T, R>(items: readonly T[], apply: (item: T) => Promise<R>): Promise<Array<Settled<R>>> {
+  const outcomes: Array<Settled<R>> = [];
+  for (const item of items) {
+    try {
+      outcomes.push({ value: await apply(item) });
+    } catch (error) {
+      outcomes.push({ error });
+    }
+  }
+  return outcomes;
+}
+
+/**
  * Gathers the events the transport hands over side by side (up to `maxBatch`, waiting `lingerMs`
  * for company) into one call of `run`, so a first load costs one transaction per batch instead of
  * one per event. Batches run one at a time, in arrival order. Each submitter's promise settles with

@@ -149,7 +149,7 @@ describe('a batch of new accounts', () => {
       // DNs only: the calls carry the initial passwords, which never belong in test output.
       const accountAdds = adds.mock.calls.map(([dn]) => dn).filter((dn) => /^CN=Ines Ibsen/.test(dn));
       expect(accountAdds).toHaveLength(3);
-      const nameChecks = searches.mock.calls.filter(([, request]) => /^\(\|\(sAMAccountName=/.test(request?.filter ?? ''));
+      const nameChecks = searches.mock.calls.filter(([, request]) => /^\(\|\(sAMAccountName=/.test(String(request?.filter ?? '')));
       expect(nameChecks.length).toBeLessThanOrEqual(6);
     } finally {
       adds.mockRestore();

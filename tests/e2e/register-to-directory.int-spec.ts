@@ -90,18 +90,35 @@ async function account(
   predicate: (entry: Entry) => boolean = () => true,
   timeoutMs = 90_000,
 ): Promise<Entry> {
-  return eventually(
-    `an AD account for person ${personId} in ${tenant} matching the expectation`,
-    async () => {
-      const found = await findAccounts(system.ldap, system.tenantDn(tenant), personId);
-      if (found.length > 1)
-        throw new Error(
-          `${found.length} accounts for person ${personId}: ${found.map((e) => e.dn).join('; ')}`,
-        );
-      return found.length === 1 && predicate(found[0]!) ? found[0] : undefined;
-    },
-    timeoutMs,
+  return explained([personId], () =>
+    eventually(
+      `an AD account for person ${personId} in ${tenant} matching the expectation`,
+      async () => {
+        const found = await findAccounts(system.ldap, system.tenantDn(tenant), personId);
+        if (found.length > 1)
+          throw new Error(
+            `${found.length} accounts for person ${personId}: ${found.map((e) => e.dn).join('; ')}`,
+          );
+        return found.length === 1 && predicate(found[0]!) ? found[0] : undefined;
+      },
+      timeoutMs,
+    ),
   );
+}
+
+/**
+ * Runs `check`; when it fails, the failure carries what the pipeline did about these persons
+ * (system.diagnosis), so a run that failed on another machine can still be understood from its output.
+ */
+async function explained<T>(personIds: readonly string[], check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    const detail = await system.diagnosis(personIds).catch((e: unknown) => `no diagnosis: ${String(e)}`);
+    if (error instanceof Error && !('matcherResult' in error)) error.message += `\n\n${detail}`;
+    else console.error(detail);
+    throw error;
+  }
 }
 
 function eventData(message: StreamMessage): Record<string, unknown> {
@@ -334,12 +351,14 @@ describe('register → AD → federation, every app as its own process', () => {
 
     const code = await schoolUnitCode('skara', result.schoolUnitId);
     const entry = await account('skara', result.personId, (e) => classGroups(e).length > 0);
-    expect(isDisabled(entry)).toBe(false);
-    expect(parentDn(entry.dn)).toBe(`OU=${code},OU=Elever,${system.tenantDn('skara')}`);
-    expect(values(entry, 'displayName')).toEqual([`Ebba ${familyName}`]);
-    expect(groupCns(entry)).toEqual(expect.arrayContaining(['Elever alla', `Elever ${code}`]));
     const klass = (await classes('skara')).find((c) => c.id === result.classId)!;
-    expect(classGroups(entry)).toEqual([expect.stringContaining(`Klass ${klass.displayName} `)]);
+    await explained([result.personId], async () => {
+      expect(isDisabled(entry)).toBe(false);
+      expect(parentDn(entry.dn)).toBe(`OU=${code},OU=Elever,${system.tenantDn('skara')}`);
+      expect(values(entry, 'displayName')).toEqual([`Ebba ${familyName}`]);
+      expect(groupCns(entry)).toEqual(expect.arrayContaining(['Elever alla', `Elever ${code}`]));
+      expect(classGroups(entry)).toEqual([expect.stringContaining(`Klass ${klass.displayName} `)]);
+    });
     enrolled.sAMAccountName = values(entry, 'sAMAccountName')[0]!;
 
     enrolled.identityId = await identityIdOf('skara', result.personId);

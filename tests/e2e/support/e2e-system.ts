@@ -3,9 +3,9 @@
 // simulator with a small seed, and every app started as its own process with its log captured
 // under test-artifacts/e2e/<run>/.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Client, Entry } from 'ldapts';
 import type { NatsConnection, JetStreamManager } from 'nats';
 import {
@@ -80,6 +80,13 @@ export interface E2eSystem {
   streamMessages(stream: string): Promise<StreamMessage[]>;
   /** Log files of every process started so far. */
   logFiles(): string[];
+  /**
+   * What the pipeline did about these register persons, for a failed scenario's message (CI keeps
+   * the output of a failed run, not this machine's log files): the register events naming them, their
+   * identity versions and directory events, each app's state and its last warnings. Only sequence
+   * numbers, subjects, versions, statuses, school unit codes and OUs: no names, no civic numbers.
+   */
+  diagnosis(personIds: readonly string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -351,6 +358,9 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
       return cursor.messages;
     },
     logFiles: () => [...logs],
+    async diagnosis(personIds) {
+      return describePipeline(system, personIds, logs);
+    },
     async close() {
       await Promise.allSettled(Object.values(apps).map((app) => app.stop()));
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -369,6 +379,46 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
     await ou.cleanup().catch(() => undefined);
     await database.drop().catch(() => undefined);
   }
+}
+
+async function describePipeline(system: E2eSystem, personIds: readonly string[], logs: readonly string[]): Promise<string> {
+  const lines: string[] = [`pipeline state for register person(s) ${personIds.join(', ')} (clock ${system.clockNow().toISOString()}):`];
+  const ofPersons = (raw: string) => personIds.some((id) => raw.includes(id));
+  const register = (await system.streamMessages('REGISTER')).filter((m) => ofPersons(m.raw));
+  lines.push(`  register events naming them: ${register.map((m) => `#${m.seq} ${m.subject}`).join('; ') || 'none'}`);
+  const identityIds = new Set<string>();
+  for (const m of await system.streamMessages('IDENTITY')) {
+    const data = m.event?.data ?? {};
+    const refs = (data.sourceRefs as Array<{ id: string }> | undefined) ?? [];
+    if (!refs.some((ref) => personIds.includes(ref.id))) continue;
+    identityIds.add(String(data.identityId));
+    const units = ((data.schoolUnits as Array<{ schoolUnitCode: string; roles: string[] }> | undefined) ?? [])
+      .map((u) => `${u.schoolUnitCode}:${u.roles.join('+')}`)
+      .join(',');
+    const klass = data.class as { schoolUnitCode?: string } | undefined;
+    lines.push(
+      `  #${m.seq} ${m.subject} v${String(data.version)} ${String(data.status)} (${String(data.statusCause)}) affiliations=${JSON.stringify(data.affiliations)} units=[${units}] class=${klass ? (klass.schoolUnitCode ?? 'without unit') : 'none'}`,
+    );
+  }
+  for (const m of await system.streamMessages('DIRECTORY')) {
+    const data = m.event?.data ?? {};
+    if (!identityIds.has(String(data.identityId))) continue;
+    const dn = typeof data.distinguishedName === 'string' ? data.distinguishedName : '';
+    lines.push(`  #${m.seq} ${m.subject} v${String(data.identityVersion)} in ${dn.replace(/^CN=(?:\\,|[^,])+,/i, '') || '?'}`);
+  }
+  for (const file of logs) {
+    const app = basename(file, '.log');
+    const state = app in system.apps ? (system.apps[app as PipelineApp]?.running() ? 'running' : 'not running') : '';
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      // not written yet
+    }
+    const warnings = text.split('\n').filter((line) => /"level":"(warn|error|fatal)"/.test(line)).slice(-10);
+    lines.push(`  ${app}${state ? ` (${state})` : ''}: ${warnings.length ? `last warnings:\n    ${warnings.map((w) => w.slice(0, 400)).join('\n    ')}` : 'no warnings'}`);
+  }
+  return lines.join('\n');
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails with the last reason. */

@@ -450,6 +450,7 @@ async function main(): Promise<void> {
         cpuSeconds: s.cpuSeconds,
       })),
     };
+    writeResult(result, startedAt);
   } finally {
     note('stopping the apps and cleaning up (streams, database, OU)…');
     await system.stopAll().catch(() => undefined);
@@ -474,6 +475,10 @@ async function main(): Promise<void> {
   }
 
   if (!result) throw new Error('no result');
+}
+
+/** The figures are final once measured: written before the cleanup, which takes minutes at 10,000 persons. */
+function writeResult(result: BenchResult, startedAt: Date): void {
   const dir = join(REPO_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const stamp = startedAt

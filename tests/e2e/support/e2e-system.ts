@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Client, Entry } from 'ldapts';
 import type { NatsConnection, JetStreamManager } from 'nats';
+import { Client as PgClient } from 'pg';
 import {
   createTestDatabase,
   createTestOu,
@@ -406,6 +407,7 @@ async function describePipeline(system: E2eSystem, personIds: readonly string[],
     const dn = typeof data.distinguishedName === 'string' ? data.distinguishedName : '';
     lines.push(`  #${m.seq} ${m.subject} v${String(data.identityVersion)} in ${dn.replace(/^CN=(?:\\,|[^,])+,/i, '') || '?'}`);
   }
+  lines.push(...(await normalizerFacts(system.database.url, personIds)));
   for (const file of logs) {
     const app = basename(file, '.log');
     const state = app in system.apps ? (system.apps[app as PipelineApp]?.running() ? 'running' : 'not running') : '';
@@ -419,6 +421,47 @@ async function describePipeline(system: E2eSystem, personIds: readonly string[],
     lines.push(`  ${app}${state ? ` (${state})` : ''}: ${warnings.length ? `last warnings:\n    ${warnings.map((w) => w.slice(0, 400)).join('\n    ')}` : 'no warnings'}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The normalizer's stored facts about these persons now: each enrolment and class membership with
+ * its dates and whether the normalizer knows its organisation and that organisation's school unit
+ * code (an identity built without them has no school unit, and its account no school OU).
+ */
+async function normalizerFacts(databaseUrl: string, personIds: readonly string[]): Promise<string[]> {
+  const client = new PgClient({ connectionString: databaseUrl });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ kind: string; person: string; org: string | null; start: string | null; end: string | null; cancelled: boolean; known: boolean; coded: boolean }>(
+      `SELECT 'enrolment' AS kind, e.person_id::text AS person, e.organisation_id::text AS org, e.start_date AS start, e.end_date AS "end", e.cancelled,
+              o.id IS NOT NULL AS known, coalesce(o.school_unit_code, '') <> '' AS coded
+         FROM normalizer_enrolment e
+         LEFT JOIN normalizer_organisation o ON o.tenant = e.tenant AND o.register_id = e.register_id AND o.id = e.organisation_id
+        WHERE e.person_id = ANY($1::uuid[])
+       UNION ALL
+       SELECT 'membership of ' || coalesce(g.group_type, 'an unknown group'), m.person_id::text, g.organisation_id::text, m.start_date, m.end_date, false,
+              o.id IS NOT NULL, coalesce(o.school_unit_code, '') <> ''
+         FROM normalizer_group_membership m
+         LEFT JOIN normalizer_group g ON g.tenant = m.tenant AND g.register_id = m.register_id AND g.id = m.group_id
+         LEFT JOIN normalizer_organisation o ON o.tenant = g.tenant AND o.register_id = g.register_id AND o.id = g.organisation_id
+        WHERE m.person_id = ANY($1::uuid[])`,
+      [personIds],
+    );
+    const organisations = await client.query<{ tenant: string; n: string }>(
+      `SELECT tenant, count(*)::text AS n FROM normalizer_organisation GROUP BY tenant ORDER BY tenant`,
+    );
+    return [
+      `  normalizer organisations: ${organisations.rows.map((r) => `${r.tenant} ${r.n}`).join(', ') || 'none'}`,
+      ...rows.map(
+        (r) =>
+          `  normalizer ${r.kind} of ${r.person}: ${r.start ?? '?'}–${r.end ?? ''}${r.cancelled ? ' cancelled' : ''} at ${r.org ?? '?'} (${r.known ? (r.coded ? 'organisation known, with unit code' : 'organisation known, no unit code') : 'organisation unknown'})`,
+      ),
+    ];
+  } catch (error) {
+    return [`  normalizer facts not read: ${String(error)}`];
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails with the last reason. */

@@ -68,6 +68,46 @@ describe(SyncCoordinator.name, () => {
     expect(kinds).toEqual(['delta', 'full', 'delta']);
   });
 
+  it('starts nothing of a held tenant until the hold settles, then runs what queued meanwhile, full first', async () => {
+    const calls: [string, SyncKind, SyncTrigger][] = [];
+    const coordinator = new SyncCoordinator(async (tenant, kind, trigger) => {
+      calls.push([tenant, kind, trigger]);
+      return result(kind);
+    });
+    const decided = deferred();
+    coordinator.hold('skara', decided.promise);
+    const webhook = coordinator.request('skara', 'delta', 'webhook');
+    const otherTenant = coordinator.request('gotene', 'delta', 'webhook');
+    await otherTenant;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(calls).toEqual([['gotene', 'delta', 'webhook']]);
+    expect(coordinator.isBusy('skara')).toBe(true);
+
+    const startup = coordinator.request('skara', 'full', 'startup');
+    decided.resolve();
+    await Promise.all([webhook, startup]);
+    expect(calls.slice(1)).toEqual([
+      ['skara', 'full', 'startup'],
+      ['skara', 'delta', 'webhook'],
+    ]);
+  });
+
+  it('releases a hold whose promise is rejected', async () => {
+    const kinds: SyncKind[] = [];
+    const coordinator = new SyncCoordinator(async (_tenant, kind) => {
+      kinds.push(kind);
+      return result(kind);
+    });
+    let fail!: (error: Error) => void;
+    coordinator.hold('essunga', new Promise((_, reject) => (fail = reject)));
+    const delta = coordinator.request('essunga', 'delta', 'webhook');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(kinds).toEqual([]);
+    fail(new Error('database away'));
+    await expect(delta).resolves.toMatchObject({ outcome: 'succeeded' });
+    expect(kinds).toEqual(['delta']);
+  });
+
   it('passes a failed run to its callers and keeps serving the lane', async () => {
     let calls = 0;
     const coordinator = new SyncCoordinator(async (_tenant, kind) => {

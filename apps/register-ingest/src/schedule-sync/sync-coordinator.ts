@@ -30,6 +30,8 @@ interface Pending {
 interface Lane {
   running: boolean;
   pending: Map<SyncKind, Pending>;
+  /** Holds not yet released (see hold): requests queue but nothing starts. */
+  holds: number;
 }
 
 export class SyncCoordinator {
@@ -57,6 +59,22 @@ export class SyncCoordinator {
     return promise;
   }
 
+  /**
+   * Keeps the tenant's lane from starting anything until `until` settles (fulfilled or not); requests
+   * made meanwhile queue as usual. At boot the startup run's kind (full or delta) is known only after
+   * a database read: a webhook's delta must not start before it, or the first full read of a new
+   * tenant would come after a delta, and identities would be built before their schools are known.
+   */
+  hold(tenant: string, until: Promise<unknown>): void {
+    const lane = this.laneOf(tenant);
+    lane.holds += 1;
+    const release = () => {
+      lane.holds -= 1;
+      void this.drain(tenant, lane);
+    };
+    until.then(release, release);
+  }
+
   isBusy(tenant: string): boolean {
     const lane = this.lanes.get(tenant);
     return !!lane && (lane.running || lane.pending.size > 0);
@@ -71,14 +89,14 @@ export class SyncCoordinator {
   private laneOf(tenant: string): Lane {
     let lane = this.lanes.get(tenant);
     if (!lane) {
-      lane = { running: false, pending: new Map() };
+      lane = { running: false, pending: new Map(), holds: 0 };
       this.lanes.set(tenant, lane);
     }
     return lane;
   }
 
   private async drain(tenant: string, lane: Lane): Promise<void> {
-    if (lane.running) return;
+    if (lane.running || lane.holds > 0) return;
     lane.running = true;
     try {
       while (lane.pending.size > 0) {

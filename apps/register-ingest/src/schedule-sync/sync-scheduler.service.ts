@@ -48,7 +48,7 @@ export class SyncSchedulerService implements OnApplicationBootstrap, BeforeAppli
     if (!this.scheduleEnabled) return;
     for (const tenant of this.settings.tenants()) {
       const settings = this.settings.forTenant(tenant);
-      void this.startTenant(tenant);
+      this.startTenant(tenant);
       this.timers.push(
         setInterval(() => {
           // A pull already queued or running covers this tick.
@@ -66,14 +66,23 @@ export class SyncSchedulerService implements OnApplicationBootstrap, BeforeAppli
     await this.coordinator.whenIdle();
   }
 
-  private async startTenant(tenant: string): Promise<void> {
-    try {
-      const kind = (await this.repository.hasCompleteFullRun(tenant)) ? 'delta' : 'full';
-      const result = await this.coordinator.request(tenant, kind, 'startup');
-      this.logger.log(`startup ${kind} sync of ${tenant}: ${result.outcome}`);
-    } catch (error) {
-      this.logger.warn(`startup sync of ${tenant} failed: ${(error as Error).message}`);
-    }
+  /**
+   * Queues the startup run. Its kind is read from the database first, and the lane is held until it
+   * is queued (synchronously, before the HTTP server takes webhooks), so a webhook arriving at boot
+   * waits for it: a new tenant's first full read always goes before any delta.
+   */
+  private startTenant(tenant: string): void {
+    const queued = this.repository.hasCompleteFullRun(tenant).then((complete) => {
+      const kind = complete ? ('delta' as const) : ('full' as const);
+      return { kind, run: this.coordinator.request(tenant, kind, 'startup') };
+    });
+    this.coordinator.hold(tenant, queued);
+    queued
+      .then(async ({ kind, run }) => {
+        const result = await run;
+        this.logger.log(`startup ${kind} sync of ${tenant}: ${result.outcome}`);
+      })
+      .catch((error: unknown) => this.logger.warn(`startup sync of ${tenant} failed: ${(error as Error).message}`));
   }
 
   private scheduleNightly(tenant: string, hhmm: string): void {

@@ -53,6 +53,11 @@ export interface BenchResult {
     sambaCpuSecondsPerObjectRaw: number;
     sambaCpuSecondsPerPerson: number;
     targetRatio: number;
+    /**
+     * Events of each type (domain.entity.verb) seen until provisioning ended: e.g. how many accounts
+     * needed a second write (directory.account.updated) besides their add.
+     */
+    eventsByType?: Record<string, number>;
   };
   latency: {
     measured: number;
@@ -121,6 +126,15 @@ export function renderMarkdown(r: BenchResult): string {
         `| ${s.stage} | ${s.output} | ${s.events} | ${f1(s.startSeconds)} | ${f1(s.windowSeconds)} | ${f1(s.perSecond)} | ${f1(s.cpuSeconds)} | ${f0(s.perCpuSecond)} |`,
     ),
     '',
+    ...(p.eventsByType
+      ? [
+          `Events by type until provisioning ended: ${Object.entries(p.eventsByType)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([type, n]) => `${type} ${n}`)
+            .join(', ')}.`,
+          '',
+        ]
+      : []),
     '## Peak memory (VmHWM) and CPU of each process, whole run',
     '',
     '| process | peak RSS (MiB) | CPU (s) |',

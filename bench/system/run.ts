@@ -227,6 +227,7 @@ async function main(): Promise<void> {
     if (activeWithout > 0) note(`note: ${activeWithout} active identities have no account or no attributes`);
     if (deadLettered(tap) > 0)
       note(`note: ${deadLettered(tap)} messages were dead-lettered; see the logs in ${system.runDir}`);
+    const eventsByType = Object.fromEntries([...tap.windows].map(([type, window]) => [type, window.events]));
 
     const cpuAfterProvisioning = new Map(
       system.processes().map((p) => [p.app, sampleProcess(p.pid)?.cpuSeconds ?? 0]),
@@ -422,6 +423,7 @@ async function main(): Promise<void> {
           (ceilingBefore.sambaCpuSeconds + ceilingAfter.sambaCpuSeconds) / ceiling.objects,
         sambaCpuSecondsPerPerson: persons > 0 ? sambaProvisioning / persons : Number.NaN,
         targetRatio: 0.85,
+        eventsByType,
       },
       latency: {
         measured: measured.length,

@@ -360,7 +360,7 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
     },
     logFiles: () => [...logs],
     async diagnosis(personIds) {
-      return describePipeline(system, personIds, logs);
+      return describePipeline(system, personIds);
     },
     async close() {
       await Promise.allSettled(Object.values(apps).map((app) => app.stop()));
@@ -382,7 +382,7 @@ export async function startE2eSystem(options: E2eOptions = {}): Promise<E2eSyste
   }
 }
 
-async function describePipeline(system: E2eSystem, personIds: readonly string[], logs: readonly string[]): Promise<string> {
+async function describePipeline(system: E2eSystem, personIds: readonly string[]): Promise<string> {
   const lines: string[] = [`pipeline state for register person(s) ${personIds.join(', ')} (clock ${system.clockNow().toISOString()}):`];
   const ofPersons = (raw: string) => personIds.some((id) => raw.includes(id));
   const register = (await system.streamMessages('REGISTER')).filter((m) => ofPersons(m.raw));
@@ -408,7 +408,7 @@ async function describePipeline(system: E2eSystem, personIds: readonly string[],
     lines.push(`  #${m.seq} ${m.subject} v${String(data.identityVersion)} in ${dn.replace(/^CN=(?:\\,|[^,])+,/i, '') || '?'}`);
   }
   lines.push(...(await normalizerFacts(system.database.url, personIds)));
-  for (const file of logs) {
+  for (const file of system.logFiles()) {
     const app = basename(file, '.log');
     const state = app in system.apps ? (system.apps[app as PipelineApp]?.running() ? 'running' : 'not running') : '';
     let text = '';

@@ -62,6 +62,19 @@ function classIdOf(summary: string): string {
   return match[1]!;
 }
 
+/**
+ * How a register person's name can be spelt in a log line or an event, lower-cased as the privacy
+ * scan compares: with the middle name, and as the display name (given and family name only).
+ */
+function nameForms(person: Record<string, unknown>): string[] {
+  const part = (key: string) => (typeof person[key] === 'string' ? (person[key] as string).trim() : '');
+  const spelt = (...parts: string[]) => parts.filter(Boolean).join(' ').normalize('NFC').toLocaleLowerCase('sv');
+  const given = part('givenName');
+  const family = part('familyName');
+  if (!given && !family) return [];
+  return [...new Set([spelt(given, part('middleName'), family), spelt(given, family)])];
+}
+
 async function pupils(tenant: E2eTenant): Promise<PupilSummary[]> {
   return system.admin<PupilSummary[]>('GET', `/tenants/${tenant}/persons?kind=pupil&limit=1000`);
 }
@@ -298,21 +311,26 @@ async function nothingDuplicated(): Promise<void> {
 
 beforeAll(async () => {
   system = await startE2eSystem({ personsPerTenant: 30, schoolYearStart: SCHOOL_YEAR, clock: JUNE });
-  const openNames = new Set<string>();
+  const protectedForms: string[] = [];
+  const openForms: string[] = [];
   for (const tenant of TENANTS) {
-    for (const person of await system.admin<PupilSummary[]>('GET', `/tenants/${tenant}/persons?limit=1000`)) {
+    for (const person of await system.registerPersons(tenant)) {
+      const forms = nameForms(person);
       if (person.securityMarking && person.securityMarking !== 'Ingen') {
-        protectedNames.add(person.name);
-        reserved.add(person.id);
+        protectedForms.push(...forms);
+        reserved.add(String(person.id));
       } else {
-        openNames.add(person.name);
+        openForms.push(...forms);
       }
     }
   }
-  // A protected person's name that an unprotected namesake also has (the registers are generated
-  // per run; about one run in six has such a pair) is rightly in the namesake's events: the privacy
-  // scan can only look for names nobody else may show.
-  for (const name of openNames) protectedNames.delete(name);
+  // The registers are generated per run, so a protected person's name may rightly be spelt out in
+  // an unprotected person's events: a namesake's, or a name that contains it ("Anna Berg" in "Anna
+  // Bergström", or in a display name, which leaves the middle name out). About one run in seventy
+  // has such a pair. The privacy scan can only look for names nobody else may show.
+  for (const name of protectedForms) {
+    if (!openForms.some((open) => open.includes(name))) protectedNames.add(name);
+  }
 }, 240_000);
 
 afterAll(async () => {
@@ -873,8 +891,9 @@ describe('register → AD → federation, every app as its own process', () => {
         const digits = found.replace('-', '');
         if (civicNumbers.has(digits)) findings.push(`${where}: civic number ${digits.slice(0, 6)}…`);
       }
+      const lowered = text.toLocaleLowerCase('sv');
       for (const name of protectedNames) {
-        if (text.includes(name)) findings.push(`${where}: protected name ${name.slice(0, 3)}…`);
+        if (lowered.includes(name)) findings.push(`${where}: protected name ${name.slice(0, 3)}…`);
       }
     }
     expect(findings).toEqual([]);

@@ -40,6 +40,7 @@ class SummaryReporter {
 
 /** The first three meaningful lines of a failure, without colour codes, on one line. */
 function headOf(message) {
+  // eslint-disable-next-line no-control-regex -- colour codes start with ESC
   const plain = String(message ?? '').replace(/\u001b\[[0-9;]*m/g, '');
   const head = plain.split('\n').map((l) => l.trim()).filter((l) => l.length > 0).slice(0, 3).join(' ⏎ ');
   return head.length > 300 ? `${head.slice(0, 300)}…` : head;

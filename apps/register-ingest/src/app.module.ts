@@ -1,5 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { HealthRegistry, PlatformModule, metricsRegistry, type TenantConfig } from '@skolkonto/platform';
+import { namespacedStream } from '@skolkonto/messaging';
 import { createPrismaClient, OutboxPublishing, PrismaClient } from '@skolkonto/persistence';
 import { WebhookSubscriptionsService } from './subscribe-webhooks/webhook-subscriptions.service';
 import { ApprovePlanController } from './approve-plan/approve-plan.controller';
@@ -8,6 +9,7 @@ import type { IngestConfig } from './config';
 import { PullDeltaService } from './pull-delta/pull-delta.service';
 import { ReconcileRegisterController } from './reconcile-register/reconcile-register.controller';
 import { ReconcileRegisterService } from './reconcile-register/reconcile-register.service';
+import { PipelineBacklogGate, pipelineBacklog } from './reconcile-register/pipeline-backlog';
 import { ReceiveWebhookController } from './receive-webhook/receive-webhook.controller';
 import { WebhookSecrets } from './receive-webhook/webhook-secrets';
 import { RegisterSourceFactory } from './register-source/register-source';
@@ -34,6 +36,19 @@ export function toIngestSettings(config: IngestConfig, tenants: TenantConfig[]):
       fullReadRetryDelayMs: config.INGEST_FULL_READ_RETRY_SECONDS * 1000,
     })),
   );
+}
+
+/** The streams whose events a register change causes before the directory is written. */
+export const PACED_BY_STREAMS = ['REGISTER', 'IDENTITY', 'FEDERATION'] as const;
+
+/** Full reads wait for the pipeline to work off what they caused (see pipeline-backlog.ts). */
+export function pipelineGate(config: IngestConfig, publishing: OutboxPublishing): PipelineBacklogGate {
+  const streams = PACED_BY_STREAMS.map((stream) => namespacedStream(stream, config.NATS_NAMESPACE));
+  return new PipelineBacklogGate(pipelineBacklog(() => publishing.backlog(), publishing.jetStreamManager, streams), {
+    maxBacklog: config.INGEST_FULL_READ_MAX_BACKLOG,
+    stallMs: config.INGEST_FULL_READ_STALL_SECONDS * 1000,
+    pollMs: 250,
+  });
 }
 
 /** Disconnects last: the scheduler lets a running sync finish first (beforeApplicationShutdown). */
@@ -113,8 +128,9 @@ export class AppModule {
         },
         {
           provide: ReconcileRegisterService,
-          useFactory: (r: SyncStateRepository, s: RegisterSourceFactory, st: IngestSettings, m: IngestMetrics) => new ReconcileRegisterService(r, s, st, m),
-          inject: [SyncStateRepository, RegisterSourceFactory, IngestSettings, IngestMetrics],
+          useFactory: (r: SyncStateRepository, s: RegisterSourceFactory, st: IngestSettings, m: IngestMetrics, publishing: OutboxPublishing) =>
+            new ReconcileRegisterService(r, s, st, m, pipelineGate(config, publishing)),
+          inject: [SyncStateRepository, RegisterSourceFactory, IngestSettings, IngestMetrics, OutboxPublishing],
         },
         {
           provide: SyncSchedulerService,

@@ -47,6 +47,19 @@ export class IngestConfig extends ServiceConfig {
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   INGEST_REGISTER_TIMEOUT_MS: number = 30_000;
 
+  /**
+   * A full read waits while more than this many events are still in its outbox or not yet
+   * acknowledged by a durable consumer of the REGISTER, IDENTITY or FEDERATION stream, so a large
+   * first load flows through at the pace of the slowest stage (the directory) instead of all at
+   * once; 0 turns it off. Delta pulls never wait.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  INGEST_FULL_READ_MAX_BACKLOG: number = 2000;
+
+  /** A full read stops waiting when nothing downstream was acknowledged for this long (an app is down). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  INGEST_FULL_READ_STALL_SECONDS: number = 60;
+
   /** Timers for delta pulls and the nightly reconciliation; off only in tests and benchmarks. */
   @Transform(envFlag) @IsBoolean()
   INGEST_SCHEDULE_ENABLED: boolean = true;

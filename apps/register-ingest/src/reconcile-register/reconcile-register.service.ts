@@ -4,11 +4,18 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { EntityType, prefetchPages, RegisterSourceFactory } from '../register-source/register-source';
+import { EntityType, prefetchPages, RegisterPage, RegisterSourceFactory } from '../register-source/register-source';
 import { IngestMetrics } from '../sync-state/ingest-metrics';
 import { IngestSettings } from '../sync-state/ingest-settings';
 import { ApplyPageResult, emptyCounts, EntityCounts, SyncStateRepository, SyncTrigger } from '../sync-state/sync-state.repository';
 import type { SyncRunResult } from '../pull-delta/pull-delta.service';
+import { PipelineBacklogGate } from './pipeline-backlog';
+
+/**
+ * Once a full read has had to wait for the pipeline, it goes on in steps of this many records
+ * instead of whole pages, so the pipeline gets a steady flow rather than a burst per page.
+ */
+export const PACED_STEP = 100;
 
 interface CompleteRead {
   seenMarker: string;
@@ -24,6 +31,7 @@ export class ReconcileRegisterService {
     private readonly sources: RegisterSourceFactory,
     private readonly settings: IngestSettings,
     private readonly metrics: IngestMetrics,
+    private readonly gate?: PipelineBacklogGate,
   ) {}
 
   async reconcile(tenant: string, trigger: SyncTrigger): Promise<SyncRunResult> {
@@ -110,6 +118,29 @@ export class ReconcileRegisterService {
     const seen = new Map<EntityType, number>();
     const newest = new Map<EntityType, Date>();
     let committing: { registerIds: ReadonlySet<string>; done: Promise<void> } | undefined;
+    let paced = false;
+    let stallReported = false;
+    const gate = this.gate;
+    /** Waits for room downstream; returns what to call once the records are committed. */
+    const waitForPipeline = async (records: number): Promise<() => void> => {
+      if (!gate?.enabled) return () => undefined;
+      const wait = await gate.waitForRoom(records);
+      if (wait.waitedMs <= 0) return wait.settle;
+      this.metrics.pacedSeconds.inc({ tenant }, wait.waitedMs / 1000);
+      if (!paced) {
+        paced = true;
+        this.logger.log(
+          `full read of ${tenant} goes on at the pipeline's pace: it waited ${(wait.waitedMs / 1000).toFixed(1)} s for fewer than ${gate.options.maxBacklog} events to be left downstream`,
+        );
+      }
+      if (wait.stalled && !stallReported) {
+        stallReported = true;
+        this.logger.warn(
+          `full read of ${tenant} goes on without waiting: ${wait.backlog} events are left downstream and no consumer has acknowledged anything for ${Math.round(gate.options.stallMs / 1000)} s (is an app down?)`,
+        );
+      }
+      return wait.settle;
+    };
     const settle = async () => {
       const previous = committing;
       committing = undefined;
@@ -128,19 +159,27 @@ export class ReconcileRegisterService {
           const current = newest.get(entityType);
           if (applied.maxModified && (!current || applied.maxModified > current)) newest.set(entityType, applied.maxModified);
         };
-        for await (const page of prefetchPages(source.readPages(entityType))) {
-          const options = { cause: 'reconcile' as const, seenMarker };
-          let prepared = await this.repository.preparePage(tenant, entityType, page, options);
-          // Compared before the previous page committed: redo it if that page held one of its ids.
-          const overlapping = committing && [...prepared.registerIds].some((id) => committing!.registerIds.has(id));
-          await settle();
-          if (overlapping) prepared = await this.repository.preparePage(tenant, entityType, page, options);
-          const done = this.repository.commitPage(prepared).then(account);
-          done.catch(() => undefined); // awaited by settle(); a failure surfaces there
-          committing = { registerIds: prepared.registerIds, done };
-          for (const record of page.records) ids.add(record.id);
-          for (const rejection of page.rejected) if (rejection.registerId) ids.add(rejection.registerId);
-          entityCounts.read += page.records.length;
+        for await (const whole of prefetchPages(source.readPages(entityType))) {
+          for (const page of paced ? inSteps(whole, PACED_STEP) : [whole]) {
+            const committed = await waitForPipeline(page.records.length);
+            try {
+              const options = { cause: 'reconcile' as const, seenMarker };
+              let prepared = await this.repository.preparePage(tenant, entityType, page, options);
+              // Compared before the previous page committed: redo it if that page held one of its ids.
+              const overlapping = committing && [...prepared.registerIds].some((id) => committing!.registerIds.has(id));
+              await settle();
+              if (overlapping) prepared = await this.repository.preparePage(tenant, entityType, page, options);
+              const done = this.repository.commitPage(prepared).then(account).finally(committed);
+              done.catch(() => undefined); // awaited by settle(); a failure surfaces there
+              committing = { registerIds: prepared.registerIds, done };
+            } catch (error) {
+              committed();
+              throw error;
+            }
+            for (const record of page.records) ids.add(record.id);
+            for (const rejection of page.rejected) if (rejection.registerId) ids.add(rejection.registerId);
+            entityCounts.read += page.records.length;
+          }
         }
         seen.set(entityType, ids.size);
         entityCounts.seen = ids.size;
@@ -153,4 +192,12 @@ export class ReconcileRegisterService {
     }
     return { seenMarker, seen, newest };
   }
+}
+
+/** A page as consecutive smaller pages; its rejections go with the first. */
+export function inSteps(page: RegisterPage, size: number): RegisterPage[] {
+  if (page.records.length <= size) return [page];
+  const steps: RegisterPage[] = [];
+  for (let i = 0; i < page.records.length; i += size) steps.push({ records: page.records.slice(i, i + size), rejected: i === 0 ? page.rejected : [] });
+  return steps;
 }

@@ -8,9 +8,13 @@ export class IngestMetrics {
   readonly syncDuration: Histogram<'tenant' | 'kind'>;
   readonly plansHeld: Counter<'tenant' | 'entity'>;
   readonly webhooks: Counter<'tenant' | 'result'>;
+  readonly pacedSeconds: Counter<'tenant'>;
 
   constructor(registry: Registry = defaultRegistry) {
     const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+    this.pacedSeconds =
+      existing('skolkonto_ingest_full_read_paced_seconds_total') ??
+      new Counter({ name: 'skolkonto_ingest_full_read_paced_seconds_total', help: 'Time full reads waited for the pipeline to work off their events', labelNames: ['tenant'], registers: [registry] });
     this.recordsRejected =
       existing('skolkonto_ingest_records_rejected_total') ??
       new Counter({ name: 'skolkonto_ingest_records_rejected_total', help: 'Register records rejected by validation', labelNames: ['tenant', 'entity', 'code'], registers: [registry] });

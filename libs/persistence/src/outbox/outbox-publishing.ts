@@ -54,6 +54,11 @@ export class OutboxPublishing implements OnApplicationBootstrap, OnApplicationSh
     return this.relay.published;
   }
 
+  /** The connection's JetStream manager, for an app that also reads stream and consumer state. */
+  get jetStreamManager(): MessagingConnection['jsm'] {
+    return this.connection.jsm;
+  }
+
   isConnected(): boolean {
     return !this.connection.nc.isClosed();
   }

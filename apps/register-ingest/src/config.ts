@@ -49,7 +49,8 @@ export class IngestConfig extends ServiceConfig {
 
   /**
    * A full read waits while more than this many events are still in its outbox or not yet
-   * acknowledged by a durable consumer of the REGISTER, IDENTITY or FEDERATION stream, so a large
+   * acknowledged downstream (per stream REGISTER, IDENTITY and FEDERATION, its slowest durable
+   * consumer's, added up), so a large
    * first load flows through at the pace of the slowest stage (the directory) instead of all at
    * once; 0 turns it off. Delta pulls never wait.
    */

@@ -3,7 +3,7 @@
 // through all of them at once: on a shared machine that starves the directory of CPU, and a change
 // made meanwhile waits behind everything. So a full read only goes on while the events it caused
 // are being worked off: it waits while more than `maxBacklog` events are still in its outbox or not
-// yet acknowledged by the slowest durable consumer downstream. Delta pulls never wait.
+// yet acknowledged by the slowest durable consumer of each stage downstream. Delta pulls never wait.
 // A consumer that does not work at all (its app is down, or a consumer nobody reads any more) must
 // not stop the register from being read: when no consumer has acknowledged anything for `stallMs`,
 // the gate stops waiting until the backlog is under the limit again.
@@ -122,27 +122,31 @@ export class PipelineBacklogGate {
 }
 
 /**
- * The backlog downstream: events still in our outbox (written, not yet published) plus the largest
- * number a durable consumer of these streams has not acknowledged (waiting to be delivered, or
- * delivered and unacknowledged); and how many deliveries those consumers have acknowledged. A
- * stream that does not exist counts nothing.
+ * The backlog downstream: events still in our outbox (written, not yet published) plus, for each of
+ * these streams in turn, the largest number a durable consumer of it has not acknowledged (waiting to
+ * be delivered, or delivered and unacknowledged). The streams are stages one after the other (the
+ * normalizer reads REGISTER, the provisioner IDENTITY), so their backlogs add up; consumers of one
+ * stream work side by side, so the slowest counts. Also how many deliveries all of them have
+ * acknowledged. A stream that does not exist counts nothing.
  */
 export function pipelineBacklog(unpublished: () => Promise<number>, jsm: MessagingConnection['jsm'], streams: readonly string[]): BacklogMeasure {
   return async () => {
-    let slowestConsumer = 0;
+    let events = await unpublished();
     let acknowledged = 0;
     for (const stream of streams) {
+      let slowest = 0;
       try {
         for await (const info of jsm.consumers.list(stream)) {
           if (!info.config.durable_name) continue;
-          slowestConsumer = Math.max(slowestConsumer, info.num_pending + info.num_ack_pending);
+          slowest = Math.max(slowest, info.num_pending + info.num_ack_pending);
           acknowledged += info.delivered.consumer_seq - info.num_ack_pending;
         }
       } catch (error) {
         if (!isStreamNotFound(error)) throw error;
       }
+      events += slowest;
     }
-    return { events: (await unpublished()) + slowestConsumer, acknowledged };
+    return { events, acknowledged };
   };
 }
 

@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { HealthRegistry, PlatformModule, metricsRegistry, type TenantConfig } from '@skolkonto/platform';
 import { namespacedStream } from '@skolkonto/messaging';
 import { createPrismaClient, OutboxPublishing, PrismaClient } from '@skolkonto/persistence';
@@ -44,10 +44,13 @@ export const PACED_BY_STREAMS = ['REGISTER', 'IDENTITY', 'FEDERATION'] as const;
 /** Full reads wait for the pipeline to work off what they caused (see pipeline-backlog.ts). */
 export function pipelineGate(config: IngestConfig, publishing: OutboxPublishing): PipelineBacklogGate {
   const streams = PACED_BY_STREAMS.map((stream) => namespacedStream(stream, config.NATS_NAMESPACE));
+  const logger = new Logger('PipelineBacklogGate');
   return new PipelineBacklogGate(pipelineBacklog(() => publishing.backlog(), publishing.jetStreamManager, streams), {
     maxBacklog: config.INGEST_FULL_READ_MAX_BACKLOG,
     stallMs: config.INGEST_FULL_READ_STALL_SECONDS * 1000,
     pollMs: 250,
+    onUnmeasurable: (error) =>
+      logger.warn(`cannot measure the pipeline's backlog (${error instanceof Error ? error.message : String(error)}): full reads go on without waiting`),
   });
 }
 

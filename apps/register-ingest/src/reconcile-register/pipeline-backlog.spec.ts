@@ -91,10 +91,17 @@ describe('PipelineBacklogGate', () => {
     expect(await gate.waitForRoom(10)).toMatchObject({ waitedMs: OPTIONS.stallMs, backlog: 700, stalled: true });
   });
 
-  it('goes on when the backlog cannot be measured (the outbox keeps what is written)', async () => {
+  it('goes on when the backlog cannot be measured (the outbox keeps what is written), and says so now and then', async () => {
     const clock = fakeClock();
-    const gate = new PipelineBacklogGate(async () => Promise.reject(new Error('NATS away')), OPTIONS, clock);
+    const told: unknown[] = [];
+    const gate = new PipelineBacklogGate(async () => Promise.reject(new Error('NATS away')), { ...OPTIONS, onUnmeasurable: (e) => told.push(e) }, clock);
     expect(await gate.waitForRoom(10)).toMatchObject({ waitedMs: 0, stalled: false });
+    await clock.sleep(OPTIONS.pollMs);
+    await gate.waitForRoom(10);
+    expect(told).toEqual([new Error('NATS away')]);
+    await clock.sleep(OPTIONS.stallMs);
+    await gate.waitForRoom(10);
+    expect(told).toHaveLength(2);
   });
 
   it('counts what it let through until a measurement can see it, so reads waiting together do not all go on', async () => {

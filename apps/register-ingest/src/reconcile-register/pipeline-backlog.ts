@@ -26,6 +26,8 @@ export interface PipelineBacklogOptions {
   stallMs: number;
   /** How often the backlog is measured while waiting (one measurement serves every tenant's read). */
   pollMs: number;
+  /** Told when the backlog cannot be measured (reads then go on), at most once per stall time. */
+  onUnmeasurable?: (error: unknown) => void;
 }
 
 export interface GateWait {
@@ -55,6 +57,7 @@ export class PipelineBacklogGate {
   private uncommitted = 0;
   /** Records committed since the current measurement started: it may not see them. */
   private settledSinceMeasured = 0;
+  private lastReported?: number;
 
   constructor(
     private readonly measure: BacklogMeasure,
@@ -80,7 +83,10 @@ export class PipelineBacklogGate {
     const started = this.clock.now();
     if (!this.enabled) return { waitedMs: 0, backlog: 0, stalled: false, settle: () => undefined };
     for (;;) {
-      const measured = await this.current().catch(() => undefined);
+      const measured = await this.current().catch((error: unknown) => {
+        this.reportUnmeasurable(error);
+        return undefined;
+      });
       const now = this.clock.now();
       const backlog = (measured?.events ?? 0) + this.uncommitted + this.settledSinceMeasured;
       if (!measured || backlog === 0 || backlog + records <= this.options.maxBacklog) {
@@ -95,6 +101,13 @@ export class PipelineBacklogGate {
       if (this.stalled) return { waitedMs: now - started, backlog, stalled: true, settle: this.admit(records) };
       await this.clock.sleep(this.options.pollMs);
     }
+  }
+
+  private reportUnmeasurable(error: unknown): void {
+    const now = this.clock.now();
+    if (this.lastReported !== undefined && now - this.lastReported < this.options.stallMs) return;
+    this.lastReported = now;
+    this.options.onUnmeasurable?.(error);
   }
 
   private admit(records: number): () => void {

@@ -474,7 +474,6 @@ async function main(): Promise<void> {
     });
     cleanupBar.finish(`${removed} entries removed`);
   }
-
 }
 
 /** The figures are final once measured: written before the cleanup, which takes minutes at 10,000 persons. */

@@ -39,7 +39,7 @@ export function toIngestSettings(config: IngestConfig, tenants: TenantConfig[]):
 }
 
 /** The streams whose events a register change causes before the directory is written. */
-export const PACED_BY_STREAMS = ['REGISTER', 'IDENTITY', 'FEDERATION'] as const;
+const PACED_BY_STREAMS = ['REGISTER', 'IDENTITY', 'FEDERATION'] as const;
 
 /** Full reads wait for the pipeline to work off what they caused (see pipeline-backlog.ts). */
 export function pipelineGate(config: IngestConfig, publishing: OutboxPublishing): PipelineBacklogGate {

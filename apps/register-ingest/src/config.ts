@@ -50,9 +50,8 @@ export class IngestConfig extends ServiceConfig {
   /**
    * A full read waits while more than this many events are still in its outbox or not yet
    * acknowledged downstream (per stream REGISTER, IDENTITY and FEDERATION, its slowest durable
-   * consumer's, added up), so a large
-   * first load flows through at the pace of the slowest stage (the directory) instead of all at
-   * once; 0 turns it off. Delta pulls never wait.
+   * consumer's, added up), so a large first load flows through at the pace of the slowest stage (the
+   * directory) instead of all at once; 0 turns it off. Delta pulls never wait.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
   INGEST_FULL_READ_MAX_BACKLOG: number = 2000;

@@ -16,6 +16,7 @@ import { IdentityEventBatcher } from './provision-account/identity-event-batcher
 import { ProvisionAccountHandler } from './provision-account/provision-account.handler';
 import { ProvisionAccountService } from './provision-account/provision-account.service';
 import { ReconcileDirectoryService } from './reconcile-directory/reconcile-directory.service';
+import { PendingMembersScheduler } from './provision-account/pending-members-scheduler.service';
 import { ReconcileSchedulerService } from './reconcile-directory/reconcile-scheduler.service';
 import { OperationExecutor } from './shared/operation-executor';
 import { FederationAttributeWriter } from './write-federation-attributes/federation-attribute-writer';
@@ -84,6 +85,7 @@ export class AppModule {
               mustChangePassword: config.PROVISIONER_MUST_CHANGE_PASSWORD,
               concurrency: config.PROVISIONER_CONCURRENCY,
               initialPassword: config.PROVISIONER_INITIAL_PASSWORD,
+              groupMembershipDelayMs: config.PROVISIONER_GROUP_MEMBERSHIP_DELAY_SECONDS * 1000,
             }),
           inject: [PrismaClient, LdapDirectory, EnsureLayoutService],
         },
@@ -95,13 +97,24 @@ export class AppModule {
         },
         {
           provide: ProvisionAccountService,
-          useFactory: (p: PrismaClient, d: LdapDirectory, r: PlanRunner) => new ProvisionAccountService(p, d, r),
-          inject: [PrismaClient, LdapDirectory, PlanRunner],
+          useFactory: (p: PrismaClient, d: LdapDirectory, r: PlanRunner, e: OperationExecutor) =>
+            new ProvisionAccountService(p, d, r, undefined, (layout, identityIds) => e.writePendingMembers(layout, { identityIds })),
+          inject: [PrismaClient, LdapDirectory, PlanRunner, OperationExecutor],
         },
         {
           provide: IdentityEventBatcher,
-          useFactory: (s: ProvisionAccountService) => new IdentityEventBatcher(s, config.PROVISIONER_BATCH_SIZE, config.PROVISIONER_BATCH_LINGER_MS, config.PROVISIONER_PARALLEL_BATCHES),
-          inject: [ProvisionAccountService],
+          useFactory: (s: ProvisionAccountService, e: OperationExecutor) => {
+            const batcher = new IdentityEventBatcher(s, config.PROVISIONER_BATCH_SIZE, config.PROVISIONER_BATCH_LINGER_MS, config.PROVISIONER_PARALLEL_BATCHES);
+            // New accounts' memberships wait while their tenant has batches queued (see the executor).
+            e.backlogOf = (tenant) => batcher.backlog(tenant);
+            return batcher;
+          },
+          inject: [ProvisionAccountService, OperationExecutor],
+        },
+        {
+          provide: PendingMembersScheduler,
+          useFactory: (p: PrismaClient, l: TenantLayouts, e: OperationExecutor) => new PendingMembersScheduler(p, l, e),
+          inject: [PrismaClient, TenantLayouts, OperationExecutor],
         },
         {
           provide: FederationAttributeWriter,

@@ -65,6 +65,16 @@ export class ProvisionerConfig extends ServiceConfig {
   PROVISIONER_PARALLEL_BATCHES: number = 2;
 
   /**
+   * How long new accounts' group memberships may wait while their tenant has more identity batches
+   * queued (0: written with each batch). A first load adds people in no class order, so a batch
+   * holds about one member per class group, and every member modify is a whole directory
+   * transaction. Waiting ones are written per group once 50 wait, for the whole tenant as soon as it
+   * has nothing more queued, and at the latest after this long. A single change is never held.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600)
+  PROVISIONER_GROUP_MEMBERSHIP_DELAY_SECONDS: number = 300;
+
+  /**
    * Handlers in flight per identity subject; each waits for its batch, so this must exceed the
    * batch size for a batch to fill. Unset: the running batches and one gathering for every tenant
    * ((parallel batches + 1) × batch size × tenants, at least 400), so all tenants' batches run side

@@ -52,7 +52,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(options: { ldapUrl?: string; retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number } } = {}): Promise<Harness> {
+export async function createHarness(
+  options: { ldapUrl?: string; retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number }; groupMembershipDelayMs?: number } = {},
+): Promise<Harness> {
   const env = testEnv();
   const db = await createTestDatabase({ prefix: 'adprov' });
   const ou = await createTestOu('adprov');
@@ -75,9 +77,14 @@ export async function createHarness(options: { ldapUrl?: string; retry?: { attem
   };
   const layoutService = new EnsureLayoutService(directory);
   const domainDn = env.ldap.baseDn;
-  const executor = new OperationExecutor(prisma, directory, layoutService, { domainDn, mustChangePassword: false, retry: options.retry });
+  const executor = new OperationExecutor(prisma, directory, layoutService, {
+    domainDn,
+    mustChangePassword: false,
+    retry: options.retry,
+    groupMembershipDelayMs: options.groupMembershipDelayMs,
+  });
   const runner = new PlanRunner(prisma, executor, { dryRun: false, percentRuleMinAccounts: 20 });
-  const provision = new ProvisionAccountService(prisma, directory, runner, options.retry);
+  const provision = new ProvisionAccountService(prisma, directory, runner, options.retry, (l, ids) => executor.writePendingMembers(l, { identityIds: ids }));
   const approvals = new ApprovePlanService(prisma, executor, layout);
   const reconcile = new ReconcileDirectoryService(prisma, directory, executor);
   return {

@@ -48,6 +48,25 @@ describe(IdentityEventBatcher.name, () => {
     expect(pipeline.maxConcurrent()).toBe(2);
   });
 
+  it('reports a tenant\'s backlog as its running batches plus one while events wait, and none once drained', async () => {
+    const backlogSeen: number[] = [];
+    const service = {
+      async provisionBatch(): Promise<PlanOutcome> {
+        await sleep(0); // every submit of this turn has arrived
+        backlogSeen.push(batcher.backlog('skara'));
+        await sleep(20);
+        return { status: 'noop' };
+      },
+    };
+    const batcher = new IdentityEventBatcher(service, 100, 10, 1);
+    expect(batcher.backlog('skara')).toBe(0);
+    await Promise.all(Array.from({ length: 250 }, (_, i) => batcher.submit(layout, event(`p${i}`, 1))));
+    // First batch: itself and 150 waiting (2); second: itself and 50 waiting (2); the last: alone (1).
+    expect(backlogSeen).toEqual([2, 2, 1]);
+    expect(batcher.backlog('skara')).toBe(0);
+    expect(batcher.backlog('lidkoping')).toBe(0);
+  });
+
   it('runs one batch at a time by default', async () => {
     const pipeline = recordingPipeline(() => 20);
     const batcher = new IdentityEventBatcher(pipeline.service, 100, 1_000);

@@ -62,6 +62,12 @@ export class IdentityEventBatcher {
     if (!Number.isInteger(parallelBatches) || parallelBatches < 1) throw new Error('parallelBatches must be a positive integer');
   }
 
+  /** Batches of a tenant running, plus one for events waiting to form the next. */
+  backlog(tenant: string): number {
+    const queue = this.tenants.get(tenant);
+    return queue ? queue.running + (queue.items.length > 0 ? 1 : 0) : 0;
+  }
+
   submit(layout: TenantLayout, input: IdentityInput): Promise<void> {
     const trace = currentTrace();
     return new Promise((resolve, reject) => {

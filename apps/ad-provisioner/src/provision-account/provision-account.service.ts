@@ -41,6 +41,8 @@ export class ProvisionAccountService {
     private readonly directory: LdapDirectory,
     private readonly runner: PlanRunner,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    /** Writes memberships still waiting for these identities, so planning compares them with AD. */
+    private readonly beforePlan?: (layout: TenantLayout, identityIds: string[]) => Promise<unknown>,
   ) {}
 
   async provisionBatch(layout: TenantLayout, inputs: IdentityInput[]): Promise<PlanOutcome> {
@@ -61,6 +63,7 @@ export class ProvisionAccountService {
       if (!seen || seen.identity.version < input.identity.version) latest.set(input.identity.identityId, input);
     }
     const identities = [...latest.values()];
+    await this.beforePlan?.(layout, identities.map((i) => i.identity.identityId));
     const links = new Map(
       (await this.prisma.accountLink.findMany({ where: { tenant: layout.id, identityId: { in: identities.map((i) => i.identity.identityId) } } })).map(
         (link) => [link.identityId, link],

@@ -65,7 +65,18 @@ export interface ExecutorOptions {
    * a password, which AD keeps disabled until the first password is set (e.g. by a claim flow).
    */
   initialPassword?: 'random' | 'none';
+  /**
+   * How long a new account's group memberships may wait while its tenant has more work queued (0:
+   * written with the account's batch). Each member modify is a whole directory transaction, and a
+   * first load adds people in no class order: a batch of 200 holds about one member per class group.
+   * Waiting, they go in together: a group once it has many waiting, the whole tenant's as soon as
+   * it has nothing more queued, and at the latest after this long.
+   */
+  groupMembershipDelayMs?: number;
 }
+
+/** Which waiting memberships to write: every group, the groups with many waiting, or those of some identities. */
+export type PendingMembersScope = 'all' | 'full' | { identityIds: readonly string[] };
 
 export interface ExecutionResult {
   applied: number;
@@ -76,6 +87,8 @@ export interface ExecutionResult {
 type PendingMembers = Map<string, { group: DesiredGroup; members: Array<{ dn: string; op: PlannedOperation }> }>;
 
 const MEMBERS_PER_MODIFY = 500;
+/** A group whose waiting members reach this many gets them at the end of the batch (a modify's fixed cost, spread thin). */
+const MEMBERS_WORTH_A_MODIFY = 50;
 /** New accounts read back and recorded together while later adds go on. */
 const RECORD_CHUNK = 50;
 
@@ -93,6 +106,10 @@ export class OperationExecutor {
   private readonly retry: RetryPolicy;
   private readonly federationValues: FederationAttributeWriter;
   private readonly logger = new Logger(OperationExecutor.name);
+  /** Identity batches of a tenant queued or running (the batcher's count, including the caller's own). */
+  backlogOf: (tenant: string) => number = () => 0;
+  /** One writer of waiting memberships per tenant at a time in this process (two would add the same values twice). */
+  private readonly pendingWrites = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -112,6 +129,10 @@ export class OperationExecutor {
   async execute(layout: TenantLayout, operations: PlannedOperation[]): Promise<ExecutionResult> {
     const result: ExecutionResult = { applied: 0, failed: 0, skipped: 0 };
     await withRetry(() => this.layoutService.ensureLayout(layout), this.retry);
+    // A later operation of an identity whose memberships still wait compares with AD: write them first.
+    if (this.defersMemberships && operations.length > 0) {
+      await this.writePendingMembers(layout, { identityIds: [...new Set(operations.map((op) => op.identityId))] });
+    }
     // One lane per identity: its operations run in order, different identities side by side.
     const lanes = new Map<string, PlannedOperation[]>();
     for (const op of operations) {
@@ -163,6 +184,14 @@ export class OperationExecutor {
 
   private get concurrency(): number {
     return Math.max(1, this.options.concurrency ?? 4);
+  }
+
+  private get defersMemberships(): boolean {
+    return (this.options.groupMembershipDelayMs ?? 0) > 0;
+  }
+
+  get groupMembershipDelayMs(): number {
+    return this.options.groupMembershipDelayMs ?? 0;
   }
 
   // ---- batch create -------------------------------------------------------------------------------
@@ -244,7 +273,7 @@ export class OperationExecutor {
             const entry = entries.get(item.sam.toLowerCase());
             return entry ? [{ ...item, entry }] : [];
           });
-          await this.recordCreated(layout, created, links);
+          await this.recordCreated(layout, created, links, this.defersMemberships);
           result.applied += created.length;
           if (created.length < added.length) throw new DirectoryError('UNAVAILABLE', 'new accounts could not be read back');
         })().catch((error: unknown) => {
@@ -265,7 +294,7 @@ export class OperationExecutor {
         if ((await this.addAccount(layout, item.dn, item.desired, item.sam, values?.values)) === 'without-federation') {
           federation.delete(item.op.identityId);
         }
-        for (const group of item.desired.groups) this.defer(members, group, item.dn, item.op);
+        if (!this.defersMemberships) for (const group of item.desired.groups) this.defer(members, group, item.dn, item.op);
         chunk.push(item);
         if (chunk.length >= RECORD_CHUNK) {
           record(chunk);
@@ -301,6 +330,13 @@ export class OperationExecutor {
       }),
     ]);
     if (fatal) throw fatal;
+    if (this.defersMemberships) {
+      // Recorded with the links, so nothing is lost if AD is away now: the scheduler writes them later.
+      await this.writePendingMembers(layout, this.backlogOf(layout.id) > 1 ? 'full' : 'all').catch((error: unknown) => {
+        if (toPermanent(error)) throw error;
+        this.logger.warn({ tenant: layout.id, error: error instanceof Error ? error.message : String(error), msg: 'group memberships of new accounts wait for AD' });
+      });
+    }
     await this.catchUpFederationValues(layout, toAdd.map((item) => item.op.identityId), federation);
     for (const { op, desired, entry } of foundOwn) {
       try {
@@ -527,10 +563,27 @@ export class OperationExecutor {
     layout: TenantLayout,
     created: ReadonlyArray<{ desired: DesiredAccount; entry: DirectoryEntry }>,
     links: ReadonlyMap<string, { deletedAt: Date | null }>,
+    withPendingMembers = false,
   ): Promise<void> {
     if (created.length === 0) return;
     const rows = created.map(({ desired, entry }) => ({ of: desired, ...this.linkData(layout, desired, entry) }));
     await this.prisma.$transaction(async (tx) => {
+      if (withPendingMembers) {
+        // By objectGUID (<GUID=…>): right even if the account is renamed or moved before they are written.
+        await tx.pendingGroupMember.createMany({
+          data: rows.flatMap(({ of: desired, objectGuid }) =>
+            desired.groups.map((group) => ({
+              tenant: layout.id,
+              groupKey: normalizeDn(group.dn),
+              group: { ...group },
+              identityId: desired.identityId,
+              identityVersion: desired.identityVersion,
+              member: `<GUID=${objectGuid}>`,
+            })),
+          ),
+          skipDuplicates: true,
+        });
+      }
       const fresh = rows.filter((r) => !links.has(r.of.identityId));
       if (fresh.length > 0) {
         await tx.accountLink.createMany({
@@ -586,6 +639,108 @@ export class OperationExecutor {
     const pending = pendingMembers.get(key) ?? { group, members: [] };
     pending.members.push({ dn: memberDn, op });
     pendingMembers.set(key, pending);
+  }
+
+  /**
+   * Writes waiting memberships of the tenant (see `groupMembershipDelayMs`) to AD, per group as one
+   * modify of up to 500 values, or in the group's add when it is new, and forgets them once written.
+   * A group that cannot be ours fails its members' operations; a transient failure leaves the rest
+   * waiting and is thrown. Returns the member values written.
+   */
+  async writePendingMembers(layout: TenantLayout, scope: PendingMembersScope): Promise<number> {
+    const previous = this.pendingWrites.get(layout.id) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.writePendingMembersNow(layout, scope));
+    this.pendingWrites.set(layout.id, run);
+    try {
+      return await run;
+    } finally {
+      if (this.pendingWrites.get(layout.id) === run) this.pendingWrites.delete(layout.id);
+    }
+  }
+
+  private async writePendingMembersNow(layout: TenantLayout, scope: PendingMembersScope): Promise<number> {
+    let groupKeys: string[] | undefined;
+    if (scope === 'full') {
+      const full = await this.prisma.$queryRaw<Array<{ group_key: string }>>`
+        SELECT group_key FROM pending_group_members WHERE tenant = ${layout.id} GROUP BY group_key HAVING count(*) >= ${MEMBERS_WORTH_A_MODIFY}`;
+      groupKeys = full.map((row) => row.group_key);
+    } else if (scope !== 'all') {
+      // With the delay off nothing waits (the scheduler writes any leftovers at boot).
+      if (scope.identityIds.length === 0 || !this.defersMemberships) return 0;
+      const touched = await this.prisma.pendingGroupMember.findMany({
+        where: { tenant: layout.id, identityId: { in: [...scope.identityIds] } },
+        select: { groupKey: true },
+        distinct: ['groupKey'],
+      });
+      groupKeys = touched.map((row) => row.groupKey);
+    }
+    if (groupKeys?.length === 0) return 0;
+    const rows = await this.prisma.pendingGroupMember.findMany({
+      where: { tenant: layout.id, ...(groupKeys ? { groupKey: { in: groupKeys } } : {}) },
+      orderBy: { createdAt: 'asc' },
+    });
+    if (rows.length === 0) return 0;
+    await withRetry(() => this.layoutService.ensureLayout(layout), this.retry);
+    const byGroup = new Map<string, { group: DesiredGroup; rows: typeof rows }>();
+    for (const row of rows) {
+      const entry = byGroup.get(row.groupKey) ?? { group: row.group as unknown as DesiredGroup, rows: [] };
+      entry.rows.push(row);
+      byGroup.set(row.groupKey, entry);
+    }
+    let written = 0;
+    let fatal: unknown;
+    await runConcurrently([...byGroup.entries()], this.concurrency, async ([groupKey, { group, rows: waiting }]) => {
+      if (fatal) return;
+      try {
+        const values = waiting.map((row) => row.member);
+        let created: boolean;
+        try {
+          created = await withRetry(() => this.ensureGroup(layout, group, values.slice(0, MEMBERS_PER_MODIFY)), this.retry);
+        } catch (error) {
+          if (!(error instanceof DirectoryError && error.code === 'NOT_FOUND')) throw error;
+          // An account deleted meanwhile: the group is created empty, and the others go in after.
+          created = false;
+          await withRetry(() => this.ensureGroup(layout, group), this.retry);
+        }
+        for (let i = created ? MEMBERS_PER_MODIFY : 0; i < values.length; i += MEMBERS_PER_MODIFY) {
+          await this.addWaitingMembers(layout, group, values.slice(i, i + MEMBERS_PER_MODIFY));
+        }
+        written += values.length;
+      } catch (error) {
+        const permanent = toPermanent(error);
+        if (!permanent) {
+          fatal ??= error;
+          return;
+        }
+        for (const row of waiting) {
+          await this.recordFailure(layout, { identityId: row.identityId, identityVersion: row.identityVersion, index: 0, action: 'groups', target: group.dn, before: null, after: { groups: [group.dn] } }, permanent);
+        }
+      }
+      await this.prisma.pendingGroupMember.deleteMany({ where: { tenant: layout.id, groupKey, identityId: { in: waiting.map((row) => row.identityId) } } });
+    });
+    if (fatal) throw fatal;
+    return written;
+  }
+
+  /**
+   * Adds waiting member values in one modify; should AD refuse it, one at a time, where a value
+   * already in the group is fine and an account deleted meanwhile is left out.
+   */
+  private async addWaitingMembers(layout: TenantLayout, group: DesiredGroup, values: string[]): Promise<void> {
+    try {
+      await withRetry(() => this.directory.modify(layout.guard(group.dn), [{ operation: 'add', attribute: 'member', values }]), this.retry);
+      return;
+    } catch (error) {
+      if (!(error instanceof DirectoryError && (error.code === 'ALREADY_EXISTS' || error.code === 'NOT_FOUND'))) throw error;
+    }
+    // The group itself may be what is missing (removed by hand): then it is created again.
+    this.knownGroups.delete(normalizeDn(group.dn));
+    await withRetry(() => this.ensureGroup(layout, group), this.retry);
+    for (const value of values) {
+      await withRetry(() => this.directory.modify(group.dn, [{ operation: 'add', attribute: 'member', values: [value] }]), this.retry).catch((e: unknown) => {
+        if (!(e instanceof DirectoryError && (e.code === 'ALREADY_EXISTS' || e.code === 'NOT_FOUND'))) throw e;
+      });
+    }
   }
 
   /**

@@ -569,20 +569,24 @@ export class OperationExecutor {
     const rows = created.map(({ desired, entry }) => ({ of: desired, ...this.linkData(layout, desired, entry) }));
     await this.prisma.$transaction(async (tx) => {
       if (withPendingMembers) {
-        // By objectGUID (<GUID=…>): right even if the account is renamed or moved before they are written.
-        await tx.pendingGroupMember.createMany({
-          data: rows.flatMap(({ of: desired, objectGuid }) =>
-            desired.groups.map((group) => ({
-              tenant: layout.id,
-              groupKey: normalizeDn(group.dn),
-              group: { ...group },
-              identityId: desired.identityId,
-              identityVersion: desired.identityVersion,
-              member: `<GUID=${objectGuid}>`,
-            })),
-          ),
-          skipDuplicates: true,
-        });
+        // By objectGUID (<GUID=…>): right even if the account is renamed or moved before they are
+        // written. One statement with array parameters, as for name reservations.
+        const waiting = rows.flatMap(({ of: desired, objectGuid }) =>
+          desired.groups.map((group) => ({ group, identityId: desired.identityId, version: desired.identityVersion, member: `<GUID=${objectGuid}>` })),
+        );
+        if (waiting.length > 0) {
+          await tx.$executeRawUnsafe(
+            `INSERT INTO pending_group_members (tenant, group_key, "group", identity_id, identity_version, member)
+               SELECT $1, k, g::jsonb, i, v, m FROM unnest($2::text[], $3::text[], $4::uuid[], $5::int[], $6::text[]) AS w(k, g, i, v, m)
+             ON CONFLICT DO NOTHING`,
+            layout.id,
+            waiting.map((w) => normalizeDn(w.group.dn)),
+            waiting.map((w) => JSON.stringify(w.group)),
+            waiting.map((w) => w.identityId),
+            waiting.map((w) => w.version),
+            waiting.map((w) => w.member),
+          );
+        }
       }
       const fresh = rows.filter((r) => !links.has(r.of.identityId));
       if (fresh.length > 0) {

@@ -1,11 +1,13 @@
 // AD goes away in the middle of a batch (the connection is cut and refused for a while): the batch
-// completes once AD is back, with every person provisioned exactly once.
+// completes once AD is back, with every person provisioned exactly once; memberships that wait for
+// AD (during a first load) are kept and written once it is back.
 import { randomUUID } from 'node:crypto';
 import { LdapDirectory, attributeStrings, equalsFilter } from '@skolkonto/directory';
 import { testEnv } from '@skolkonto/testing';
 import { aPupil } from './builders';
 import { createHarness, type Harness } from './provisioner-harness';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { PendingMembersScheduler } from '../src/provision-account/pending-members-scheduler.service';
 
 let h: Harness;
 let proxy: TcpProxy;
@@ -90,5 +92,41 @@ it('a batch given up while AD is away completes when redelivered: no duplicates,
     await proxy.up().catch(() => undefined);
     await watcher.close();
     await quick.close();
+  }
+});
+
+it('keeps new accounts\' waiting memberships while AD is away and writes them once it is back', async () => {
+  const waitingHarness = await createHarness({
+    ldapUrl: `ldaps://127.0.0.1:${proxy.port}`,
+    retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 },
+    groupMembershipDelayMs: 60_000,
+  });
+  const env = testEnv();
+  const watcher = new LdapDirectory({ url: env.ldap.url, ca: env.ldap.ca, bindDn: env.ldap.bindDn, bindPassword: env.ldap.bindPassword, poolSize: 1 });
+  try {
+    let backlog = 2; // a first load under way: the batch leaves its memberships waiting
+    waitingHarness.executor.backlogOf = () => backlog;
+    const scheduler = new PendingMembersScheduler(waitingHarness.prisma, { find: (tenant) => waitingHarness.layout(tenant) }, waitingHarness.executor);
+    const people = Array.from({ length: 4 }, (_, i) => aPupil({ givenName: 'Väntar', familyName: `Elev${i}`, klass: '7K' }));
+    const outcome = await waitingHarness.provision.provisionBatch(waitingHarness.layout('alpha'), people.map((identity) => ({ identity })));
+    expect(outcome).toMatchObject({ status: 'applied', result: { failed: 0 } });
+    expect(await waitingHarness.prisma.pendingGroupMember.count()).toBe(12);
+
+    await proxy.down();
+    backlog = 0;
+    await scheduler.runOnce(); // fails against the missing AD, and says so
+    expect(await waitingHarness.prisma.pendingGroupMember.count()).toBe(12);
+    await proxy.up();
+    await scheduler.runOnce();
+    expect(await waitingHarness.prisma.pendingGroupMember.count()).toBe(0);
+    for (const person of people) {
+      const found = await watcher.search(waitingHarness.ou.dn, { filter: equalsFilter('msDS-cloudExtensionAttribute1', person.sourceRefs[0]!.id), attributes: ['memberOf'] });
+      expect(attributeStrings(found[0]!, 'memberOf')).toHaveLength(3);
+    }
+    expect(await waitingHarness.outbox('directory.alpha.account.failed')).toEqual([]);
+  } finally {
+    await proxy.up().catch(() => undefined);
+    await watcher.close();
+    await waitingHarness.close();
   }
 });

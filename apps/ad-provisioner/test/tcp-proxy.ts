@@ -15,8 +15,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
   let port = 0;
+  // Idempotent: a second listen on the same port would fail, leave the first server running and
+  // unreachable for down(), and AD would never go away again.
   const listen = () =>
     new Promise<void>((resolve, reject) => {
+      if (server) return resolve();
       server = net.createServer((client) => {
         const upstream = net.connect(targetPort, targetHost);
         for (const s of [client, upstream]) {
